@@ -1,0 +1,58 @@
+"""`rhaudit check`: load a workspace, run the selected rules, return the findings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from .deliberations import DeliberationError, find_deliberations, load_deliberations
+from .findings import Finding
+from .params import ParameterError, default_parameters
+from .privacy import Pseudonymiser
+from .rules import RuleContext, run_rules, select_rules
+from .workspace import Workspace
+
+
+class CheckError(Exception):
+    pass
+
+
+def build_context(ws: Workspace, years: list[int] | None = None, deliberations: Path | None = None) -> RuleContext:
+    try:
+        params = default_parameters()
+        delib_path = deliberations or find_deliberations(ws.root)
+        delib = load_deliberations(delib_path) if delib_path else None
+    except (ParameterError, DeliberationError) as exc:
+        raise CheckError(str(exc)) from exc
+    absences = ws.read("absences")
+    if years and not absences.empty:
+        absences = absences[absences["start"].dt.year.isin(years) | absences["end"].dt.year.isin(years)]
+    return RuleContext(
+        payslips=ws.read("payslips", years),
+        pay_lines=ws.read("pay_lines", years),
+        absences=absences.reset_index(drop=True),
+        agents=ws.read("agents"),
+        params=params,
+        deliberation=delib,
+        options={"years": years, "workspace": ws.root},
+    )
+
+
+def run_check(
+    ws: Workspace,
+    rule_patterns: str | None = None,
+    years: list[int] | None = None,
+    deliberations: Path | None = None,
+    pseudonymise: bool = False,
+) -> list[Finding]:
+    rules = select_rules(rule_patterns)
+    ctx = build_context(ws, years, deliberations)
+    findings = run_rules(ctx, rules)
+    if pseudonymise:
+        pseudo = Pseudonymiser.for_workspace(ws.root)
+        findings = [replace(f, matricule=pseudo(f.matricule), message=_mask(f, pseudo)) for f in findings]
+    return findings
+
+
+def _mask(f: Finding, pseudo: Pseudonymiser) -> str:
+    return f.message.replace(f.matricule, pseudo(f.matricule)) if f.matricule else f.message

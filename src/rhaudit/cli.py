@@ -1,0 +1,240 @@
+"""Command line: rhaudit import | info | check | rules | rubriques | params | demo | worktime.
+
+Exit status: 0 success; 1 with --fail-on when findings at that level exist; 2 on usage or input
+errors (the message names the file and what to do).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from . import __version__
+from .findings import SEVERITIES, findings_json, summary_frame, write_findings
+from .workspace import Workspace
+
+
+class InputError(click.ClickException):
+    """An input problem: exit status 2, French message."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def _workspace_option(required: bool = True):
+    return click.option(
+        "--workspace", "-w", "workspace", type=click.Path(file_okay=False, path_type=Path),
+        required=required, help="Dossier de travail de l'audit (tables importées, journal).",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rhaudit")
+def main() -> None:
+    """rhaudit : contrôle de conformité RH et paie des collectivités territoriales."""
+
+
+# --- import ----------------------------------------------------------------------------------
+@main.command("import")
+@click.argument("payroll", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--absences", "absences", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Fichier(s) d'absences (CSV ou XLSX), avec --absence-profile.")
+@click.option("--agents", "agents", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Référentiel agents facultatif (CSV ou XLSX).")
+@click.option("--profile", default=None, help="Profil d'import des exports tableur de paie (payroll_import/profiles/).")
+@click.option("--absence-profile", default=None, help="Profil d'import des absences (défaut : absences_generique).")
+@click.option("--agent-profile", default=None, help="Profil d'import du référentiel agents (défaut : agents_generique).")
+@click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Délibérations de la collectivité (YAML) à associer à l'espace de travail.")
+@click.option("--keep-names", is_flag=True, help="Conserver noms et prénoms (jamais NIR ni coordonnées bancaires).")
+@_workspace_option()
+def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profile, deliberations, keep_names, workspace):
+    """Importer des fichiers de paie (PES XML .xhl/.xml, CSV, XLSX), d'absences et d'agents."""
+    from .importers import ImportFailed, import_files
+
+    if not (payroll or absences or agents):
+        raise InputError("Rien à importer : donnez des fichiers de paie, --absences ou --agents.")
+    try:
+        report = import_files(
+            Workspace(workspace), payroll=list(payroll), absences=list(absences), agents=list(agents),
+            profile=profile, absence_profile=absence_profile, agent_profile=agent_profile,
+            deliberations=deliberations, keep_names=keep_names,
+        )
+    except ImportFailed as exc:
+        raise InputError(str(exc)) from exc
+    click.echo(report.render())
+
+
+# --- info ------------------------------------------------------------------------------------
+@main.command("info")
+@_workspace_option()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def info_cmd(workspace, fmt):
+    """Effectifs, bulletins, brut et lignes par période."""
+    from .analytics.info import render_info, workspace_info
+
+    ws = _open_workspace(workspace)
+    data = workspace_info(ws)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1) if fmt == "json" else render_info(data))
+
+
+# --- check -----------------------------------------------------------------------------------
+@main.command("check")
+@_workspace_option()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dossier des fichiers de constats (défaut : reports/).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--rules", "rule_patterns", default=None, help="Règles à exécuter, ex. 'IHTS*,NBI-001'.")
+@click.option("--year", type=int, multiple=True, help="Restreindre à une année (répétable).")
+@click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Délibérations de la collectivité (défaut : celles de l'espace de travail).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Sortir avec le code 1 s'il existe des constats de cette gravité ou plus.")
+@click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
+def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, pseudonymise):
+    """Exécuter les règles de conformité et écrire les constats (xlsx, csv, json)."""
+    from .check import CheckError, run_check
+    from .rules import max_severity_at_least
+
+    ws = _open_workspace(workspace)
+    try:
+        findings = run_check(ws, rule_patterns=rule_patterns, years=list(year) or None,
+                             deliberations=deliberations, pseudonymise=pseudonymise)
+    except (CheckError, KeyError) as exc:
+        raise InputError(str(exc.args[0] if exc.args else exc)) from exc
+    out_dir = out or Path("reports")
+    written = write_findings(findings, out_dir)
+    if fmt == "json":
+        click.echo(findings_json(findings))
+    else:
+        summary = summary_frame(findings)
+        if summary.empty:
+            click.echo("Aucun constat.")
+        else:
+            click.echo(tabulate(
+                summary.values.tolist(),
+                headers=["Règle", "Gravité", "Constat", "Nb", "Agents", "Mois-agents", "Montant (EUR)", "Heures"],
+                floatfmt=".2f", tablefmt="simple",
+            ))
+        click.echo(f"\n{len(findings)} constat(s). Fichiers : " + ", ".join(str(p) for p in written))
+    if fail_on and max_severity_at_least(findings, fail_on):
+        sys.exit(1)
+
+
+# --- rules -----------------------------------------------------------------------------------
+@main.command("rules")
+@click.argument("rule_id", required=False)
+def rules_cmd(rule_id):
+    """Lister les règles, ou afficher la documentation d'une règle."""
+    from .rules import all_rules, get_rule
+
+    if rule_id:
+        try:
+            r = get_rule(rule_id)
+        except KeyError as exc:
+            raise InputError(exc.args[0]) from exc
+        click.echo(f"{r.id} — {r.title}\nGravité : {r.severity}\nRéférence : {r.legal_ref}\n\n{r.doc}")
+        return
+    rows = [[r.id, r.severity, r.title, r.legal_ref] for r in all_rules()]
+    click.echo(tabulate(rows, headers=["Règle", "Gravité", "Titre", "Référence"], maxcolwidths=[None, None, 50, 50]))
+
+
+# --- params ----------------------------------------------------------------------------------
+@main.command("params")
+@click.argument("name", required=False)
+@click.option("--date", "when", default=None, help="Date de vigueur (AAAA-MM-JJ), défaut : aujourd'hui.")
+def params_cmd(name, when):
+    """Lister les paramètres légaux datés, ou la valeur d'un paramètre à une date."""
+    import datetime as dt
+
+    from .params import ParameterError, default_parameters
+
+    try:
+        params = default_parameters()
+        day = when or dt.date.today().isoformat()
+        names = [name] if name else params.names()
+        rows = []
+        for n in names:
+            try:
+                r = params.resolve(n, day)
+                rows.append([n, r.value if not isinstance(r.value, dict) else "(table)", r.unit or "", f"{r.since:%d/%m/%Y}", r.source])
+            except ParameterError as exc:
+                if name:
+                    raise
+                rows.append([n, "—", "", "", str(exc)])
+    except (ParameterError, ValueError) as exc:
+        raise InputError(str(exc)) from exc
+    click.echo(tabulate(rows, headers=["Paramètre", "Valeur", "Unité", "Depuis", "Source"], maxcolwidths=[None, None, None, None, 60]))
+
+
+# --- rubriques -------------------------------------------------------------------------------
+@main.command("rubriques")
+@_workspace_option()
+@click.option("--write-table", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Écrire une table de codes de départ (YAML) à corriger puis placer dans configs/rubriques/.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+def rubriques_cmd(workspace, write_table, fmt):
+    """Lister les rubriques de paie (code, libellé, catégorie, lignes, montant), non classées d'abord."""
+    from .classify import rubric_inventory, write_code_table
+
+    ws = _open_workspace(workspace)
+    inv = rubric_inventory(ws.read("pay_lines"))
+    if fmt == "csv":
+        click.echo(inv.to_csv(sep=";", index=False, decimal=","))
+    else:
+        click.echo(tabulate(inv.values.tolist(), headers=["Code", "Libellé", "Nature", "Catégorie", "Lignes", "Montant (EUR)"],
+                            floatfmt=".2f"))
+    if write_table:
+        write_code_table(inv, write_table)
+        click.echo(f"Table de codes écrite : {write_table}")
+
+
+# --- demo ------------------------------------------------------------------------------------
+@main.command("demo")
+@click.option("--agents", "n_agents", type=click.IntRange(min=5), default=250, show_default=True)
+@click.option("--year", type=int, default=2025, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"), show_default=True)
+@click.option("--no-check", is_flag=True, help="Générer les fichiers seulement, sans import ni contrôle.")
+def demo_cmd(n_agents, year, seed, out, no_check):
+    """Générer une commune fictive réaliste, l'importer et la contrôler."""
+    from .demo import run_demo
+
+    click.echo(run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check))
+
+
+# --- worktime --------------------------------------------------------------------------------
+@main.command("worktime")
+@click.argument("scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "xlsx", "csv", "md", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fichier de sortie.")
+def worktime_cmd(scenario_file, fmt, out):
+    """Simuler des régimes de temps de travail face aux 1 607 heures."""
+    from .worktime import ScenarioError, run_worktime
+
+    try:
+        text = run_worktime(scenario_file, fmt=fmt, out=out)
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from exc
+    if text:
+        click.echo(text)
+
+
+def _open_workspace(path: Path) -> Workspace:
+    ws = Workspace(path)
+    if not ws.exists():
+        raise InputError(
+            f"{path} n'est pas un espace de travail rhaudit (pas de import_log.json). "
+            f"Lancez d'abord : rhaudit import FICHIERS --workspace {path}"
+        )
+    return ws
+
+
+if __name__ == "__main__":
+    main()

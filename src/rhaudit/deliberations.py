@@ -1,0 +1,207 @@
+"""A collectivité's délibérations as configuration (configs/collectivites/<name>.yaml).
+
+What the council decided: working-time regime and cycles, leave and ASA grid, RIFSEEP groups
+and ceilings, IHTS eligibility, NBI functions, benefits in kind. Validated with pydantic; a bad
+file gives an error naming the file and the field. Keys are English like the scenario files of
+`rhaudit worktime` (a cycle here is the same object as a scenario there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import paths
+
+
+class DeliberationError(Exception):
+    pass
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Decision(_Model):
+    """A délibération of the council, referenced by its id from the sections below."""
+
+    id: str
+    date: dt.date
+    subject: str
+    ct_opinion_date: dt.date | None = None  # avis du comité technique / social territorial
+
+
+# --- working time ------------------------------------------------------------------------------
+
+Solidarity = Literal["worked_day", "artt", "spread", "none"]
+
+
+def parse_hours(value: float | int | str) -> float:
+    """Hours as a number: 39, 38.75, "39h", "39h20" (39 h 20 min), "7h48" -> 7.8."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip().lower().replace(",", ".")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:h\s*(\d{1,2})?)?(?:\s*/\s*(?:j|sem|s))?", text)
+    if not m:
+        raise ValueError(f"durée illisible : {value!r} (exemples : 39, 38.75, \"39h\", \"39h20\")")
+    hours = float(m.group(1))
+    if m.group(2):
+        minutes = int(m.group(2))
+        if minutes >= 60:
+            raise ValueError(f"minutes impossibles dans {value!r}")
+        hours += minutes / 60
+    return hours
+
+
+class WorkRegime(_Model):
+    """A working-time regime: a cycle of the délibération or a scenario of the simulator."""
+
+    name: str
+    weekly_hours: float | None = None
+    daily_hours: float | None = None  # "7h48/j" style regimes
+    days_per_week: float = 5
+    weekday_hours: dict[str, float] | None = None  # {lun: 8, mar: 8, ...}
+    artt_days: float | None = None  # None: computed to reach the legal duration
+    annual_leave_days: float | None = None  # None: 5 × days_per_week
+    fractionnement_days: float = 0
+    extra_days: dict[str, float] = Field(default_factory=dict)  # extra-legal days, by name
+    asa_days: float = 0
+    solidarity: Solidarity = "worked_day"
+    quotite: float = Field(default=1.0, gt=0, le=1)
+    # Who the cycle applies to (délibération only): services and/or emploi patterns.
+    services: list[str] = Field(default_factory=list)
+    sujetions: bool = False  # reduced under décret 2001-623 art. 2 by a sujétion délibération
+    decision: str | None = None  # id of the délibération that set it
+
+    @field_validator("weekly_hours", "daily_hours", mode="before")
+    @classmethod
+    def _hours(cls, v):
+        return None if v is None else parse_hours(v)
+
+    @field_validator("weekday_hours", mode="before")
+    @classmethod
+    def _weekday_hours(cls, v):
+        return None if v is None else {str(k): parse_hours(h) for k, h in dict(v).items()}
+
+    @model_validator(mode="after")
+    def _needs_duration(self):
+        if self.weekly_hours is None and self.daily_hours is None and self.weekday_hours is None:
+            raise ValueError(f"{self.name} : indiquez weekly_hours, daily_hours ou weekday_hours")
+        return self
+
+
+class WorkingTime(_Model):
+    decision: str | None = None
+    cycles: list[WorkRegime]
+    fractionnement: Literal["conditions", "automatic"] = "conditions"
+    default_cycle: str | None = None  # cycle of agents whose service matches no cycle
+
+
+class AsaGrant(_Model):
+    motive: str  # mariage_agent, deces_conjoint, naissance, enfant_malade, ...
+    days: float
+    label: str | None = None
+
+
+# --- pay -------------------------------------------------------------------------------------
+
+
+class RifseepGroup(_Model):
+    name: str  # "A1", "B2", "C1" ...
+    categorie: Literal["A", "B", "C"]
+    cadres_emplois: list[str] = Field(default_factory=list)
+    state_corps: str | None = None  # key of the State corps in configs/parametres/rifseep_etat.yaml
+    ifse_annual_ceiling: float
+    ifse_annual_ceiling_housed: float | None = None  # logé pour nécessité absolue de service
+    cia_annual_ceiling: float
+
+
+class GroupAssignment(_Model):
+    """Assign agents to a RIFSEEP group: by matricule, or by regex on emploi or grade."""
+
+    group: str
+    matricule: str | None = None
+    emploi: str | None = None
+    grade: str | None = None
+
+
+class Rifseep(_Model):
+    decision: str
+    effective_date: dt.date
+    groups: list[RifseepGroup]
+    assignments: list[GroupAssignment] = Field(default_factory=list)
+    cia_months: list[int] = Field(default_factory=lambda: [11])
+    # Whether the régime indemnitaire is kept during each absence type (model.ABSENCE_TYPES).
+    maintained_during: dict[str, bool] = Field(default_factory=dict)
+
+
+class Ihts(_Model):
+    decision: str
+    eligible_emplois: list[str] = Field(default_factory=list)  # regexes on emploi
+    contract_agents: bool = False
+    # Automated time recording, by site (service name regex) -> True/False.
+    automated_recording: dict[str, bool] = Field(default_factory=dict)
+
+
+class NbiFunction(_Model):
+    name: str
+    points: float
+    emplois: list[str] = Field(default_factory=list)  # regexes on emploi
+
+
+class BenefitInKind(_Model):
+    matricule: str
+    nature: Literal["logement", "vehicule", "repas", "autre"]
+    since: dt.date | None = None
+
+
+class Deliberations(_Model):
+    name: str
+    siret: str | None = None
+    territory: str = "metropole"
+    decisions: list[Decision] = Field(default_factory=list)
+    working_time: WorkingTime | None = None
+    asa: list[AsaGrant] = Field(default_factory=list)
+    rifseep: Rifseep | None = None
+    ihts: Ihts | None = None
+    nbi_functions: list[NbiFunction] = Field(default_factory=list)
+    # Pay-line categories (classification) that have a délibération basis, with its id.
+    bonuses_with_basis: dict[str, str] = Field(default_factory=dict)
+    benefits_in_kind: list[BenefitInKind] = Field(default_factory=list)
+
+    def decision(self, decision_id: str | None) -> Decision | None:
+        return next((d for d in self.decisions if d.id == decision_id), None)
+
+
+def load_deliberations(path: Path | str) -> Deliberations:
+    path = Path(path)
+    if not path.is_file():
+        raise DeliberationError(f"Fichier de délibérations introuvable : {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Deliberations.model_validate(raw)
+    except yaml.YAMLError as exc:
+        raise DeliberationError(f"{path} : YAML invalide : {exc}") from exc
+    except ValidationError as exc:
+        lines = [f"{path} : délibérations invalides :"]
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"])
+            lines.append(f"  - {loc} : {err['msg']}")
+        lines.append("Corrigez le fichier (voir configs/collectivites/exemple.yaml).")
+        raise DeliberationError("\n".join(lines)) from exc
+
+
+def find_deliberations(workspace_root: Path | None = None) -> Path | None:
+    """The délibérations file of a workspace (W/deliberations.yaml), if any."""
+    if workspace_root and (workspace_root / "deliberations.yaml").is_file():
+        return workspace_root / "deliberations.yaml"
+    return None
+
+
+def default_example() -> Path:
+    return paths.configs_dir() / "collectivites" / "exemple.yaml"

@@ -1,0 +1,170 @@
+"""The one finding record every rule emits, and its exports (xlsx, csv, json).
+
+The JSON keys (rule, severity, title, legal_ref, matricule, year, month, amount, hours, message,
+evidence) are a contract read by other tools: do not rename them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+# Ordered from least to most serious; --fail-on compares on this order.
+SEVERITIES = ("info", "alerte", "irregularite")
+SEVERITY_LABELS = {"info": "Information", "alerte": "Alerte", "irregularite": "Irrégularité"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A source line supporting a finding (never personal data beyond the matricule)."""
+
+    file: str | None
+    position: int | None  # line in the source file
+    code: str | None = None
+    label: str | None = None
+    amount: float | None = None
+    period: str | None = None  # "2025-03" when the evidence is a pay line of that month
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    title: str
+    legal_ref: str
+    matricule: str | None = None
+    year: int | None = None
+    month: int | None = None
+    amount: float | None = None  # EUR at stake (the excess, not the whole payment)
+    hours: float | None = None  # hours at stake
+    message: str = ""  # French sentence an auditor can paste
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for key in ("amount", "hours"):
+            if d[key] is not None:
+                d[key] = round(float(d[key]), 2)
+        return d
+
+
+def evidence_from_lines(lines: pd.DataFrame, limit: int = 50) -> list[Evidence]:
+    """Evidence records from canonical pay-line rows (first `limit` rows)."""
+    out = []
+    for row in lines.head(limit).itertuples(index=False):
+        out.append(
+            Evidence(
+                file=_clean(getattr(row, "source_file", None)),
+                position=_clean_int(getattr(row, "source_line", None)),
+                code=_clean(getattr(row, "code", None)),
+                label=_clean(getattr(row, "label", None)),
+                amount=_clean_float(getattr(row, "amount", None)),
+                period=_period(getattr(row, "year", None), getattr(row, "month", None)),
+            )
+        )
+    return out
+
+
+def _clean(v):
+    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def _clean_int(v):
+    v = _clean(v)
+    return None if v is None else int(float(v))
+
+
+def _clean_float(v):
+    v = _clean(v)
+    return None if v is None else round(float(v), 2)
+
+
+def _period(year, month) -> str | None:
+    if _clean(year) is None or _clean(month) is None:
+        return None
+    return f"{int(year):04d}-{int(month):02d}"
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+COLUMN_LABELS = {
+    "number": "N°",
+    "rule": "Règle",
+    "severity": "Gravité",
+    "title": "Constat",
+    "legal_ref": "Référence",
+    "matricule": "Matricule",
+    "year": "Année",
+    "month": "Mois",
+    "amount": "Montant en jeu (EUR)",
+    "hours": "Heures en jeu",
+    "message": "Explication",
+    "evidence": "Pièces (fichier:ligne code libellé montant)",
+}
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    """One row per finding, numbered, evidence flattened to text."""
+    rows = []
+    for i, f in enumerate(findings, start=1):
+        d = f.to_dict()
+        d["number"] = i
+        d["severity"] = SEVERITY_LABELS.get(f.severity, f.severity)
+        d["evidence"] = " ; ".join(_evidence_text(e) for e in f.evidence)
+        rows.append(d)
+    cols = list(COLUMN_LABELS)
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _evidence_text(e: Evidence) -> str:
+    parts = [f"{e.file}:{e.position}" if e.file else ""]
+    parts += [x for x in (e.period, e.code, e.label) if x]
+    if e.amount is not None:
+        parts.append(f"{e.amount:.2f}")
+    return " ".join(p for p in parts if p)
+
+
+def summary_frame(findings: list[Finding]) -> pd.DataFrame:
+    """Per rule: number of findings, agents, agent-months, amount and hours at stake."""
+    if not findings:
+        return pd.DataFrame(columns=["rule", "severity", "title", "findings", "agents", "months", "amount", "hours"])
+    df = pd.DataFrame([f.to_dict() for f in findings])
+    df["agent_month"] = df["matricule"].astype(str) + "|" + df["year"].astype(str) + "-" + df["month"].astype(str)
+    g = df.groupby(["rule", "severity", "title"], sort=True, dropna=False)
+    out = g.agg(
+        findings=("rule", "size"),
+        agents=("matricule", "nunique"),
+        months=("agent_month", "nunique"),
+        amount=("amount", lambda s: s.fillna(0).sum()),
+        hours=("hours", lambda s: s.fillna(0).sum()),
+    ).reset_index()
+    return out.round({"amount": 2, "hours": 2})
+
+
+def write_findings(findings: list[Finding], out_dir: Path) -> list[Path]:
+    """Write findings.xlsx, findings.csv and findings.json in `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table = findings_frame(findings).rename(columns=COLUMN_LABELS)
+    paths = [out_dir / "findings.csv", out_dir / "findings.json", out_dir / "findings.xlsx"]
+    table.to_csv(paths[0], sep=";", index=False, encoding="utf-8-sig", decimal=",")
+    paths[1].write_text(findings_json(findings), encoding="utf-8")
+    summary = summary_frame(findings).rename(
+        columns={
+            "rule": "Règle", "severity": "Gravité", "title": "Constat", "findings": "Constats",
+            "agents": "Agents", "months": "Mois-agents", "amount": "Montant en jeu (EUR)",
+            "hours": "Heures en jeu",
+        }
+    )
+    with pd.ExcelWriter(paths[2], engine="openpyxl") as xw:
+        summary.to_excel(xw, sheet_name="Synthèse", index=False)
+        table.to_excel(xw, sheet_name="Constats", index=False)
+    return paths
+
+
+def findings_json(findings: list[Finding]) -> str:
+    return json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1, default=str)

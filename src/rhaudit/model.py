@@ -1,0 +1,204 @@
+"""Canonical data model: the one place where the tables' columns, types and codes are defined.
+
+Every importer produces these tables and every rule, analytic and report reads them. The
+columns are documented in docs/modele.md (generated from FIELDS below by
+`python -m rhaudit.model`). Units are in the names where they matter (hours, amount, quotite
+as a fraction of full time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    dtype: str  # pandas dtype name
+    doc: str  # French description for the documentation
+
+
+# --- payslips: one row per agent, month and establishment -----------------------------------
+PAYSLIP_FIELDS: tuple[Field, ...] = (
+    Field("matricule", "string", "Matricule de l'agent (identifiant de la paie)"),
+    Field("year", "Int64", "Année de la paie"),
+    Field("month", "Int64", "Mois de la paie (1 à 12)"),
+    Field("establishment", "string", "Établissement (SIRET, ou nom à défaut)"),
+    Field("budget", "string", "Code budget (00 principal, 99 multi-budget...)"),
+    Field("statut", "string", "Statut PES : TITULAIRE, STAGIAIRE, NON_TITULAIRE, EMPLOI_FONC, EMPLOI_AIDE, AUTRE_STATUT"),
+    Field("statut_code", "string", "Code de la nomenclature statutaire (RefNomenStatutaire)"),
+    Field("categorie", "string", "Catégorie hiérarchique A, B ou C (déduite ou fournie)"),
+    Field("population", "string", "Population : agent, elu, vacataire, assistante_maternelle"),
+    Field("emploi", "string", "Emploi / métier (EmploiMetier)"),
+    Field("grade", "string", "Grade"),
+    Field("echelon", "string", "Échelon"),
+    Field("indice", "Int64", "Indice majoré"),
+    Field("nbi_points", "Float64", "Points de NBI (somme des éléments NBI)"),
+    Field("quotite", "Float64", "Quotité de travail (1.0 = temps plein)"),
+    Field("service", "string", "Service"),
+    Field("hours_total", "Float64", "Nombre d'heures total (NbHeureTotal)"),
+    Field("overtime_hours", "Float64", "Heures supplémentaires déclarées (NbHeureSup)"),
+    Field("gross", "Float64", "Brut (MtBrut), EUR"),
+    Field("net", "Float64", "Net (MtNet), EUR"),
+    Field("net_paid", "Float64", "Net à payer (MtNetAPayer), EUR"),
+    Field("children", "Int64", "Nombre d'enfants (NbEnfants)"),
+    Field("events", "string", "Événements de la période (codes et descriptions, séparés par ' | ')"),
+    Field("period_start", "datetime64[ms]", "Début de la période payée"),
+    Field("period_end", "datetime64[ms]", "Fin de la période payée"),
+    Field("payment_date", "datetime64[ms]", "Date de paiement"),
+    Field("source_file", "string", "Fichier source"),
+    Field("source_line", "Int64", "Ligne du bulletin dans le fichier source"),
+)
+
+# --- pay lines: one row per line of a payslip ------------------------------------------------
+PAY_LINE_FIELDS: tuple[Field, ...] = (
+    Field("matricule", "string", "Matricule"),
+    Field("year", "Int64", "Année de la paie"),
+    Field("month", "Int64", "Mois de la paie"),
+    Field("establishment", "string", "Établissement (clé du bulletin)"),
+    Field("kind", "string", "Nature PES : T, IR, S, AV, I, A, D, AC, R, RE, C, CO"),
+    Field("code", "string", "Code de la rubrique dans le logiciel de paie"),
+    Field("label", "string", "Libellé de la rubrique"),
+    Field("base", "Float64", "Base"),
+    Field("rate", "Float64", "Taux"),
+    Field("units", "Float64", "Nombre d'unités"),
+    Field("amount", "Float64", "Montant, EUR"),
+    Field("ref_start", "datetime64[ms]", "Début de la période de référence (PeriodeRef)"),
+    Field("ref_end", "datetime64[ms]", "Fin de la période de référence"),
+    Field("caisse", "string", "Code caisse"),
+    Field("category", "string", "Catégorie de rubrique (classification rhaudit)"),
+    Field("source_file", "string", "Fichier source"),
+    Field("source_line", "Int64", "Ligne dans le fichier source"),
+)
+
+# --- absences: one row per absence -----------------------------------------------------------
+ABSENCE_FIELDS: tuple[Field, ...] = (
+    Field("matricule", "string", "Matricule"),
+    Field("type", "string", "Type normalisé (voir ABSENCE_TYPES)"),
+    Field("motive", "string", "Motif (ASA : motif ; sinon libellé d'origine)"),
+    Field("start", "datetime64[ms]", "Premier jour"),
+    Field("end", "datetime64[ms]", "Dernier jour (inclus)"),
+    Field("days", "Float64", "Nombre de jours d'absence décomptés (demi-journées = 0,5)"),
+    Field("hours", "Float64", "Nombre d'heures, lorsque la source le donne"),
+    Field("source_label", "string", "Libellé d'origine"),
+    Field("source_file", "string", "Fichier source"),
+    Field("source_line", "Int64", "Ligne dans le fichier source"),
+)
+
+# --- agents reference (optional file), merged on matricule ---------------------------------
+AGENT_FIELDS: tuple[Field, ...] = (
+    Field("matricule", "string", "Matricule"),
+    Field("birth_date", "datetime64[ms]", "Date de naissance"),
+    Field("entry_date", "datetime64[ms]", "Date d'entrée dans la collectivité"),
+    Field("cadre_emplois", "string", "Cadre d'emplois"),
+    Field("filiere", "string", "Filière"),
+    Field("categorie", "string", "Catégorie A/B/C (prime sur la catégorie déduite)"),
+    Field("rifseep_group", "string", "Groupe de fonctions RIFSEEP"),
+    Field("work_cycle", "string", "Cycle de travail (nom d'un cycle de la délibération)"),
+    Field("gender", "string", "Sexe (F/M), pour les indicateurs"),
+)
+
+TABLES: dict[str, tuple[Field, ...]] = {
+    "payslips": PAYSLIP_FIELDS,
+    "pay_lines": PAY_LINE_FIELDS,
+    "absences": ABSENCE_FIELDS,
+    "agents": AGENT_FIELDS,
+}
+
+# Name columns, kept only with --keep-names (never NIR nor bank details: they are not read).
+NAME_FIELDS: tuple[Field, ...] = (
+    Field("nom", "string", "Nom (uniquement avec --keep-names)"),
+    Field("prenom", "string", "Prénom (uniquement avec --keep-names)"),
+)
+
+# Key of a payslip; pay lines carry it too.
+PAYSLIP_KEY = ["matricule", "year", "month", "establishment"]
+
+# --- codes ---------------------------------------------------------------------------------
+LINE_KINDS: dict[str, str] = {
+    "TraitBrut": "T",
+    "IndemResid": "IR",
+    "SupFam": "S",
+    "AvantageNature": "AV",
+    "Indemnite": "I",
+    "RemDivers": "A",
+    "Deduction": "D",
+    "Acompte": "AC",
+    "Rappel": "R",
+    "Retenue": "RE",
+    "Cotisation": "C",
+    "Commentaire": "CO",
+}
+# Kinds whose amounts make up the gross pay (MtBrut).
+GROSS_KINDS = ("T", "IR", "S", "AV", "I", "A", "R")
+
+STATUTS = ("TITULAIRE", "STAGIAIRE", "NON_TITULAIRE", "EMPLOI_FONC", "EMPLOI_AIDE", "AUTRE_STATUT")
+CATEGORIES = ("A", "B", "C")
+POPULATIONS = ("agent", "elu", "vacataire", "assistante_maternelle")
+
+ABSENCE_TYPES: dict[str, str] = {
+    "conge_annuel": "Congé annuel",
+    "rtt": "Jour ARTT",
+    "cet": "Compte épargne-temps",
+    "asa": "Autorisation spéciale d'absence",
+    "cmo": "Congé de maladie ordinaire",
+    "clm": "Congé de longue maladie",
+    "cld": "Congé de longue durée",
+    "cgm": "Congé de grave maladie",
+    "accident_service": "Accident de service / du travail",
+    "maladie_professionnelle": "Maladie professionnelle",
+    "maternite": "Congé de maternité",
+    "paternite": "Congé de paternité",
+    "formation": "Formation",
+    "greve": "Grève",
+    "autre": "Autre absence",
+}
+
+
+def empty_frame(table: str, with_names: bool = False) -> pd.DataFrame:
+    """An empty DataFrame with the canonical columns and types of `table`."""
+    fields = TABLES[table] + (NAME_FIELDS if with_names and table == "payslips" else ())
+    return pd.DataFrame({f.name: pd.Series(dtype=f.dtype) for f in fields})
+
+
+def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Return `df` with exactly the canonical columns of `table`, in order and typed.
+
+    Missing columns are added empty; extra columns are dropped except the name columns.
+    """
+    fields = list(TABLES[table])
+    if table == "payslips":
+        fields += [f for f in NAME_FIELDS if f.name in df.columns]
+    out = {}
+    for f in fields:
+        col = df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index)
+        if f.dtype.startswith("datetime"):
+            out[f.name] = pd.to_datetime(col, errors="coerce").astype(f.dtype)
+        else:
+            out[f.name] = col.astype(f.dtype)
+    return pd.DataFrame(out, index=df.index)
+
+
+def markdown_doc() -> str:
+    """The data model as Markdown (docs/modele.md)."""
+    parts = ["# Modèle de données canonique\n", "Généré par `python -m rhaudit.model`.\n"]
+    titles = {
+        "payslips": "Bulletins (`payslips`) — une ligne par agent, mois et établissement",
+        "pay_lines": "Lignes de paie (`pay_lines`) — une ligne par rubrique",
+        "absences": "Absences (`absences`) — une ligne par absence",
+        "agents": "Référentiel agents (`agents`, facultatif) — fusionné sur le matricule",
+    }
+    for table, fields in TABLES.items():
+        parts.append(f"\n## {titles[table]}\n\n| colonne | type | description |\n|---|---|---|")
+        parts += [f"| `{f.name}` | {f.dtype} | {f.doc} |" for f in fields]
+    parts.append("\n## Types d'absence normalisés\n\n| code | libellé |\n|---|---|")
+    parts += [f"| `{k}` | {v} |" for k, v in ABSENCE_TYPES.items()]
+    parts.append("\n## Natures de lignes PES\n\n| élément | nature |\n|---|---|")
+    parts += [f"| `{k}` | {v} |" for k, v in LINE_KINDS.items()]
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_doc(), end="")
