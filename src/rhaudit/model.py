@@ -202,3 +202,60 @@ def markdown_doc() -> str:
 
 if __name__ == "__main__":
     print(markdown_doc(), end="")
+
+
+# --- pay-line categories (rubric classification, see classify.py and configs/rubriques/) -----
+PAY_CATEGORIES: dict[str, str] = {
+    "traitement": "Traitement indiciaire (y compris demi-traitement, temps partiel)",
+    "nbi": "Nouvelle bonification indiciaire",
+    "indemnite_residence": "Indemnité de résidence",
+    "sft": "Supplément familial de traitement",
+    "ifse": "IFSE (RIFSEEP)",
+    "cia": "CIA (RIFSEEP)",
+    "iat": "Indemnité d'administration et de technicité",
+    "ifts": "Indemnité forfaitaire pour travaux supplémentaires",
+    "iemp": "Indemnité d'exercice de missions des préfectures",
+    "pfr": "Prime de fonctions et de résultats",
+    "iss": "Indemnité spécifique de service",
+    "psr": "Prime de service et de rendement",
+    "idiis": "Indemnité pour travaux dangereux, insalubres, incommodes ou salissants",
+    "ismf": "Indemnité spéciale mensuelle de fonctions (police municipale)",
+    "prime_fin_annee": "Prime de fin d'année / 13e mois (avantage collectivement acquis, loi 84-53 art. 111)",
+    "autre_prime": "Autre prime ou indemnité",
+    "ihts_14": "IHTS, 14 premières heures",
+    "ihts_15": "IHTS, au-delà de 14 heures",
+    "ihts_nuit": "IHTS de nuit",
+    "ihts_dimanche_ferie": "IHTS de dimanche ou jour férié",
+    "ihts": "IHTS (palier non précisé)",
+    "heures_complementaires": "Heures complémentaires (temps non complet, temps partiel)",
+    "astreinte": "Astreinte, permanence, intervention",
+    "avantage_nature": "Avantage en nature",
+    "gipa": "Garantie individuelle du pouvoir d'achat",
+    "indemnite_conges": "Indemnité compensatrice de congés payés",
+    "indemnite_differentielle": "Indemnité différentielle (SMIC)",
+    "carence": "Retenue pour jour de carence",
+    "remuneration_autre": "Autre élément de rémunération",
+    "cot_sal_cnracl": "Cotisation salariale CNRACL",
+    "cot_sal_rafp": "Cotisation salariale RAFP",
+    "cot_sal_ircantec": "Cotisation salariale IRCANTEC",
+    "cot_sal_urssaf": "Cotisation salariale sécurité sociale (URSSAF)",
+    "cot_sal_csg_crds": "CSG et CRDS",
+    "cot_sal_chomage": "Contribution chômage / solidarité",
+    "cot_sal_autre": "Autre cotisation salariale",
+    "cot_pat_cnracl": "Cotisation patronale CNRACL",
+    "cot_pat_rafp": "Cotisation patronale RAFP",
+    "cot_pat_ircantec": "Cotisation patronale IRCANTEC",
+    "cot_pat_urssaf": "Cotisation patronale sécurité sociale (URSSAF)",
+    "cot_pat_autre": "Autre cotisation patronale (CNFPT, CDG, FNAL, versement mobilité...)",
+    "retenue": "Retenue sur net (mutuelle, saisie, titres-restaurant...)",
+    "acompte": "Acompte",
+    "marqueur": "Ligne de titre ou de total sans montant",
+    "information": "Ligne d'information (montant nul, ex. nombre de points)",
+    "commentaire": "Commentaire",
+    "non_classe": "Non classée",
+}
+# Régime indemnitaire (bonuses subject to a délibération and to the parity ceilings).
+RI_CATEGORIES = ("ifse", "cia", "iat", "ifts", "iemp", "pfr", "iss", "psr", "idiis", "ismf", "autre_prime")
+IHTS_CATEGORIES = ("ihts_14", "ihts_15", "ihts_nuit", "ihts_dimanche_ferie", "ihts")
+# Older regimes exclusive of the RIFSEEP (décret 2014-513).
+LEGACY_EXCLUSIVE_OF_RIFSEEP = ("iat", "ifts", "iemp", "pfr", "iss", "psr")
