@@ -45,3 +45,53 @@ def ihts_day_amount(params: Parameters, hourly_base: float, hours: float, when, 
         first * float(params.value("ihts.majoration_14_premieres", when))
         + rest * float(params.value("ihts.majoration_suivantes", when))
     )
+
+
+def _sft_parts(params: Parameters, children: int, when) -> tuple[float, float]:
+    """(fixed monthly amount, proportional rate) of the SFT for `children` children."""
+    fixed = params.value("sft.element_fixe_mensuel", when)
+    rates = params.value("sft.element_proportionnel_taux", when)
+    base = min(children, 3)
+    extra = max(0, children - 3)
+    return (
+        float(fixed[str(base)]) + extra * float(fixed["par_enfant_supplementaire"]),
+        float(rates[str(base)]) + extra * float(rates["par_enfant_supplementaire"]),
+    )
+
+
+def sft_monthly(
+    params: Parameters, children: int, indice: float, when, quotite: float = 1.0, temps_non_complet: bool = False
+) -> float:
+    """Monthly SFT due (décret 85-1148 art. 10 bis), 0 without a child.
+
+    Fixed part + rate × traitement of the indice majoré bounded by the floor and ceiling indices.
+    Part time (`quotite` = pay fraction, e.g. 6/7 at 80 %): prorated but never below the
+    full-time amount at the floor index (loi 84-53 du 26 janvier 1984, art. 60); temps non
+    complet: plainly prorated (décret 85-730 art. 8 and 10).
+    """
+    children = int(children or 0)
+    if children <= 0:
+        return 0.0
+    fixed, rate = _sft_parts(params, children, when)
+    floor = float(params.value("sft.indice_plancher", when))
+    ceiling = float(params.value("sft.indice_plafond", when))
+    bounded = min(max(float(indice), floor), ceiling)
+    full_time = fixed + rate * traitement_monthly(params, bounded, when)
+    if quotite >= 1.0:
+        return full_time
+    prorated = full_time * quotite
+    if temps_non_complet:
+        return prorated
+    minimum = fixed + rate * traitement_monthly(params, floor, when)
+    return max(prorated, minimum)
+
+
+def line_hours(lines):
+    """Hours carried by pay lines (IHTS...): `units` when filled and non-zero, else `base`.
+
+    Payroll software put the number of hours in either column; works on a DataFrame (returns a
+    Series) and is the one place that decides it.
+    """
+    units = lines["units"].astype("Float64")
+    base = lines["base"].astype("Float64")
+    return units.where(units.notna() & (units != 0), base).fillna(0.0).astype(float)
