@@ -136,6 +136,7 @@ class Workspace:
                 if dst.exists():
                     raise WorkspaceError(f"{dst} existe déjà : fichier déjà importé ?")
             log = self.read_log() + [asdict(e) for e in entries_of(batches)]
+            staging.mkdir(parents=True, exist_ok=True)  # also when no table has rows
             tmp_log = staging / "import_log.json"
             tmp_log.write_text(
                 json.dumps({"version": 1, "files": log}, ensure_ascii=False, indent=1), encoding="utf-8"

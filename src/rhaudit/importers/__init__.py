@@ -1,0 +1,302 @@
+"""Import orchestration: files -> parsers -> classification -> checks -> workspace (atomic).
+
+`import_files` expands folders, skips files already imported (sha256 of the content), parses
+each file with its importer, classifies the pay lines, infers catégorie and population,
+reports duplicate payslips and gross-pay gaps, then writes everything in one
+`Workspace.commit`: if anything fails, the workspace is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..model import GROSS_KINDS, PAYSLIP_KEY
+from ..workspace import FileEntry, Workspace, now_iso
+from .base import ImportError_, ParsedFile, file_sha256
+
+PES_SUFFIXES = (".xhl", ".xml")
+TABLE_SUFFIXES = (".csv", ".xlsx")
+REJECTIONS_SHOWN = 20  # per file in the rendered report; all of them are in import_log.json
+
+
+class ImportFailed(Exception):
+    """The import cannot be done at all (French message naming the file and what to do)."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did, rendered in French for the user."""
+
+    imported: list[FileEntry] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    warnings: list[str] = field(default_factory=list)  # import-wide (duplicates, gross gaps)
+    gross_mismatches: int = 0
+    deliberations: str | None = None
+
+    def render(self) -> str:
+        out: list[str] = []
+        for e in self.imported:
+            out.append(f"\n{e.path} ({_KIND_LABELS.get(e.kind, e.kind)})")
+            if e.kind in ("pes", "paie_tableur"):
+                out.append(f"  {e.payslips} bulletins, {e.lines} lignes de paie, brut {_eur(e.gross_total)}")
+            elif e.kind == "absences":
+                out.append(f"  {e.absences} absences")
+            else:
+                out.append(f"  {e.records_imported} agents")
+            record, unit = _MAIN_RECORD[e.kind]
+            rejected_main = sum(1 for r in e.rejected if r["record"] == record)
+            balance = "" if e.records_read == e.records_imported + rejected_main else " (écart : à signaler)"
+            out.append(f"  lus = importés + rejetés : {e.records_read} = {e.records_imported} + {rejected_main} {unit}{balance}")
+            if e.rejected:
+                out.append(f"  {len(e.rejected)} rejet(s) :")
+                out += [f"    - {_describe(r)}" for r in e.rejected[:REJECTIONS_SHOWN]]
+                if len(e.rejected) > REJECTIONS_SHOWN:
+                    out.append(f"    ... et {len(e.rejected) - REJECTIONS_SHOWN} autres, voir import_log.json")
+            if e.warnings:
+                out.append(f"  {len(e.warnings)} avertissement(s) :")
+                out += [f"    - {w}" for w in e.warnings[:REJECTIONS_SHOWN]]
+                if len(e.warnings) > REJECTIONS_SHOWN:
+                    out.append(f"    ... et {len(e.warnings) - REJECTIONS_SHOWN} autres, voir import_log.json")
+        for path, reason in self.skipped:
+            out.append(f"\n{path} : {reason}")
+        if self.warnings:
+            out.append("\nAvertissements :")
+            out += [f"  - {w}" for w in self.warnings]
+        if self.deliberations:
+            out.append(f"\nDélibérations validées et enregistrées : {self.deliberations}")
+        n_rejected = sum(len(e.rejected) for e in self.imported)
+        out.append(
+            f"\nTotal : {len(self.imported)} fichier(s) importé(s), {len(self.skipped)} ignoré(s) ; "
+            f"{sum(e.payslips for e in self.imported)} bulletins, {sum(e.lines for e in self.imported)} lignes, "
+            f"{sum(e.absences for e in self.imported)} absences, brut {_eur(sum(e.gross_total for e in self.imported))} ; "
+            f"{n_rejected} rejet(s)."
+        )
+        return "\n".join(out).lstrip("\n")
+
+
+# Per file kind: the record counted in "lus = importés + rejetés", and its plural label.
+_MAIN_RECORD = {"pes": ("bulletin", "bulletins"), "paie_tableur": ("bulletin", "bulletins"),
+                "absences": ("absence", "absences"), "agents": ("agent", "agents")}
+_KIND_LABELS = {"pes": "PES paye", "paie_tableur": "paie tableur", "absences": "absences", "agents": "agents"}
+
+
+def _eur(x: float) -> str:
+    return f"{x:,.2f} EUR".replace(",", " ").replace(".", ",")
+
+
+def _describe(rejection: dict) -> str:
+    from ..workspace import Rejection
+
+    return Rejection(**rejection).describe()
+
+
+# --- expansion and parsing ---------------------------------------------------------------------
+
+def _expand_payroll(paths: list[Path], report: ImportReport) -> list[Path]:
+    """Payroll files from the arguments; folders are searched recursively."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                if f.suffix.lower() in PES_SUFFIXES + TABLE_SUFFIXES:
+                    files.append(f)
+                elif not f.name.startswith("."):
+                    report.skipped.append((str(f), "ignoré : extension non reconnue (.xhl/.xml PES, .csv/.xlsx tableur)"))
+        elif p.suffix.lower() in PES_SUFFIXES + TABLE_SUFFIXES:
+            files.append(p)
+        else:
+            raise ImportFailed(
+                f"{p} : extension {p.suffix or '(aucune)'} non reconnue. Fichiers de paie acceptés : "
+                f".xhl ou .xml (PES paye), .csv ou .xlsx (export tableur, avec --profile)."
+            )
+    return files
+
+
+def _parser(module: str, function: str):
+    """A parser of another importer module, imported only when needed."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+    except (ModuleNotFoundError, AttributeError) as exc:
+        raise ImportFailed(
+            f"L'import de ce type de fichier ({module}) n'est pas encore disponible dans cette version de "
+            f"rhaudit ({exc}). Importez les flux PES paye, ou mettez rhaudit à jour."
+        ) from exc
+
+
+def _parse(kind: str, path: Path, profile: str | None, keep_names: bool) -> ParsedFile:
+    try:
+        if kind == "pes":
+            from .pes import parse_pes_file
+
+            parsed = parse_pes_file(path, keep_names=keep_names)
+        elif kind == "paie_tableur":
+            parsed = _parser("tabular", "parse_payroll_table")(path, profile)
+        elif kind == "absences":
+            parsed = _parser("absences", "parse_absences")(path, profile)
+        else:
+            parsed = _parser("agents", "parse_agents")(path, profile)
+    except ImportError_ as exc:
+        raise ImportFailed(str(exc)) from exc
+    if not keep_names:
+        for name, df in parsed.tables.items():
+            parsed.tables[name] = df.drop(columns=[c for c in ("nom", "prenom") if c in df.columns])
+    return parsed
+
+
+# --- checks across files -----------------------------------------------------------------------
+
+def _duplicate_warnings(new: list[pd.DataFrame], existing: pd.DataFrame) -> list[str]:
+    """The same payslip key twice (in one file, two files, or already in the workspace)."""
+    cols = PAYSLIP_KEY + ["source_file"]
+    frames = [existing[cols]] + [df[cols] for df in new if not df.empty]
+    keys = pd.concat(frames, ignore_index=True)
+    dup = keys[keys.duplicated(PAYSLIP_KEY, keep=False)]
+    if dup.empty:
+        return []
+    out = []
+    for key, group in dup.groupby(PAYSLIP_KEY, sort=True):
+        matricule, year, month, establishment = key
+        files = ", ".join(sorted(set(group["source_file"])))
+        out.append(
+            f"bulletin en double : agent {matricule}, {int(month):02d}/{int(year)}, établissement {establishment} "
+            f"({len(group)} fois : {files}) ; les deux sont importés, la règle QUAL-002 les signalera."
+        )
+    return out
+
+
+def gross_mismatch_count(payslips: pd.DataFrame, pay_lines: pd.DataFrame) -> int:
+    """Payslips whose MtBrut differs, to the cent, from the sum of their gross-kind lines."""
+    if payslips.empty:
+        return 0
+    gross_lines = pay_lines[pay_lines["kind"].isin(GROSS_KINDS)]
+    sums = gross_lines.groupby(PAYSLIP_KEY, dropna=False)["amount"].sum()
+    slips = payslips.set_index(PAYSLIP_KEY)["gross"]
+    lines_total = sums.reindex(slips.index).fillna(0)
+    return int(((slips.fillna(0) - lines_total).abs().round(2) >= 0.01).sum())
+
+
+def _entry(parsed: ParsedFile, sha: str) -> FileEntry:
+    t = parsed.tables
+    slips = t.get("payslips")
+    lines = t.get("pay_lines")
+    absences = t.get("absences")
+    years: set[int] = set()
+    if slips is not None and not slips.empty:
+        years |= {int(y) for y in slips["year"].dropna().unique()}
+    if absences is not None and not absences.empty:
+        years |= {int(d.year) for d in absences["start"].dropna()}
+    return FileEntry(
+        path=str(parsed.path), sha256=sha, kind=parsed.kind, imported_at=now_iso(),
+        records_read=parsed.records_read, records_imported=parsed.records_imported,
+        payslips=0 if slips is None else len(slips), lines=0 if lines is None else len(lines),
+        absences=0 if absences is None else len(absences),
+        gross_total=0.0 if slips is None or slips.empty else round(float(slips["gross"].sum()), 2),
+        years=sorted(years), rejected=[asdict(r) for r in parsed.rejected], warnings=list(parsed.warnings),
+    )
+
+
+# --- the import --------------------------------------------------------------------------------
+
+def import_files(
+    ws: Workspace,
+    payroll: list[Path] | None = None,
+    absences: list[Path] | None = None,
+    agents: list[Path] | None = None,
+    profile: str | None = None,
+    absence_profile: str | None = None,
+    agent_profile: str | None = None,
+    deliberations: Path | None = None,
+    keep_names: bool = False,
+) -> ImportReport:
+    """Import payroll, absence and agent files into the workspace; raise ImportFailed if impossible."""
+    from .. import classify, population
+
+    report = ImportReport()
+    deliberations_text = _validated_deliberations(deliberations)
+
+    jobs: list[tuple[str, Path, str | None]] = []
+    for f in _expand_payroll(payroll or [], report):
+        jobs.append(("pes" if f.suffix.lower() in PES_SUFFIXES else "paie_tableur", f, profile))
+    jobs += [("agents", Path(p), agent_profile) for p in agents or []]
+    jobs += [("absences", Path(p), absence_profile) for p in absences or []]
+
+    known = ws.known_hashes()
+    parsed_files: list[tuple[ParsedFile, str]] = []
+    for kind, path, prof in jobs:
+        sha = file_sha256(path)
+        if sha in known:
+            report.skipped.append((str(path), f"déjà importé (même contenu que {known[sha]})"))
+            continue
+        known[sha] = str(path)
+        parsed_files.append((_parse(kind, path, prof, keep_names), sha))
+
+    # Agents first: the population inference uses them (with those already in the workspace).
+    new_agents = [p.tables["agents"] for p, _ in parsed_files if p.kind == "agents" and "agents" in p.tables]
+    agents_frame = pd.concat([ws.read("agents")] + new_agents, ignore_index=True) if new_agents else ws.read("agents")
+
+    payslip_frames = []
+    for parsed, _ in parsed_files:
+        slips, lines = parsed.tables.get("payslips"), parsed.tables.get("pay_lines")
+        if slips is None or lines is None:
+            continue
+        lines = lines.copy()
+        lines["category"] = classify.classify_lines(lines) if not lines.empty else pd.Series(dtype="string")
+        slips = population.annotate_population(slips, lines, agents_frame)
+        parsed.tables["pay_lines"], parsed.tables["payslips"] = lines, slips
+        payslip_frames.append(slips)
+        report.gross_mismatches += gross_mismatch_count(slips, lines)
+
+    if payslip_frames:
+        years = sorted({int(y) for df in payslip_frames for y in df["year"].dropna().unique()})
+        report.warnings += _duplicate_warnings(payslip_frames, ws.read("payslips", years=years))
+    if report.gross_mismatches:
+        report.warnings.append(
+            f"{report.gross_mismatches} bulletin(s) dont le brut (MtBrut) diffère de la somme des lignes de "
+            f"rémunération (natures {', '.join(GROSS_KINDS)}) : ils sont importés, la règle QUAL-001 les détaille."
+        )
+
+    batches = [(_entry(p, sha), p.tables) for p, sha in parsed_files]
+    report.imported = [e for e, _ in batches]
+    _commit(ws, batches, deliberations_text)
+    if deliberations_text is not None:
+        report.deliberations = str(ws.root / "deliberations.yaml")
+    return report
+
+
+def _validated_deliberations(path: Path | None) -> str | None:
+    """The text of a valid délibérations file (validated before anything is written)."""
+    if path is None:
+        return None
+    from ..deliberations import DeliberationError, load_deliberations
+
+    try:
+        load_deliberations(path)
+    except DeliberationError as exc:
+        raise ImportFailed(f"{exc}\nRien n'a été importé.") from exc
+    return Path(path).read_text(encoding="utf-8")
+
+
+def _commit(ws: Workspace, batches, deliberations_text: str | None) -> None:
+    """Write the tables and log, then the délibérations, leaving nothing behind on failure."""
+    target = ws.root / "deliberations.yaml"
+    staged = None
+    if deliberations_text is not None:
+        ws.root.mkdir(parents=True, exist_ok=True)
+        staged = ws.root / ".deliberations.yaml.tmp"
+        staged.write_text(deliberations_text, encoding="utf-8")
+    try:
+        ws.commit(batches)
+        if staged is not None:
+            os.replace(staged, target)
+    finally:
+        if staged is not None and staged.exists():
+            staged.unlink()
+
+
+__all__ = ["ImportFailed", "ImportReport", "import_files", "ParsedFile", "gross_mismatch_count"]
