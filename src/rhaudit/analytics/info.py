@@ -1,0 +1,95 @@
+"""`rhaudit info`: what a workspace holds, per period, and headcount by statut and catégorie."""
+
+from __future__ import annotations
+
+import pandas as pd
+from tabulate import tabulate
+
+from ..workspace import Workspace
+
+_UNKNOWN = "(non renseigné)"
+
+
+def workspace_info(ws: Workspace) -> dict:
+    """Counts per year and month, totals and headcount, as plain JSON-ready values."""
+    slips = ws.read("payslips")
+    lines = ws.read("pay_lines")
+    periods = []
+    by_period = slips.groupby(["year", "month"], sort=True)
+    lines_by_period = {k: g for k, g in lines.groupby(["year", "month"], sort=True)}
+    for (year, month), group in by_period:
+        pl = lines_by_period.get((year, month), lines.iloc[0:0])
+        periods.append({
+            "year": int(year), "month": int(month),
+            "payslips": len(group),
+            "agents": int(group["matricule"].nunique()),
+            "gross": _money(group["gross"].sum()),
+            "lines_by_kind": _counts(pl["kind"]),
+            "lines_by_category": _counts(pl["category"]),
+        })
+    headcount: dict[str, dict] = {}
+    for year, group in slips.groupby("year", sort=True):
+        headcount[str(int(year))] = {
+            "statut": _distinct_agents(group, "statut"),
+            "categorie": _distinct_agents(group, "categorie"),
+        }
+    return {
+        "periods": periods,
+        "total": {
+            "payslips": len(slips),
+            "agents": int(slips["matricule"].nunique()),
+            "gross": _money(slips["gross"].sum()),
+        },
+        "headcount": headcount,
+        "files": len(ws.read_log()),
+    }
+
+
+def _money(x) -> float:
+    return round(float(x), 2) if pd.notna(x) else 0.0
+
+
+def _counts(col: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in col.fillna(_UNKNOWN).value_counts().sort_index().items()}
+
+
+def _distinct_agents(df: pd.DataFrame, col: str) -> dict[str, int]:
+    """Distinct agents per value of `col` (an agent whose value changes in the year counts in each)."""
+    counts = df.assign(**{col: df[col].fillna(_UNKNOWN)}).groupby(col)["matricule"].nunique()
+    return {str(k): int(v) for k, v in counts.sort_index().items()}
+
+
+def _fr(x: float) -> str:
+    return f"{x:,.2f}".replace(",", " ").replace(".", ",")
+
+
+def render_info(data: dict) -> str:
+    """French text tables of `workspace_info`."""
+    if not data["periods"]:
+        return f"Aucun bulletin dans l'espace de travail ({data['files']} fichier(s) importé(s))."
+    kinds = sorted({k for p in data["periods"] for k in p["lines_by_kind"]})
+    rows = [[f"{p['month']:02d}/{p['year']}", p["payslips"], p["agents"], _fr(p["gross"])]
+            + [p["lines_by_kind"].get(k, 0) for k in kinds] for p in data["periods"]]
+    t = data["total"]
+    rows.append(["Total", t["payslips"], t["agents"], _fr(t["gross"])]
+                + [sum(p["lines_by_kind"].get(k, 0) for p in data["periods"]) for k in kinds])
+    out = [
+        f"{data['files']} fichier(s) importé(s).\n",
+        "Bulletins, agents, brut (EUR) et lignes par nature, par mois :",
+        tabulate(rows, headers=["Mois", "Bulletins", "Agents", "Brut"] + [f"Nature {k}" for k in kinds],
+                 tablefmt="simple", colalign=("left",) + ("right",) * (3 + len(kinds))),
+    ]
+    # Categories by year (twelve month columns would not fit a terminal).
+    years = sorted({p["year"] for p in data["periods"]})
+    categories = sorted({c for p in data["periods"] for c in p["lines_by_category"]})
+    cat_rows = [[c] + [sum(p["lines_by_category"].get(c, 0) for p in data["periods"] if p["year"] == y) for y in years]
+                for c in categories]
+    out += ["\nLignes par catégorie de rubrique et par année :",
+            tabulate(cat_rows, headers=["Catégorie"] + [str(y) for y in years], tablefmt="simple")]
+    for axis, title in (("statut", "Statut"), ("categorie", "Catégorie")):
+        values = sorted({v for h in data["headcount"].values() for v in h[axis]})
+        years = sorted(data["headcount"])
+        hc_rows = [[v] + [data["headcount"][y][axis].get(v, 0) for y in years] for v in values]
+        out += [f"\nEffectifs (agents distincts) par {title.lower()} :",
+                tabulate(hc_rows, headers=[title] + years, tablefmt="simple")]
+    return "\n".join(out)
