@@ -1,0 +1,468 @@
+"""Import profiles: how to read one software's CSV/XLSX export into the canonical tables.
+
+A profile is a YAML file under payroll_import/profiles/ (see docs/profils.md), chosen by name
+(the file stem) or by path. It states the file format (delimiter, decimal mark, encoding, date
+formats, Excel sheet and header row), which source column holds each canonical field (model.py),
+constants, value mappings (statut labels, line kinds...) and, for absences, the ordered rules
+turning source labels into normalised absence types.
+
+This module also applies a profile to a file: `read_mapped` reads the rows and picks the mapped
+columns, `CellParser` converts one raw cell to its canonical value or raises `CellError` with a
+French reason (the importer then rejects that row).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .. import paths
+from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
+from .base import ImportError_
+
+DEFAULT_PROFILES = {"paie": "paie_generique", "absences": "absences_generique", "agents": "agents_generique"}
+KIND_LABELS = {"paie": "paie (export tableur)", "absences": "absences", "agents": "référentiel agents"}
+
+# Source-only fields that are not canonical columns but feed them.
+PSEUDO_FIELDS: dict[str, dict[str, str]] = {
+    "paie": {"period": "period"},  # a date or MM/AAAA giving year and month
+    "absences": {"label": "string", "start_afternoon": "flag", "end_morning": "flag"},
+    "agents": {},
+}
+_NOT_FROM_SOURCE = {"source_file", "source_line", "category", "source_label", "type", "motive"}
+
+
+_PSEUDO_LABELS = {"period": "Période de paie", "label": "Libellé", "start_afternoon": "Début l'après-midi",
+                  "end_morning": "Fin le matin"}
+
+
+def _source_fields(kind: str) -> tuple:
+    tables = {"paie": PAYSLIP_FIELDS + PAY_LINE_FIELDS, "absences": ABSENCE_FIELDS, "agents": AGENT_FIELDS}[kind]
+    return tuple(f for f in tables if f.name not in _NOT_FROM_SOURCE)
+
+
+def _field_types(kind: str) -> dict[str, str]:
+    return {f.name: f.dtype for f in _source_fields(kind)} | PSEUDO_FIELDS[kind]
+
+
+def field_label(kind: str, fld: str) -> str:
+    """Short French name of a field for messages (from the model's description)."""
+    docs = {f.name: re.split(r" \(|,| :", f.doc)[0] for f in _source_fields(kind)}
+    return docs.get(fld) or _PSEUDO_LABELS.get(fld, fld)
+
+
+# Closed sets of canonical values: a source value outside them must be mapped in `valeurs`.
+CLOSED_VALUES: dict[str, tuple[str, ...]] = {
+    "statut": STATUTS,
+    "kind": tuple(LINE_KINDS.values()),
+    "categorie": CATEGORIES,
+    "population": POPULATIONS,
+    "gender": ("F", "M"),
+}
+ASA_MOTIVES = (
+    "mariage_agent", "mariage_enfant", "deces_conjoint", "deces_enfant", "deces_parent", "deces_autre",
+    "maladie_grave", "naissance", "enfant_malade", "demenagement", "concours", "syndical", "electif",
+    "don_sang", "rentree_scolaire", "autre",
+)
+_TRUE_FLAGS = {"1", "oui", "o", "x", "vrai", "true", "yes", "y", "pm", "am", "apres-midi", "matin", "demi", "0,5", "0.5"}
+_FALSE_FLAGS = {"0", "non", "n", "faux", "false", "no", "-"}
+
+
+def normalize(text: Any) -> str:
+    """Case-, accent- and space-insensitive form used to compare column names and labels."""
+    decomposed = unicodedata.normalize("NFKD", str(text).replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and not c.isspace()).lower()
+
+
+class ProfileError(ImportError_):
+    """A profile cannot be found or is malformed (French message naming the profile file)."""
+
+
+class CellError(ValueError):
+    """A cell cannot be converted; the message (French) becomes the rejection reason."""
+
+
+# --- the profile file ------------------------------------------------------------------------
+class FormatOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    delimiter: Literal[";", ",", "\t", "auto"] = Field(default="auto", alias="separateur")
+    decimal: Literal[",", "."] = Field(default=",", alias="decimale")
+    thousands: str | None = Field(default=None, alias="milliers")
+    encoding: str | None = Field(default=None, alias="encodage")  # None: utf-8-sig, then windows-1252
+    date_formats: list[str] = Field(default=["%d/%m/%Y", "%Y-%m-%d"], alias="formats_date", min_length=1)
+    sheet: str | int = Field(default=0, alias="feuille")  # Excel sheet name, or index from 0
+    header_row: int = Field(default=1, alias="ligne_entete", ge=1)  # line of the column names, from 1
+
+    @model_validator(mode="after")
+    def _distinct_marks(self) -> "FormatOptions":
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise ValueError("le séparateur de milliers doit différer du séparateur décimal")
+        return self
+
+
+class AbsenceLabelRule(BaseModel):
+    """One source label (exact, insensitive to case, accents and spaces) or regex -> a type."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    label: str | None = Field(default=None, alias="libelle")
+    pattern: str | None = Field(default=None, alias="regex")
+    type: str
+    motive: str | None = Field(default=None, alias="motif")
+
+    @model_validator(mode="after")
+    def _check(self) -> "AbsenceLabelRule":
+        if (self.label is None) == (self.pattern is None):
+            raise ValueError("chaque règle d'absence donne soit « libelle », soit « regex » (un seul des deux)")
+        if self.type not in ABSENCE_TYPES:
+            raise ValueError(f"type d'absence inconnu « {self.type} » ; types possibles : {', '.join(ABSENCE_TYPES)}")
+        if self.motive is not None and self.type == "asa" and self.motive not in ASA_MOTIVES:
+            raise ValueError(f"motif d'ASA inconnu « {self.motive} » ; motifs possibles : {', '.join(ASA_MOTIVES)}")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"expression régulière invalide « {self.pattern} » : {exc}") from exc
+        return self
+
+    def matches(self, label: str) -> bool:
+        if self.label is not None:
+            return normalize(label) == normalize(self.label)
+        return re.search(self.pattern, label, flags=re.IGNORECASE) is not None
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    kind: Literal["paie", "absences", "agents"] = Field(alias="type")
+    description: str = ""
+    format: FormatOptions = Field(default_factory=FormatOptions)
+    columns: dict[str, str | list[str]] = Field(alias="colonnes")
+    constants: dict[str, Any] = Field(default_factory=dict, alias="constantes")
+    values: dict[str, dict[str, str]] = Field(default_factory=dict, alias="valeurs")
+    quotite_unit: Literal["fraction", "pourcentage", "auto"] = Field(default="auto", alias="quotite")
+    absence_rules: list[AbsenceLabelRule] = Field(default_factory=list, alias="absences")
+    # Filled by load_profile, not read from the YAML.
+    name: str = Field(default="", exclude=True)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("columns")
+    @classmethod
+    def _as_lists(cls, columns: dict[str, str | list[str]]) -> dict[str, list[str]]:
+        return {k: [v] if isinstance(v, str) else list(v) for k, v in columns.items()}
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> "Profile":
+        known = _field_types(self.kind)
+        for section, names in (("colonnes", self.columns), ("constantes", self.constants), ("valeurs", self.values)):
+            unknown = sorted(set(names) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"champ(s) inconnu(s) dans « {section} » : {', '.join(unknown)} ; "
+                    f"champs possibles pour un profil {self.kind} : {', '.join(sorted(known))}"
+                )
+        for fld, mapping in self.values.items():
+            allowed = CLOSED_VALUES.get(fld)
+            bad = sorted({v for v in mapping.values() if allowed and v not in allowed})
+            if bad:
+                raise ValueError(f"valeurs.{fld} : {', '.join(bad)} n'est pas une valeur possible ({', '.join(allowed)})")
+        if self.kind == "absences" and not self.absence_rules:
+            raise ValueError("un profil d'absences doit lister ses libellés dans la section « absences »")
+        if self.kind != "absences" and self.absence_rules:
+            raise ValueError("la section « absences » n'a de sens que pour un profil de type absences")
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"« {self.name} » ({self.path})" if self.path else f"« {self.name} »"
+
+    def absence_type(self, label: str) -> tuple[str, str | None]:
+        """(type, ASA motive) of an absence label; CellError when no rule matches."""
+        for r in self.absence_rules:
+            if r.matches(label):
+                return r.type, r.motive
+        where = self.path.name if self.path else self.name
+        raise CellError(f"libellé d'absence inconnu : {label} ; ajoutez-le au profil {where}")
+
+
+def load_profile(profile: str | Path | None, kind: str) -> Profile:
+    """The profile named (file stem under paths.profiles_dir()) or at a path; default per kind."""
+    if profile is None:
+        profile = DEFAULT_PROFILES[kind]
+    candidate = Path(profile)
+    if candidate.suffix.lower() in (".yaml", ".yml") or candidate.is_file():
+        path = candidate
+    else:
+        path = paths.profiles_dir() / f"{profile}.yaml"
+    if not path.is_file():
+        available = sorted(p.stem for p in paths.profiles_dir().glob("*.yaml"))
+        raise ProfileError(
+            f"Profil d'import introuvable : « {profile} » (cherché : {path}). Profils disponibles : "
+            f"{', '.join(available) or 'aucun'}. Donnez le nom d'un de ces profils ou le chemin d'un "
+            f"fichier YAML (voir docs/profils.md)."
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"Profil {path} illisible (YAML invalide ou non UTF-8) : {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ProfileError(f"Profil {path} : le fichier doit contenir un dictionnaire YAML (type, colonnes...).")
+    try:
+        prof = Profile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'racine'} : {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
+        )
+        raise ProfileError(f"Profil {path} invalide : {problems}. Corrigez le fichier (voir docs/profils.md).") from exc
+    if prof.kind != kind:
+        raise ProfileError(
+            f"Profil {path} : c'est un profil de type « {prof.kind} », or ce fichier est attendu comme "
+            f"{KIND_LABELS[kind]}. Choisissez un profil de type « {kind} »."
+        )
+    prof.name, prof.path = path.stem, path
+    return prof
+
+
+# --- reading a file with a profile -----------------------------------------------------------
+@dataclass
+class MappedTable:
+    """The rows of a source file, restricted to the mapped fields (raw cell values)."""
+
+    path: Path
+    profile: Profile
+    rows: list[tuple[int, dict[str, Any]]]  # (line number in the file, {field: raw value})
+    fields: set[str]  # fields present (mapped column found, or constant)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _decode(path: Path, encoding: str | None) -> str:
+    data = path.read_bytes()
+    for enc in [encoding] if encoding else ["utf-8-sig", "windows-1252"]:
+        try:
+            return data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise ImportError_(f"{path} : impossible de décoder le fichier avec l'encodage « {encoding} ». Corrigez « encodage » dans le profil.")
+
+
+def _read_raw(path: Path, prof: Profile) -> pd.DataFrame:
+    """All cells as read (strings for CSV; native numbers and dates for Excel), index = file line."""
+    opts = prof.format
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            text = _decode(path, opts.encoding)
+            lines = text.splitlines()
+            if len(lines) < opts.header_row or not lines[opts.header_row - 1].strip():
+                raise ImportError_(f"{path} : fichier vide ou sans ligne d'en-tête (ligne {opts.header_row}, profil {prof.label}).")
+            sep = opts.delimiter
+            if sep == "auto":
+                try:
+                    sep = csv.Sniffer().sniff(lines[opts.header_row - 1], delimiters=";,\t").delimiter
+                except csv.Error:
+                    sep = ";"
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                             skiprows=opts.header_row - 1, skip_blank_lines=False)
+        elif suffix in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, sheet_name=opts.sheet, header=opts.header_row - 1, dtype=object, engine="openpyxl")
+        else:
+            raise ImportError_(f"{path} : format non pris en charge ({suffix or 'sans extension'}) ; attendu .csv ou .xlsx.")
+    except ImportError_:
+        raise
+    except (ValueError, KeyError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ImportError_(
+            f"{path} : fichier illisible avec le profil {prof.label} ({exc}). Vérifiez le format "
+            f"(séparateur, encodage, feuille Excel, ligne d'en-tête) dans le profil."
+        ) from exc
+    df.index = df.index + opts.header_row + 1  # data starts on the line after the header
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT or (isinstance(value, str) and not value.strip())
+
+
+def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]) -> MappedTable:
+    """Read `path` and keep the mapped columns, renamed to canonical fields, plus constants.
+
+    `required` lists fields that must be present (a tuple: at least one of them). Raises
+    ImportError_ naming the file, the profile, the missing columns and the columns found.
+    """
+    df = _read_raw(path, prof)
+    found = {normalize(c): c for c in reversed(df.columns)}  # first column wins on a clash
+    chosen: dict[str, str] = {}
+    for fld, names in prof.columns.items():
+        for name in names:
+            if normalize(name) in found:
+                chosen[fld] = found[normalize(name)]
+                break
+    present = set(chosen) | set(prof.constants)
+    missing = [req for req in required if not (set(req if isinstance(req, tuple) else (req,)) & present)]
+    if missing:
+        def expected(req: str | tuple[str, ...]) -> str:
+            flds = req if isinstance(req, tuple) else (req,)
+            return " ou ".join(f"{f} (colonne {' / '.join(prof.columns.get(f, ['non décrite']))})" for f in flds)
+
+        raise ImportError_(
+            f"{path} : colonne(s) obligatoire(s) absente(s) avec le profil {prof.label} : "
+            f"{'; '.join(expected(r) for r in missing)}. Colonnes trouvées dans le fichier : "
+            f"{', '.join(df.columns) or 'aucune'}. Ajoutez le nom de la colonne de votre fichier dans "
+            f"la section « colonnes » du profil, ou choisissez un autre profil (--profile)."
+        )
+    rows = []
+    for line, values in zip(df.index, df[list(chosen.values())].itertuples(index=False, name=None)):
+        raw = {fld: (None if _is_blank(v) else v) for fld, v in zip(chosen, values)}
+        if all(v is None for v in raw.values()) and df.loc[line].map(_is_blank).all():
+            continue  # an entirely blank line is not a record
+        for fld, const in prof.constants.items():
+            if raw.get(fld) is None:
+                raw[fld] = const
+        rows.append((int(line), raw))
+    if not rows:
+        raise ImportError_(f"{path} : aucune ligne de données sous l'en-tête (profil {prof.label}). Vérifiez le fichier et « ligne_entete ».")
+    return MappedTable(path=path, profile=prof, rows=rows, fields=present)
+
+
+# --- converting cells ------------------------------------------------------------------------
+_NUMBER = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})[/.\-](\d{1,2})$")
+
+
+class CellParser:
+    """Converts raw cells to canonical values following a profile's format and value mappings."""
+
+    def __init__(self, prof: Profile):
+        self.profile = prof
+        self.types = _field_types(prof.kind)
+        self._values = {fld: {normalize(k): v for k, v in m.items()} for fld, m in prof.values.items()}
+
+    def number(self, raw: Any, what: str) -> float | None:
+        if raw is None:
+            return None
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return float(raw)
+        text = _SPACES.sub("", str(raw)).replace("€", "")
+        negative = False
+        if text.startswith("(") and text.endswith(")"):
+            negative, text = True, text[1:-1]
+        elif text.endswith("-"):
+            negative, text = True, text[:-1]
+        elif text.startswith("-"):
+            negative, text = True, text[1:]
+        elif text.startswith("+"):
+            text = text[1:]
+        fmt = self.profile.format
+        if fmt.thousands:
+            text = text.replace(fmt.thousands, "")
+        if fmt.decimal == ",":
+            text = text.replace(",", ".")
+        if not _NUMBER.match(text):
+            raise CellError(f"{what} non numérique : « {raw} »")
+        return -float(text) if negative else float(text)
+
+    def integer(self, raw: Any, what: str) -> int | None:
+        value = self.number(raw, what)
+        if value is None:
+            return None
+        if value != int(value):
+            raise CellError(f"{what} n'est pas un nombre entier : « {raw} »")
+        return int(value)
+
+    def date(self, raw: Any, what: str) -> pd.Timestamp | None:
+        if raw is None:
+            return None
+        if isinstance(raw, (dt.date, pd.Timestamp)):
+            return pd.Timestamp(raw).normalize()
+        text = str(raw).strip()
+        for fmt in self.profile.format.date_formats:
+            try:
+                return pd.Timestamp(dt.datetime.strptime(text, fmt))
+            except ValueError:
+                continue
+        formats = ", ".join(self.profile.format.date_formats)
+        raise CellError(f"{what} impossible ou illisible : « {raw} » (format(s) attendu(s) : {formats})")
+
+    def period(self, raw: Any) -> tuple[int, int]:
+        """(year, month) of a period cell: a date of the month, MM/AAAA or AAAA-MM."""
+        text = str(raw).strip()
+        if m := _MONTH_YEAR.match(text):
+            year, month = int(m[2]), int(m[1])
+        elif m := _YEAR_MONTH.match(text):
+            year, month = int(m[1]), int(m[2])
+        else:
+            day = self.date(raw, "Période de paie")
+            year, month = day.year, day.month
+        if not 1 <= month <= 12:
+            raise CellError(f"Période de paie impossible : « {raw} »")
+        return year, month
+
+    def flag(self, raw: Any, what: str) -> bool:
+        if raw is None:
+            return False
+        token = normalize(raw)
+        if token in _TRUE_FLAGS:
+            return True
+        if token in _FALSE_FLAGS:
+            return False
+        raise CellError(f"{what} illisible : « {raw} » (attendu : oui/non, 1/0, x)")
+
+    def quotite(self, raw: Any) -> float | None:
+        value = self.number(raw, "Quotité")
+        if value is None:
+            return None
+        unit = self.profile.quotite_unit
+        if unit == "pourcentage" or (unit == "auto" and value > 1):
+            value = value / 100
+        if not 0 < value <= 1:
+            raise CellError(f"Quotité impossible : « {raw} » (attendu entre 0 et 100 %)")
+        return value
+
+    def text(self, fld: str, raw: Any) -> str | None:
+        """A string field, through the profile's value mapping; closed sets must match."""
+        if raw is None:
+            return None
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # Excel gives 1234.0 for a matricule typed as a number
+        value = str(raw).strip()
+        mapped = self._values.get(fld, {}).get(normalize(value))
+        if mapped is not None:
+            return mapped
+        allowed = CLOSED_VALUES.get(fld)
+        if allowed is None:
+            return value
+        if fld == "kind" and value in LINE_KINDS:  # PES element name, e.g. TraitBrut
+            return LINE_KINDS[value]
+        for canonical in allowed:
+            if normalize(canonical) == normalize(value):
+                return canonical
+        where = self.profile.path.name if self.profile.path else self.profile.name
+        label = field_label(self.profile.kind, fld)
+        raise CellError(f"{label} inconnu(e) : « {value} » ; ajoutez-le à « valeurs: {fld}: » du profil {where}")
+
+    def convert(self, fld: str, raw: Any) -> Any:
+        """The canonical value of `fld`, by its model type."""
+        dtype = self.types[fld]
+        what = field_label(self.profile.kind, fld)
+        if fld == "quotite":
+            return self.quotite(raw)
+        if dtype == "Float64":
+            return self.number(raw, what)
+        if dtype == "Int64":
+            return self.integer(raw, what)
+        if dtype.startswith("datetime"):
+            return self.date(raw, what)
+        if dtype == "flag":
+            return self.flag(raw, what)
+        return self.text(fld, raw)
