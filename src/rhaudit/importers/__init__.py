@@ -122,7 +122,7 @@ def _parser(module: str, function: str):
 
     try:
         return getattr(importlib.import_module(f"{__name__}.{module}"), function)
-    except (ModuleNotFoundError, AttributeError) as exc:
+    except (ImportError, AttributeError) as exc:
         raise ImportFailed(
             f"L'import de ce type de fichier ({module}) n'est pas encore disponible dans cette version de "
             f"rhaudit ({exc}). Importez les flux PES paye, ou mettez rhaudit à jour."

@@ -1,0 +1,181 @@
+"""import_files: folders, re-imports, duplicates, gross reconciliation, atomicity, report, log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from rhaudit.importers import ImportFailed, import_files
+from rhaudit.model import GROSS_KINDS, LINE_KINDS
+from rhaudit.workspace import Workspace
+
+from test_import_pes import document, donnees, payslip
+
+
+def independent_gross_gaps(path: Path) -> int:
+    """Payslips whose MtBrut differs to the cent from the sum of their gross-kind lines (stdlib reading)."""
+    gaps = 0
+    for slip in ET.parse(path).getroot().iterfind("./DonneesIndiv/PayeIndivMensuel"):
+        lines = sum(float(g.find("Mt").get("V")) for g in slip.find("Remuneration")
+                    if LINE_KINDS.get(g.tag) in GROSS_KINDS)
+        gaps += round(abs(float(slip.find("MtBrut").get("V")) - lines), 2) >= 0.01
+    return gaps
+
+
+def test_import_folder_recursively_log_and_report(shared_pes, tmp_path):
+    ws = Workspace(tmp_path / "w")
+    report = import_files(ws, payroll=[shared_pes])  # the folder holding metro2011/ and ville2012/
+    files = sorted(shared_pes.glob("*/*.xhl"))
+    assert [Path(e.path) for e in report.imported] == files
+    # The README.md beside the samples is listed as ignored, not silently dropped.
+    assert [Path(p) for p, _ in report.skipped] == [shared_pes / "README.md"]
+
+    log = ws.read_log()
+    assert len(log) == 23
+    first = next(e for e in log if e["path"].endswith("ville_2012_01.xhl"))
+    raw = (shared_pes / "ville2012" / "ville_2012_01.xhl").read_bytes()
+    assert first["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert first["kind"] == "pes" and first["years"] == [2012]
+    # 13 payslips: count of <PayeIndivMensuel> in the file; 419 lines, checked in test_import_pes.
+    assert (first["records_read"], first["records_imported"], first["payslips"]) == (13, 13, 13)
+    root = ET.fromstring(raw)
+    assert first["gross_total"] == pytest.approx(sum(float(e.get("V")) for e in root.iter("MtBrut")), abs=0.005)
+
+    expected_gaps = sum(independent_gross_gaps(f) for f in files)
+    assert report.gross_mismatches == expected_gaps > 0
+    text = report.render()
+    assert "ville_2012_01.xhl (PES paye)" in text
+    assert "lus = importés + rejetés : 13 = 13 + 0 bulletins" in text
+    assert f"{expected_gaps} bulletin(s) dont le brut (MtBrut) diffère" in text
+
+    slips = ws.read("payslips")
+    assert len(slips) == sum(e["payslips"] for e in log)
+    assert ws.read("pay_lines")["category"].notna().all()  # every line went through classify_lines
+
+
+def test_reimport_and_same_file_twice_in_one_call_are_skipped(shared_pes, tmp_path):
+    ws = Workspace(tmp_path / "w")
+    f = shared_pes / "ville2012" / "ville_2012_02.xhl"
+    report = import_files(ws, payroll=[f, f])
+    assert len(report.imported) == 1
+    assert len(report.skipped) == 1 and "déjà importé" in report.skipped[0][1]
+    again = import_files(ws, payroll=[f])
+    assert again.imported == [] and "déjà importé" in again.skipped[0][1]
+    assert "déjà importé" in again.render()
+    assert len(ws.read_log()) == 1 and len(ws.read("payslips")) == 9  # 9 payslips in February
+
+
+def test_same_payslip_from_two_files_is_imported_twice_with_a_warning(shared_pes, tmp_path):
+    ws = Workspace(tmp_path / "w")
+    original = shared_pes / "metro2011" / "METRO_201103_02_00.xhl"
+    import_files(ws, payroll=[original])
+    # Same payslips, other content (a trailing comment): a second export of the same month.
+    copy = tmp_path / "METRO_201103_bis.xhl"
+    copy.write_bytes(original.read_bytes() + b"<!-- second export -->\n")
+    report = import_files(ws, payroll=[copy])
+    assert len(report.imported) == 1
+    dups = [w for w in report.warnings if w.startswith("bulletin en double")]
+    assert len(dups) == 9  # the 9 payslips of March 2011
+    assert "03/2011" in dups[0] and "METRO_201103_02_00.xhl" in dups[0] and "METRO_201103_bis.xhl" in dups[0]
+    assert len(ws.read("payslips", years=[2011])) == 18  # both kept, QUAL-002 will report them
+
+
+def test_same_payslip_twice_in_one_file_is_reported(tmp_path):
+    path = tmp_path / "double.xml"
+    path.write_text(document(donnees(payslip("A1"), payslip("A1"))), encoding="utf-8")
+    report = import_files(Workspace(tmp_path / "w"), payroll=[path])
+    assert [w for w in report.warnings if "agent A1, 03/2025" in w and "2 fois" in w]
+
+
+def test_a_bad_file_fails_the_whole_import_and_writes_nothing(shared_pes, tmp_path):
+    empty = tmp_path / "vide.xhl"
+    empty.write_bytes(b"")
+    ws = Workspace(tmp_path / "w")
+    with pytest.raises(ImportFailed) as exc:
+        import_files(ws, payroll=[shared_pes / "ville2012" / "ville_2012_01.xhl", empty])
+    assert str(empty) in str(exc.value) and "fichier vide" in str(exc.value)
+    assert not ws.exists() and not (ws.root / "payslips").exists()
+
+
+def test_unknown_extension_fails(tmp_path):
+    f = tmp_path / "paie.txt"
+    f.write_text("x", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="extension .txt non reconnue"):
+        import_files(Workspace(tmp_path / "w"), payroll=[f])
+
+
+def test_rejections_are_counted_and_the_report_shows_the_first_20(tmp_path):
+    # 25 payslips without matricule and 2 good ones.
+    path = tmp_path / "sans_matricule.xml"
+    path.write_text(document(donnees(payslip("A1"), *[payslip(None)] * 25, payslip("B2"))), encoding="utf-8")
+    ws = Workspace(tmp_path / "w")
+    report = import_files(ws, payroll=[path])
+    entry = ws.read_log()[0]
+    assert (entry["records_read"], entry["records_imported"], len(entry["rejected"])) == (27, 2, 25)
+    text = report.render()
+    assert "lus = importés + rejetés : 27 = 2 + 25 bulletins" in text
+    assert text.count("bulletin rejeté(e)") == 20
+    assert "... et 5 autres, voir import_log.json" in text
+
+
+def test_truncated_file_through_the_import(shared_pes, tmp_path):
+    raw = (shared_pes / "ville2012" / "ville_2012_03.xhl").read_bytes()
+    cut = raw.rfind(b"<PayeIndivMensuel>") + 300  # inside the last (13th) payslip
+    path = tmp_path / "mars_tronque.xhl"
+    path.write_bytes(raw[:cut])
+    ws = Workspace(tmp_path / "w")
+    report = import_files(ws, payroll=[path])
+    assert "lus = importés + rejetés : 13 = 12 + 1 bulletins" in report.render()
+    assert len(ws.read("payslips")) == 12
+
+
+def test_deliberations_validated_and_copied(shared_pes, tmp_path):
+    good = tmp_path / "delib.yaml"
+    good.write_text("name: Commune de Test\n", encoding="utf-8")
+    ws = Workspace(tmp_path / "w")
+    report = import_files(ws, payroll=[shared_pes / "ville2012" / "ville_2012_05.xhl"], deliberations=good)
+    assert (ws.root / "deliberations.yaml").read_text(encoding="utf-8") == "name: Commune de Test\n"
+    assert "Délibérations validées" in report.render()
+
+    bad = tmp_path / "mauvaise.yaml"
+    bad.write_text("name: X\nchamp_inconnu: 1\n", encoding="utf-8")
+    ws2 = Workspace(tmp_path / "w2")
+    with pytest.raises(ImportFailed) as exc:
+        import_files(ws2, payroll=[shared_pes / "ville2012" / "ville_2012_05.xhl"], deliberations=bad)
+    assert "champ_inconnu" in str(exc.value) and "Rien n'a été importé" in str(exc.value)
+    assert not ws2.root.exists()
+
+
+def test_missing_importer_module_gives_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rhaudit.importers.absences", None)  # as if not installed
+    f = tmp_path / "absences.csv"
+    f.write_text("matricule;debut\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="absences.*n'est pas encore disponible"):
+        import_files(Workspace(tmp_path / "w"), absences=[f])
+
+
+def test_failure_during_commit_leaves_the_workspace_as_it_was(shared_pes, tmp_path, monkeypatch):
+    ws = Workspace(tmp_path / "w")
+    import_files(ws, payroll=[shared_pes / "ville2012" / "ville_2012_06.xhl"])
+    log_before = ws.log_path.read_text(encoding="utf-8")
+    calls = {"n": 0}
+    real_write = Workspace._write
+
+    def failing_write(path, df):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disque plein")
+        return real_write(path, df)
+
+    monkeypatch.setattr(Workspace, "_write", staticmethod(failing_write))
+    with pytest.raises(OSError):
+        import_files(ws, payroll=[shared_pes / "ville2012" / "ville_2012_07.xhl",
+                                  shared_pes / "ville2012" / "ville_2012_08.xhl"])
+    assert ws.log_path.read_text(encoding="utf-8") == log_before
+    assert len(ws.read("payslips")) == 13  # June only
+    assert json.loads(log_before)["files"][0]["payslips"] == 13
