@@ -1,7 +1,274 @@
-"""Rubric classification (placeholder until the classification module lands)."""
+"""Pay-line classification into the categories of model.PAY_CATEGORIES.
 
+Codes and labels are each payroll software's own, so the classification is data:
+
+1. code tables, one per software or collectivité (configs/rubriques/<source>.yaml): an entry
+   with a label matches (code, normalised label); an entry without a label matches the code;
+2. the ordered label patterns of configs/rubriques/motifs.yaml, optionally restricted to line
+   kinds (D, C...) and to zero-amount lines;
+3. otherwise `non_classe`, listed first by `rhaudit rubriques` so the user completes a table.
+
+Only the distinct (kind, code, label, zero amount) combinations are classified, then mapped
+back to the lines: a year of a large city is millions of lines but a few hundred rubrics.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import model, paths
+
+UNCLASSIFIED = "non_classe"
+PATTERNS_FILE = "motifs.yaml"
+_ACRONYM = re.compile(r"\b(?:[A-Z0-9]\.){2,}[A-Z0-9]?\.?|\b[A-Z]\.[A-Z]\b")
+# Kept because payroll labels carry meaning in them: "*** TITRE ***", "> 14H", "= 14 H", "1%".
+_PUNCTUATION = re.compile(r"[^A-Z0-9*<>=%+ ]+")
+_SPACES = re.compile(r"\s+")
 
 
-def classify_lines(lines: pd.DataFrame) -> pd.Series:
-    return pd.Series("non_classe", index=lines.index, dtype="string")
+class ClassificationError(Exception):
+    """A code table or the pattern file is malformed (French message naming the file)."""
+
+
+def normalize_label(text) -> str:
+    """Upper case, accents stripped, acronym dots dropped ("I.A.T." -> "IAT"), other
+    punctuation turned into spaces, repeated spaces collapsed."""
+    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = unicodedata.normalize("NFKD", str(text).upper())
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), s)
+    s = _PUNCTUATION.sub(" ", s)
+    return _SPACES.sub(" ", s).strip()
+
+
+def _code_text(value) -> str:
+    return "" if value is None or value is pd.NA else str(value).strip()
+
+
+# --- configuration files ---------------------------------------------------------------------
+def _check_category(value: str) -> str:
+    if value not in model.PAY_CATEGORIES:
+        raise ValueError(f"catégorie inconnue {value!r} (catégories possibles : voir docs/rubriques.md)")
+    return value
+
+
+class TableEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    libelle: str | None = None
+    categorie: str
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_is_text(cls, v):
+        if not isinstance(v, str):
+            raise ValueError(f"le code {v!r} doit être écrit entre guillemets (\"0880\" garde son zéro initial)")
+        return v.strip()
+
+    _category = field_validator("categorie")(_check_category)
+
+
+class CodeTable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    rubriques: list[TableEntry] = Field(default_factory=list)
+
+
+class Pattern(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    motif: str
+    categorie: str
+    natures: list[str] | None = None  # PES line kinds the pattern applies to; all when absent
+    montant_nul: bool | None = None  # True: only zero-amount lines; False: only non-zero ones
+
+    _category = field_validator("categorie")(_check_category)
+
+    @field_validator("motif")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"expression régulière invalide {v!r} : {exc}") from None
+        return v
+
+    @field_validator("natures")
+    @classmethod
+    def _known_kinds(cls, v):
+        unknown = [k for k in v or [] if k not in model.LINE_KINDS.values()]
+        if unknown:
+            raise ValueError(f"natures inconnues {unknown} (attendu : {', '.join(model.LINE_KINDS.values())})")
+        return v
+
+
+class PatternFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = None
+    motifs: list[Pattern]
+
+
+def _load_yaml(path: Path, schema: type[BaseModel]):
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return schema.model_validate(raw)
+    except yaml.YAMLError as exc:
+        raise ClassificationError(f"{path} : YAML illisible : {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])} : {err['msg']}" for err in exc.errors()
+        )
+        raise ClassificationError(
+            f"{path} : {problems}. Corrigez le fichier (format décrit dans docs/rubriques.md)."
+        ) from exc
+
+
+@dataclass(frozen=True)
+class _CompiledPattern:
+    regex: re.Pattern
+    category: str
+    kinds: frozenset | None
+    zero: bool | None
+
+
+class Classifier:
+    """Code tables and label patterns of one configs/rubriques folder."""
+
+    def __init__(self, tables: list[tuple[Path, CodeTable]], patterns: list[Pattern]):
+        self.by_code_label: dict[tuple[str, str], str] = {}
+        self.by_code: dict[str, str] = {}
+        # Tables are read in file-name order; the first table defining an entry wins.
+        for _, table in tables:
+            for e in table.rubriques:
+                if e.libelle is None:
+                    self.by_code.setdefault(e.code, e.categorie)
+                else:
+                    self.by_code_label.setdefault((e.code, normalize_label(e.libelle)), e.categorie)
+        self.patterns = [
+            _CompiledPattern(re.compile(p.motif), p.categorie,
+                             frozenset(p.natures) if p.natures else None, p.montant_nul)
+            for p in patterns
+        ]
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> "Classifier":
+        folder = folder or paths.configs_dir() / "rubriques"
+        if not folder.is_dir():
+            raise ClassificationError(f"Dossier des tables de rubriques introuvable : {folder}")
+        tables = [(p, _load_yaml(p, CodeTable)) for p in sorted(folder.glob("*.yaml")) if p.name != PATTERNS_FILE]
+        pattern_path = folder / PATTERNS_FILE
+        patterns = _load_yaml(pattern_path, PatternFile).motifs if pattern_path.is_file() else []
+        return cls(tables, patterns)
+
+    def category(self, kind: str, code: str, label: str, zero_amount: bool) -> str:
+        """Category of one rubric; `label` already normalised."""
+        found = self.by_code_label.get((code, label)) or self.by_code.get(code)
+        if found:
+            return found
+        for p in self.patterns:
+            if p.kinds is not None and kind not in p.kinds:
+                continue
+            if p.zero is not None and p.zero != zero_amount:
+                continue
+            if p.regex.search(label):
+                return p.category
+        return UNCLASSIFIED
+
+
+@lru_cache(maxsize=4)
+def _cached_classifier(folder: str, stamp: tuple) -> Classifier:
+    return Classifier.load(Path(folder))
+
+
+def default_classifier() -> Classifier:
+    """The classifier of the user's configs/rubriques (reloaded when a file changes)."""
+    folder = paths.configs_dir() / "rubriques"
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.yaml"))) if folder.is_dir() else ()
+    return _cached_classifier(str(folder), stamp)
+
+
+# --- classification --------------------------------------------------------------------------
+_KEY = ["kind", "code", "label", "zero_amount"]
+
+
+def _rubric_keys(lines: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "kind": lines["kind"].astype("string").fillna(""),
+        "code": lines["code"].astype("string").fillna("").str.strip(),
+        "label": lines["label"].astype("string").fillna(""),
+        "zero_amount": pd.to_numeric(lines["amount"], errors="coerce").fillna(0).round(2).eq(0),
+    }, index=lines.index)
+
+
+def classify_lines(lines: pd.DataFrame, classifier: Classifier | None = None) -> pd.Series:
+    """The category of every pay line (a string Series aligned on `lines`)."""
+    if lines.empty:
+        return pd.Series(pd.array([], dtype="string"), index=lines.index, name="category")
+    classifier = classifier or default_classifier()
+    keys = _rubric_keys(lines)
+    group_ids = keys.groupby(_KEY, sort=False, dropna=False).ngroup().to_numpy()
+    uniques = keys.drop_duplicates()  # same first-appearance order as ngroup(sort=False)
+    categories = np.array([
+        classifier.category(k, c, normalize_label(lab), z)
+        for k, c, lab, z in uniques.itertuples(index=False, name=None)
+    ], dtype=object)
+    return pd.Series(categories[group_ids], index=lines.index, dtype="string", name="category")
+
+
+def rubric_inventory(pay_lines: pd.DataFrame, classifier: Classifier | None = None) -> pd.DataFrame:
+    """One row per (code, label, kind, category) with its number of lines and total amount;
+    unclassified rubrics first, then by decreasing absolute amount."""
+    cols = ["code", "label", "kind", "category", "lines", "amount"]
+    if pay_lines.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string" if c in cols[:4] else "float64") for c in cols})
+    keys = _rubric_keys(pay_lines)
+    keys["category"] = classify_lines(pay_lines, classifier)
+    keys["amount"] = pd.to_numeric(pay_lines["amount"], errors="coerce").fillna(0)
+    inv = (
+        keys.groupby(["code", "label", "kind", "category"], sort=False, dropna=False)
+        .agg(lines=("amount", "size"), amount=("amount", "sum"))
+        .reset_index()
+    )
+    inv["amount"] = inv["amount"].round(2)
+    inv["_unclassified"] = inv["category"].ne(UNCLASSIFIED)
+    inv["_abs"] = -inv["amount"].abs()
+    inv = inv.sort_values(["_unclassified", "_abs", "code", "label", "kind"], kind="stable")
+    return inv[cols].reset_index(drop=True)
+
+
+_TABLE_HEADER = """\
+# Table de codes de rubriques de paie (rhaudit), écrite par `rhaudit rubriques --write-table`.
+#
+# Mode d'emploi :
+#  1. Remplacez la valeur de « source » par le nom du logiciel de paie ou de la collectivité.
+#  2. Vérifiez chaque catégorie devinée et remplacez chaque « non_classe » (marquées À COMPLÉTER)
+#     par une catégorie de la liste de docs/rubriques.md.
+#  3. Supprimez « libelle » d'une ligne pour classer le code quel que soit son libellé.
+#  4. Placez le fichier dans configs/rubriques/ puis relancez `rhaudit rubriques` : les lignes
+#     non classées restantes apparaissent en tête.
+# Les codes sont écrits entre guillemets pour garder leurs zéros initiaux.
+"""
+
+
+def write_code_table(inventory: pd.DataFrame, path: Path) -> Path:
+    """Write a starter code table (YAML, format of configs/rubriques/) from an inventory."""
+    path = Path(path)
+    rows = inventory.drop_duplicates(["code", "label"]).sort_values(["code", "label"], kind="stable")
+    out = [_TABLE_HEADER, 'source: "À compléter : logiciel de paie ou collectivité"', "rubriques:"]
+    for r in rows.itertuples(index=False):
+        q = lambda v: json.dumps("" if v is None or v is pd.NA else str(v), ensure_ascii=False)  # noqa: E731
+        todo = "  # À COMPLÉTER" if r.category == UNCLASSIFIED else ""
+        out.append(f"  - {{code: {q(r.code)}, libelle: {q(r.label)}, categorie: {r.category}}}{todo}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
