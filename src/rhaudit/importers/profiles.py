@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Iterable, Literal
 
 import pandas as pd
 import yaml
@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .. import paths
 from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
+from ..workspace import Rejection
 from .base import ImportError_
 
 DEFAULT_PROFILES = {"paie": "paie_generique", "absences": "absences_generique", "agents": "agents_generique"}
@@ -451,6 +452,17 @@ class CellParser:
         label = field_label(self.profile.kind, fld)
         raise CellError(f"{label} inconnu(e) : « {value} » ; ajoutez-le à « valeurs: {fld}: » du profil {where}")
 
+    def required(self, fld: str, raw: Any) -> Any:
+        """The canonical value of a field that must not be empty."""
+        value = self.convert(fld, raw)
+        if value is None:
+            raise CellError(f"{field_label(self.profile.kind, fld)} manquant(e)")
+        return value
+
+    def convert_all(self, raw: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+        """Canonical values of the `fields` present in `raw` (a missing column stays absent)."""
+        return {f: self.convert(f, raw[f]) for f in fields if f in raw}
+
     def convert(self, fld: str, raw: Any) -> Any:
         """The canonical value of `fld`, by its model type."""
         dtype = self.types[fld]
@@ -466,3 +478,28 @@ class CellParser:
         if dtype == "flag":
             return self.flag(raw, what)
         return self.text(fld, raw)
+
+
+def convert_rows(
+    table: MappedTable, record: str, convert_row: Callable[[CellParser, dict[str, Any]], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[Rejection]]:
+    """Apply `convert_row` to every row; a CellError rejects that row with its line and reason.
+
+    Kept records get source_file and source_line; rows kept + rows rejected = rows read.
+    """
+    parser = CellParser(table.profile)
+    kept: list[dict[str, Any]] = []
+    rejected: list[Rejection] = []
+    for line, raw in table.rows:
+        try:
+            rec = convert_row(parser, raw)
+        except CellError as exc:
+            who = raw.get("matricule")
+            rejected.append(Rejection(
+                file=table.path.name, position=line, record=record, reason=str(exc),
+                matricule=None if who is None else parser.text("matricule", who),
+            ))
+            continue
+        rec["source_file"], rec["source_line"] = table.path.name, line
+        kept.append(rec)
+    return kept, rejected
