@@ -1,0 +1,101 @@
+"""`rhaudit import` then `rhaudit info` end to end on the real samples (click's CliRunner)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rhaudit.analytics.info import render_info, workspace_info
+from rhaudit.cli import main
+from rhaudit.model import LINE_KINDS
+from rhaudit.workspace import Workspace
+
+
+def raw_payslips(path: Path) -> list[tuple[str, float]]:
+    """(matricule, MtBrut) of each payslip, by regex over the raw text (no XML parser)."""
+    text = path.read_bytes().decode("latin-1")
+    slips = text.split("<PayeIndivMensuel>")[1:]
+    return [(re.search(r'<Matricule V = "([^"]*)"', s).group(1), float(re.search(r'<MtBrut V = "([^"]*)"', s).group(1)))
+            for s in slips]
+
+
+@pytest.fixture(scope="module")
+def imported(shared_pes, tmp_path_factory):
+    ws_dir = tmp_path_factory.mktemp("info") / "w"
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", str(shared_pes / "metro2011"), str(shared_pes / "ville2012"),
+                                  "--workspace", str(ws_dir)])
+    assert result.exit_code == 0, result.output
+    return ws_dir, result.output
+
+
+def test_cli_import_then_reimport_is_skipped(imported, shared_pes):
+    ws_dir, output = imported
+    assert "Total : 23 fichier(s) importé(s)" in output
+    again = CliRunner().invoke(main, ["import", str(shared_pes / "ville2012"), "--workspace", str(ws_dir)])
+    assert again.exit_code == 0
+    assert again.output.count("déjà importé") == 11  # the 11 months of ville2012
+    assert "Total : 0 fichier(s) importé(s), 11 ignoré(s)" in again.output
+
+
+def test_cli_info_json_totals_equal_independent_sums(imported, shared_pes):
+    ws_dir, _ = imported
+    result = CliRunner().invoke(main, ["info", "--workspace", str(ws_dir), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+
+    per_file = {p: raw_payslips(p) for p in sorted(shared_pes.glob("*/*.xhl"))}
+    all_slips = [s for slips in per_file.values() for s in slips]
+    assert data["files"] == 23
+    assert data["total"]["payslips"] == len(all_slips)  # 12 x 9 + 132 = 243
+    assert data["total"]["payslips"] == 243
+    assert data["total"]["agents"] == len({m for m, _ in all_slips})
+    assert data["total"]["gross"] == pytest.approx(sum(g for _, g in all_slips), abs=0.01)
+
+    # January 2012: ville_2012_01.xhl alone.
+    jan = next(p for p in data["periods"] if (p["year"], p["month"]) == (2012, 1))
+    slips = per_file[shared_pes / "ville2012" / "ville_2012_01.xhl"]
+    assert jan["payslips"] == len(slips) == 13
+    assert jan["gross"] == pytest.approx(sum(g for _, g in slips), abs=0.01)
+    assert len(data["periods"]) == 23  # 12 months of 2011 + 11 of 2012
+    # Lines by kind: count the line elements of each kind in the raw text of that month.
+    text = (shared_pes / "ville2012" / "ville_2012_01.xhl").read_bytes().decode("latin-1")
+
+    expected = Counter({code: text.count(f"<{tag}>") for tag, code in LINE_KINDS.items()})
+    assert jan["lines_by_kind"] == {k: v for k, v in expected.items() if v}
+    assert sum(jan["lines_by_category"].values()) == sum(expected.values())
+
+
+def test_headcount_by_statut(imported, shared_pes):
+    ws_dir, _ = imported
+    data = workspace_info(Workspace(ws_dir))
+    # metro2011: every payslip is NON_TITULAIRE, 9 distinct matricules.
+    text = "".join(p.read_bytes().decode("latin-1") for p in (shared_pes / "metro2011").glob("*.xhl"))
+    statuts = set(re.findall(r'<Statut V = "([^"]*)"', text))
+    matricules = set(re.findall(r'<Matricule V = "([^"]*)"', text))
+    assert data["headcount"]["2011"]["statut"] == {s: len(matricules) for s in statuts}
+    assert statuts == {"NON_TITULAIRE"} and len(matricules) == 9
+
+
+def test_render_info_is_french_text(imported):
+    ws_dir, _ = imported
+    result = CliRunner().invoke(main, ["info", "--workspace", str(ws_dir)])
+    assert result.exit_code == 0
+    for header in ("Mois", "Bulletins", "Agents", "Brut", "Effectifs (agents distincts) par statut"):
+        assert header in result.output
+    assert "01/2012" in result.output
+
+
+def test_info_on_a_missing_workspace_fails_clearly(tmp_path):
+    result = CliRunner().invoke(main, ["info", "--workspace", str(tmp_path / "nulle_part")])
+    assert result.exit_code == 2 and "n'est pas un espace de travail rhaudit" in result.output
+
+
+def test_render_info_of_an_empty_workspace():
+    data = {"periods": [], "total": {"payslips": 0, "agents": 0, "gross": 0.0}, "headcount": {}, "files": 1}
+    assert render_info(data) == "Aucun bulletin dans l'espace de travail (1 fichier(s) importé(s))."
