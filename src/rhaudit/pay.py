@@ -5,6 +5,9 @@ All amounts in EUR; `when` is a date, an ISO string or (year, month); quotite is
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from .params import Parameters
 
 
@@ -95,3 +98,55 @@ def line_hours(lines):
     units = lines["units"].astype("Float64")
     base = lines["base"].astype("Float64")
     return units.where(units.notna() & (units != 0), base).fillna(0.0).astype(float)
+
+
+# --- vectorised helpers over canonical frames (rules and demo) -----------------------------------
+
+
+def param_by_month(params: Parameters, name: str, years, months):
+    """Numeric parameter `name` in force on the first day of each (year, month) pair, as a Series.
+
+    Looks each distinct month up once, so it stays cheap on a year of 10,000 agents.
+    """
+    keys = pd.DataFrame({"y": pd.Series(years).astype("Int64").to_numpy(), "m": pd.Series(months).astype("Int64").to_numpy()})
+    distinct = keys.drop_duplicates().dropna()
+    values = {(int(y), int(m)): float(params.value(name, (int(y), int(m)))) for y, m in distinct.itertuples(index=False)}
+    return pd.Series(
+        [values.get((y, m)) if pd.notna(y) and pd.notna(m) else float("nan") for y, m in zip(keys["y"], keys["m"])],
+        index=getattr(years, "index", None),
+        dtype=float,
+    )
+
+
+def back_pay_mask(lines):
+    """True for back-pay lines: kind R, or a reference period starting in another month."""
+    ref = lines["ref_start"]
+    other_month = ref.notna() & ((ref.dt.year != lines["year"]) | (ref.dt.month != lines["month"]))
+    return (lines["kind"].fillna("") == "R") | other_month.fillna(False)
+
+
+def attach_period(lines):
+    """Copy of `lines` with `period_year`/`period_month`: the month a line pays.
+
+    Back pay is reattached to the month of its reference period (ref_start); a back-pay line
+    without a reference period stays on its payment month.
+    """
+    out = lines.copy()
+    ref = out["ref_start"]
+    use_ref = back_pay_mask(out) & ref.notna()
+    out["period_year"] = out["year"].where(~use_ref, ref.dt.year).astype("Int64")
+    out["period_month"] = out["month"].where(~use_ref, ref.dt.month).astype("Int64")
+    return out
+
+
+def paid_fraction(params: Parameters, traitement_paid, indice, years, months):
+    """Fraction of the full-time monthly traitement actually paid (quotité, half pay, partial month).
+
+    traitement paid / (indice × annual point value / 12), NaN when the indice is unknown. NBI and
+    SFT follow the traitement, so this is the fraction their expected amounts are scaled by.
+    """
+    point = param_by_month(params, "point_indice.valeur_annuelle", years, months)
+    full = indice.astype(float).to_numpy() * point.to_numpy() / 12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(full > 0, traitement_paid.astype(float).to_numpy() / full, np.nan)
+    return frac

@@ -1,0 +1,503 @@
+"""Indemnités horaires pour travaux supplémentaires (IHTS): rules IHTS-001 to IHTS-011.
+
+Décret 2002-60 du 14 janvier 2002, applicable aux agents territoriaux par le décret 91-875 du
+6 septembre 1991 et une délibération listing the eligible jobs. Monthly checks work on the month
+an hour pays: back pay is reattached to its reference period (pay.attach_period).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .. import pay
+from ..model import IHTS_CATEGORIES, PAYSLIP_KEY
+from . import RuleContext, rule
+from ._paie import eur, evidence_by, lines_of, month_label, num, tolerance
+
+MONTH = ["matricule", "period_year", "period_month"]
+SLIP_MONTH = ["matricule", "year", "month"]
+CONTRACT_STATUTS = ("NON_TITULAIRE",)
+# Absence types during which no overtime can have been worked (a month fully covered by them).
+NOT_WORKING = ("conge_annuel", "rtt", "cet", "asa", "cmo", "clm", "cld", "cgm", "accident_service",
+               "maladie_professionnelle", "maternite", "paternite", "formation", "greve")
+
+
+def ihts_lines(ctx: RuleContext) -> pd.DataFrame:
+    """IHTS lines with their hours and the month they pay."""
+    lines = lines_of(ctx, IHTS_CATEGORIES)
+    lines["hours"] = pay.line_hours(lines) if not lines.empty else pd.Series(dtype=float)
+    return lines
+
+
+def per_month(lines: pd.DataFrame) -> pd.DataFrame:
+    """Hours and amount of IHTS per agent and month paid, with the payslip attributes."""
+    return (
+        lines.groupby(MONTH, as_index=False)
+        .agg(hours=("hours", "sum"), amount=("amount", "sum"), quotite=("quotite", "max"),
+             categorie=("categorie", "first"), statut=("statut", "first"), emploi=("emploi", "first"))
+    )
+
+
+def _matches_any(values: pd.Series, patterns: list[str]) -> pd.Series:
+    """Whether each value matches one of the regexes (case-insensitive); missing values do not."""
+    if not patterns:
+        return pd.Series(False, index=values.index)
+    combined = "|".join(f"(?:{p})" for p in patterns)
+    return values.fillna("").str.contains(combined, flags=re.IGNORECASE, regex=True)
+
+
+def _whole_payment_findings(ctx: RuleContext, lines: pd.DataFrame, mask: pd.Series, why) -> list:
+    """One finding per agent-month of the flagged lines; the whole IHTS paid is at stake."""
+    flagged = lines[mask.to_numpy()]
+    if flagged.empty:
+        return []
+    ev = evidence_by(flagged, MONTH)
+    out = []
+    for row in per_month(flagged).itertuples(index=False):
+        out.append(ctx.finding(
+            matricule=row.matricule, year=row.period_year, month=row.period_month, amount=row.amount,
+            hours=row.hours, evidence=ev[(row.matricule, row.period_year, row.period_month)],
+            message=why(row),
+        ))
+    return out
+
+
+@rule("IHTS-001", "Heures supplémentaires au-delà de 25 h × quotité dans le mois", "irregularite",
+      "Décret 2002-60 du 14 janvier 2002, art. 6")
+def over_monthly_cap(ctx: RuleContext):
+    """Ce que la règle vérifie : les heures d'IHTS payées au titre d'un mois (rappels rattachés au
+    mois qu'ils paient) ne dépassent pas 25 h, multipliées par la quotité à temps partiel.
+
+    Pourquoi : le plafond mensuel vaut pour toutes les heures (jour, nuit, dimanche, férié) ; un
+    dépassement n'est possible que pour une période limitée, sur décision motivée et information
+    du comité social territorial.
+
+    Texte : décret 2002-60, art. 6 ; plafond `ihts.plafond_mensuel_heures`.
+
+    Exemple : 25,5 h à temps plein → constat de 0,5 h ; 25 h à temps plein → rien ;
+    20,5 h à 80 % (plafond 20 h) → constat de 0,5 h.
+    """
+    lines = ihts_lines(ctx)
+    if lines.empty:
+        return []
+    months = per_month(lines)
+    cap = pay.param_by_month(ctx.params, "ihts.plafond_mensuel_heures", months["period_year"], months["period_month"])
+    months["cap"] = cap.to_numpy() * months["quotite"].fillna(1.0).astype(float).to_numpy()
+    months["excess"] = months["hours"] - months["cap"]
+    over = months[months["excess"] > 1e-6]
+    ev = evidence_by(lines.merge(over[MONTH], on=MONTH), MONTH)
+    out = []
+    for row in over.itertuples(index=False):
+        # The excess hours are valued at the month's mean paid hourly amount.
+        amount = row.amount * row.excess / row.hours
+        out.append(ctx.finding(
+            matricule=row.matricule, year=row.period_year, month=row.period_month, amount=amount,
+            hours=row.excess, evidence=ev[(row.matricule, row.period_year, row.period_month)],
+            message=(
+                f"L'agent {row.matricule} a été payé de {num(row.hours)} h d'IHTS au titre de "
+                f"{month_label(row.period_year, row.period_month)} ({eur(row.amount)}) ; le plafond est de "
+                f"{num(row.cap)} h (25 h × quotité {num(float(row.quotite) if pd.notna(row.quotite) else 1.0)}). "
+                f"Dépassement : {num(row.excess)} h, soit {eur(amount)} au taux moyen payé "
+                f"(décret 2002-60, art. 6)."
+            ),
+        ))
+    return out
+
+
+@rule("IHTS-002", "IHTS versées à un agent de catégorie A", "irregularite",
+      "Décret 2002-60 du 14 janvier 2002, art. 3 ; décret 91-875 du 6 septembre 1991")
+def categorie_a(ctx: RuleContext):
+    """Ce que la règle vérifie : aucune IHTS n'est versée à un agent de catégorie A.
+
+    Pourquoi : les IHTS sont réservées aux catégories C et B ; les agents de catégorie A n'y
+    ouvrent pas droit (leurs sujétions relèvent du régime indemnitaire).
+
+    Texte : décret 2002-60, art. 3.
+
+    Exemple : un attaché payé de 10 h d'IHTS → constat du montant payé ; un rédacteur (B) → rien.
+    """
+    lines = ihts_lines(ctx)
+    return _whole_payment_findings(
+        ctx, lines, lines["categorie"].fillna("") == "A",
+        lambda r: (f"L'agent {r.matricule}, de catégorie A, a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) "
+                   f"au titre de {month_label(r.period_year, r.period_month)} ; les IHTS sont réservées aux "
+                   f"catégories B et C (décret 2002-60, art. 3) : la totalité est indue."),
+    )
+
+
+@rule("IHTS-003", "IHTS versées à un emploi absent de la délibération", "irregularite",
+      "Décret 2002-60, art. 2 ; décret 91-875, art. 2 (délibération fixant les emplois éligibles)")
+def emploi_not_in_deliberation(ctx: RuleContext):
+    """Ce que la règle vérifie : l'emploi de l'agent payé d'IHTS figure dans la liste des emplois
+    éligibles de la délibération (motifs `ihts.eligible_emplois`).
+
+    Pourquoi : dans la fonction publique territoriale, les IHTS n'ont de base légale que pour les
+    emplois que l'assemblée délibérante a listés.
+
+    Texte : décret 91-875, art. 2 ; décret 2002-60, art. 2.
+
+    Exemple : un « agent d'accueil » payé d'IHTS alors que la délibération ne liste que les
+    agents techniques → constat du montant payé. Sans délibération chargée, la règle ne tourne pas.
+    """
+    delib = ctx.deliberation
+    if delib is None or delib.ihts is None:
+        return []
+    lines = ihts_lines(ctx)
+    eligible = _matches_any(lines["emploi"], delib.ihts.eligible_emplois)
+    return _whole_payment_findings(
+        ctx, lines, ~eligible,
+        lambda r: (f"L'agent {r.matricule} (emploi « {r.emploi if pd.notna(r.emploi) else 'non renseigné'} ») "
+                   f"a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) au titre de "
+                   f"{month_label(r.period_year, r.period_month)} ; cet emploi ne figure pas dans la délibération "
+                   f"{delib.ihts.decision} listant les emplois éligibles (décret 91-875, art. 2) : la totalité "
+                   f"est sans base légale."),
+    )
+
+
+@rule("IHTS-004", "IHTS versées à un contractuel non autorisé par la délibération", "irregularite",
+      "Décret 2002-60, art. 2 ; décret 91-875, art. 2")
+def contract_agent(ctx: RuleContext):
+    """Ce que la règle vérifie : si la délibération n'ouvre pas les IHTS aux agents contractuels
+    (`ihts.contract_agents: false`), aucun agent non titulaire n'en perçoit.
+
+    Pourquoi : l'extension des IHTS aux contractuels de droit public relève de la délibération.
+
+    Texte : décret 91-875, art. 2 ; décret 2002-60, art. 2.
+
+    Exemple : un contractuel payé de 8 h d'IHTS, délibération sans ouverture → constat du montant.
+    """
+    delib = ctx.deliberation
+    if delib is None or delib.ihts is None or delib.ihts.contract_agents:
+        return []
+    lines = ihts_lines(ctx)
+    return _whole_payment_findings(
+        ctx, lines, lines["statut"].fillna("").isin(CONTRACT_STATUTS),
+        lambda r: (f"L'agent contractuel {r.matricule} a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) au "
+                   f"titre de {month_label(r.period_year, r.period_month)} ; la délibération "
+                   f"{delib.ihts.decision} ne les ouvre pas aux contractuels : la totalité est sans base légale."),
+    )
+
+
+@rule("IHTS-005", "Même nombre d'heures supplémentaires payé au moins 6 mois dans l'année (forfait)", "alerte",
+      "Décret 2002-60, art. 2 (heures effectivement accomplies) ; jurisprudence sur les IHTS forfaitaires")
+def flat_rate(ctx: RuleContext):
+    """Ce que la règle vérifie : un agent n'est pas payé du même nombre d'heures d'IHTS pendant
+    6 mois ou plus de la même année (seuil `tolerances_paie.ihts_mois_identiques_forfait`).
+
+    Pourquoi : seules les heures effectivement accomplies, décomptées, sont payables ; un
+    nombre identique chaque mois révèle un forfait, irrégulier.
+
+    Texte : décret 2002-60, art. 2.
+
+    Exemple : 10 h payées chaque mois de janvier à juin → constat ; 10 h pendant 5 mois et
+    12 h le 6e → rien. Montant en jeu : le total payé les mois concernés.
+    """
+    lines = ihts_lines(ctx)
+    if lines.empty:
+        return []
+    months = per_month(lines)
+    months["hours_key"] = months["hours"].round(2)
+    pattern = (months.groupby(["matricule", "period_year", "hours_key"], as_index=False)
+               .agg(n=("period_month", "nunique"), amount=("amount", "sum"), first=("period_month", "min"),
+                    last=("period_month", "max")))
+    pattern["threshold"] = [tolerance(ctx, "ihts_mois_identiques_forfait", y) for y in pattern["period_year"]]
+    flagged = pattern[(pattern["n"] >= pattern["threshold"]) & (pattern["hours_key"] > 0)]
+    keep = months.merge(flagged[["matricule", "period_year", "hours_key"]], on=["matricule", "period_year", "hours_key"])
+    ev = evidence_by(lines.merge(keep[MONTH], on=MONTH), ["matricule", "period_year"])
+    out = []
+    for row in flagged.itertuples(index=False):
+        out.append(ctx.finding(
+            matricule=row.matricule, year=row.period_year, amount=row.amount, hours=row.hours_key * row.n,
+            evidence=ev[(row.matricule, row.period_year)],
+            message=(
+                f"L'agent {row.matricule} a été payé de exactement {num(row.hours_key)} h d'IHTS pendant {row.n} mois "
+                f"de {int(row.period_year)} (de {int(row.first):02d} à {int(row.last):02d}), pour {eur(row.amount)} ; "
+                f"ce nombre constant présume un forfait, alors que seules les heures effectivement accomplies et "
+                f"décomptées sont payables (décret 2002-60, art. 2). Demander les décomptes horaires."
+            ),
+        ))
+    return out
+
+
+def absent_days_by_month(absences: pd.DataFrame, matricules) -> pd.DataFrame:
+    """Distinct calendar days of absence (types in NOT_WORKING) per agent and month."""
+    ab = absences[absences["matricule"].isin(list(matricules)) & absences["type"].isin(NOT_WORKING)]
+    ab = ab.dropna(subset=["start", "end"])
+    if ab.empty:
+        return pd.DataFrame(columns=["matricule", "period_year", "period_month", "days_absent"])
+    span = ((ab["end"] - ab["start"]).dt.days + 1).clip(lower=0).to_numpy()
+    days = ab["start"].to_numpy().repeat(span) + np.concatenate([np.arange(n) for n in span]).astype("timedelta64[D]")
+    expanded = pd.DataFrame({"matricule": ab["matricule"].to_numpy().repeat(span), "day": days}).drop_duplicates()
+    expanded["period_year"] = expanded["day"].dt.year.astype("Int64")
+    expanded["period_month"] = expanded["day"].dt.month.astype("Int64")
+    return expanded.groupby(MONTH, as_index=False).agg(days_absent=("day", "size"))
+
+
+@rule("IHTS-006", "IHTS payées pour un mois entièrement passé en congé ou absence", "irregularite",
+      "Décret 2002-60, art. 2 et 4 (travaux supplémentaires effectivement accomplis)")
+def paid_while_absent(ctx: RuleContext):
+    """Ce que la règle vérifie : aucune heure d'IHTS n'est payée au titre d'un mois dont chaque
+    jour est couvert par une absence (congé annuel, ARTT, maladie, formation...) du fichier
+    d'absences.
+
+    Pourquoi : un agent absent tout le mois n'a pu accomplir aucune heure supplémentaire.
+
+    Texte : décret 2002-60, art. 2 et 4.
+
+    Exemple : 6 h d'IHTS au titre de mars, agent en congé de maladie du 1er au 31 mars →
+    constat du montant ; absent du 1er au 30 mars → rien.
+    """
+    lines = ihts_lines(ctx)
+    if lines.empty or ctx.absences.empty:
+        return []
+    months = per_month(lines)
+    absent = absent_days_by_month(ctx.absences, months["matricule"].unique())
+    months = months.merge(absent, on=MONTH, how="inner")
+    first_days = pd.to_datetime(dict(year=months["period_year"].astype(int), month=months["period_month"].astype(int), day=1))
+    months["days_in_month"] = first_days.dt.days_in_month.to_numpy()
+    full = months[months["days_absent"] >= months["days_in_month"]]
+    ev = evidence_by(lines.merge(full[MONTH], on=MONTH), MONTH)
+    return [
+        ctx.finding(
+            matricule=r.matricule, year=r.period_year, month=r.period_month, amount=r.amount, hours=r.hours,
+            evidence=ev[(r.matricule, r.period_year, r.period_month)],
+            message=(f"L'agent {r.matricule} a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) au titre de "
+                     f"{month_label(r.period_year, r.period_month)}, mois pendant lequel il était absent tous les jours "
+                     f"selon le fichier des absences ; aucune heure supplémentaire n'a pu être accomplie "
+                     f"(décret 2002-60, art. 2) : la totalité est indue."),
+        )
+        for r in full.itertuples(index=False)
+    ]
+
+
+def residence_rate(ctx: RuleContext) -> pd.DataFrame:
+    """Indemnité de résidence rate of each payslip: IR paid / traitement paid (0 without IR)."""
+    pl = ctx.pay_lines
+    current = pl[~pay.back_pay_mask(pl)] if not pl.empty else pl
+    sums = (current[current["category"].isin(["traitement", "indemnite_residence"])]
+            .pivot_table(index=PAYSLIP_KEY, columns="category", values="amount", aggfunc="sum", fill_value=0.0))
+    for col in ("traitement", "indemnite_residence"):
+        if col not in sums:
+            sums[col] = 0.0
+    rate = (sums["indemnite_residence"] / sums["traitement"].where(sums["traitement"] > 0)).fillna(0.0).round(3)
+    return rate.rename("residence_rate").reset_index()
+
+
+@rule("IHTS-007", "Montant d'IHTS supérieur au montant recalculé au taux réglementaire", "irregularite",
+      "Décret 2002-60, art. 7 et 8")
+def rate_check(ctx: RuleContext):
+    """Ce que la règle vérifie : le montant d'IHTS payé au titre d'un mois ne dépasse pas le
+    montant maximal recalculé : taux horaire = (traitement indiciaire annuel à temps plein, NBI
+    comprise, + indemnité de résidence) / 1 820 ; × 1,25 pour les 14 premières heures, × 1,27
+    au-delà ; heure de nuit × 2, de dimanche ou jour férié × 5/3 (comptées au palier le plus
+    favorable) ; à temps partiel, taux horaire simple. Valeur du point du mois payé.
+
+    Pourquoi : une erreur de taux se répète chaque mois ; le montant en jeu est l'excédent.
+
+    Texte : décret 2002-60, art. 7 et 8 ; tolérance `tolerances_paie.ihts_ecart_montant_eur`.
+
+    Exemple : IM 400, sans NBI ni résidence, 10 h au 1er palier en 2025 → taux de base
+    400 × 59,0734 / 1 820 = 12,9832 EUR, dû 10 × 12,9832 × 1,25 = 162,29 EUR ; payé 180 EUR →
+    excédent 17,71 EUR.
+    """
+    lines = ihts_lines(ctx)
+    lines = lines[lines["indice"].fillna(0) > 0]
+    if lines.empty:
+        return []
+    lines = lines.merge(residence_rate(ctx), on=PAYSLIP_KEY, how="left")
+    by_cat = lines.pivot_table(index=MONTH, columns="category", values="hours", aggfunc="sum", fill_value=0.0)
+    for cat in IHTS_CATEGORIES:
+        if cat not in by_cat:
+            by_cat[cat] = 0.0
+    attrs = lines.groupby(MONTH).agg(amount=("amount", "sum"), indice=("indice", "max"),
+                                     nbi=("nbi_points", "max"), ir=("residence_rate", "max"),
+                                     quotite=("quotite", "max"))
+    m = by_cat.join(attrs).reset_index()
+    y, mo = m["period_year"], m["period_month"]
+    point = pay.param_by_month(ctx.params, "point_indice.valeur_annuelle", y, mo).to_numpy()
+    divisor = pay.param_by_month(ctx.params, "ihts.diviseur_horaire_annuel", y, mo).to_numpy()
+    tier = pay.param_by_month(ctx.params, "ihts.seuil_premier_palier_heures", y, mo).to_numpy()
+    k1 = pay.param_by_month(ctx.params, "ihts.majoration_14_premieres", y, mo).to_numpy()
+    k2 = pay.param_by_month(ctx.params, "ihts.majoration_suivantes", y, mo).to_numpy()
+    night = pay.param_by_month(ctx.params, "ihts.majoration_nuit", y, mo).to_numpy()
+    sunday = pay.param_by_month(ctx.params, "ihts.majoration_dimanche_ferie", y, mo).to_numpy()
+    # Same formula as pay.ihts_hourly_base, vectorised over agent-months.
+    base = ((m["indice"].astype(float) + m["nbi"].fillna(0).astype(float)) * point
+            * (1 + m["ir"].fillna(0).astype(float)) / divisor).to_numpy()
+    h_night, h_sun = m["ihts_nuit"].to_numpy(), m["ihts_dimanche_ferie"].to_numpy()
+    h_total = m[list(IHTS_CATEGORIES)].sum(axis=1).to_numpy()
+    first = np.minimum(h_total, tier)
+    # Full time: tiers on all hours, the night/Sunday extra counted at the higher tier (the upper
+    # bound of what is due whatever the order of the hours in the month).
+    due_full = base * (first * k1 + (h_total - first) * k2 + h_night * (night - 1) * k2 + h_sun * (sunday - 1) * k2)
+    part_time = m["quotite"].fillna(1.0).astype(float).to_numpy() < 1
+    due = np.where(part_time, base * h_total, due_full)
+    m["due"] = due
+    m["excess"] = m["amount"] - m["due"]
+    m["tol"] = [tolerance(ctx, "ihts_ecart_montant_eur", a, b) for a, b in zip(y, mo)]
+    m["base"] = base
+    m["hours"] = h_total
+    over = m[m["excess"] > m["tol"]]
+    ev = evidence_by(lines.merge(over[MONTH], on=MONTH), MONTH)
+    out = []
+    for r in over.itertuples(index=False):
+        part_time = pd.notna(r.quotite) and float(r.quotite) < 1
+        regime = "au taux simple (temps partiel)" if part_time else "avec les majorations de 1,25 / 1,27 (nuit × 2, dimanche et férié × 5/3)"
+        out.append(ctx.finding(
+            matricule=r.matricule, year=r.period_year, month=r.period_month, amount=r.excess, hours=None,
+            evidence=ev[(r.matricule, r.period_year, r.period_month)],
+            message=(f"L'agent {r.matricule} a perçu {eur(r.amount)} pour {num(r.hours)} h d'IHTS au titre de "
+                     f"{month_label(r.period_year, r.period_month)} ; au taux horaire de base de {eur(r.base)} "
+                     f"(IM {int(r.indice)}, NBI {num(float(r.nbi) if pd.notna(r.nbi) else 0)} points, résidence "
+                     f"{num(100 * float(r.ir) if pd.notna(r.ir) else 0)} %, / 1 820), le maximum dû {regime} est de "
+                     f"{eur(r.due)}. Excédent : {eur(r.excess)} (décret 2002-60, art. 7 et 8)."),
+        ))
+    return out
+
+
+@rule("IHTS-008", "Heures supplémentaires déclarées (NbHeureSup) différentes des heures d'IHTS payées", "alerte",
+      "Instruction PES V2 paye (NbHeureSup) ; décret 2002-60, art. 2")
+def declared_vs_paid(ctx: RuleContext):
+    """Ce que la règle vérifie : sur chaque bulletin portant des IHTS ou un nombre d'heures
+    supplémentaires déclaré, ce nombre (NbHeureSup) égale les heures des lignes d'IHTS du bulletin.
+
+    Pourquoi : un écart signale des heures payées sans déclaration (ou l'inverse) et fausse les
+    déclarations sociales et les contrôles de plafond.
+
+    Texte : champ NbHeureSup du flux PES paye ; tolérance `tolerances_paie.ihts_ecart_heures`.
+
+    Exemple : NbHeureSup = 10, lignes d'IHTS pour 12 h → constat de 2 h ; 12 et 12 → rien.
+    """
+    lines = ihts_lines(ctx)
+    paid = lines.groupby(PAYSLIP_KEY, as_index=False).agg(paid_hours=("hours", "sum"), amount=("amount", "sum"))
+    slips = ctx.payslips[PAYSLIP_KEY + ["overtime_hours"]]
+    m = slips.merge(paid, on=PAYSLIP_KEY, how="left")
+    m = m[m["overtime_hours"].notna() & ((m["overtime_hours"].fillna(0) != 0) | m["paid_hours"].notna())]
+    m["paid_hours"] = m["paid_hours"].fillna(0.0).astype(float)
+    m["diff"] = m["paid_hours"] - m["overtime_hours"].astype(float)
+    tol = np.array([tolerance(ctx, "ihts_ecart_heures", a, b) for a, b in zip(m["year"], m["month"])])
+    bad = m[m["diff"].abs().to_numpy() > tol]
+    ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP_MONTH)
+    return [
+        ctx.finding(
+            matricule=r.matricule, year=r.year, month=r.month, hours=abs(r.diff),
+            evidence=ev.get((r.matricule, r.year, r.month), []),
+            message=(f"Le bulletin de {month_label(r.year, r.month)} de l'agent {r.matricule} déclare "
+                     f"{num(float(r.overtime_hours))} h supplémentaires (NbHeureSup) mais ses lignes d'IHTS paient "
+                     f"{num(r.paid_hours)} h : écart de {num(abs(r.diff))} h à justifier par les décomptes."),
+        )
+        for r in bad.itertuples(index=False)
+    ]
+
+
+def _same_month_findings(ctx: RuleContext, other_categories, why, amount_of_ihts: bool):
+    """Agent-months (payment month) with IHTS lines and lines of `other_categories`."""
+    lines = lines_of(ctx, IHTS_CATEGORIES + tuple(other_categories), with_slip=False)
+    lines["is_ihts"] = lines["category"].isin(IHTS_CATEGORIES)
+    g = lines.groupby(SLIP_MONTH).agg(ihts=("is_ihts", "any"), other=("is_ihts", lambda s: (~s).any()))
+    both = g[g["ihts"] & g["other"]].reset_index()
+    sel = lines.merge(both[SLIP_MONTH], on=SLIP_MONTH)
+    ev = evidence_by(sel, SLIP_MONTH)
+    ihts_amount = sel[sel["is_ihts"]].groupby(SLIP_MONTH)["amount"].sum()
+    other_amount = sel[~sel["is_ihts"]].groupby(SLIP_MONTH)["amount"].sum()
+    out = []
+    for r in both.itertuples(index=False):
+        key = (r.matricule, r.year, r.month)
+        a_ihts, a_other = float(ihts_amount[key]), float(other_amount[key])
+        out.append(ctx.finding(matricule=r.matricule, year=r.year, month=r.month,
+                               amount=a_ihts if amount_of_ihts else None, evidence=ev[key],
+                               message=why(r, a_ihts, a_other)))
+    return out
+
+
+@rule("IHTS-009", "IHTS et IFTS versées le même mois", "irregularite",
+      "Décret 2002-63 du 14 janvier 2002, art. 7 ; décret 2002-60, art. 3")
+def with_ifts(ctx: RuleContext):
+    """Ce que la règle vérifie : un agent ne perçoit pas d'IHTS et d'IFTS sur le même bulletin.
+
+    Pourquoi : l'IFTS rémunère forfaitairement les travaux supplémentaires ; elle n'est pas
+    cumulable avec les IHTS.
+
+    Texte : décret 2002-63, art. 7.
+
+    Exemple : 5 h d'IHTS et une IFTS en avril → constat du montant des IHTS ; IFTS seule → rien.
+    """
+    return _same_month_findings(
+        ctx, ("ifts",), amount_of_ihts=True,
+        why=lambda r, a, o: (f"L'agent {r.matricule} a perçu en {month_label(r.year, r.month)} {eur(a)} d'IHTS et "
+                             f"{eur(o)} d'IFTS ; les deux ne se cumulent pas (décret 2002-63, art. 7) : les IHTS "
+                             f"du mois sont en jeu."),
+    )
+
+
+@rule("IHTS-010", "IHTS et astreinte le même mois (information)", "info",
+      "Décret 2005-542 du 19 mai 2005 ; décret 2002-60, art. 2")
+def with_astreinte(ctx: RuleContext):
+    """Ce que la règle vérifie : les bulletins portant à la fois des IHTS et une astreinte.
+
+    Pourquoi : la période d'astreinte elle-même ne donne pas lieu à IHTS (elle est indemnisée
+    séparément) ; les interventions pendant l'astreinte peuvent l'être. À vérifier sur les
+    plannings ; aucun montant n'est présumé indu.
+
+    Texte : décret 2005-542 ; décret 2002-60, art. 2.
+
+    Exemple : 4 h d'IHTS et une astreinte de semaine en mai → information ; IHTS seules → rien.
+    """
+    return _same_month_findings(
+        ctx, ("astreinte",), amount_of_ihts=False,
+        why=lambda r, a, o: (f"L'agent {r.matricule} a perçu en {month_label(r.year, r.month)} {eur(a)} d'IHTS et "
+                             f"{eur(o)} d'astreinte : vérifier sur les plannings que les heures payées sont des "
+                             f"interventions et non la période d'astreinte elle-même."),
+    )
+
+
+@rule("IHTS-011", "Pas de décompte automatisé pour un site d'au moins 10 agents éligibles", "alerte",
+      "Décret 2002-60 du 14 janvier 2002, art. 2, I, 2°")
+def no_automated_recording(ctx: RuleContext):
+    """Ce que la règle vérifie : pour chaque service (site) comptant au moins 10 agents d'emplois
+    éligibles aux IHTS dans l'année, la délibération déclare un décompte automatisé du temps
+    (`ihts.automated_recording`, motif de service → vrai/faux).
+
+    Pourquoi : le paiement des IHTS est subordonné à des moyens de contrôle automatisé ; un
+    décompte déclaratif n'est admis que sous 10 agents ou hors des locaux.
+
+    Texte : décret 2002-60, art. 2, I, 2° ; seuil `ihts.seuil_agents_controle_automatise`.
+
+    Exemple : service « Voirie », 12 agents éligibles, aucun décompte automatisé déclaré →
+    constat avec les IHTS payées à ce service ; 9 agents → rien.
+    """
+    delib = ctx.deliberation
+    if delib is None or delib.ihts is None:
+        return []
+    slips = ctx.payslips[["matricule", "year", "month", "service", "emploi", "categorie"]].copy()
+    slips = slips[slips["service"].notna() & (slips["categorie"].fillna("") != "A")]
+    slips = slips[_matches_any(slips["emploi"], delib.ihts.eligible_emplois).to_numpy()]
+    counts = slips.groupby(["service", "year"], as_index=False).agg(agents=("matricule", "nunique"))
+    counts["threshold"] = [float(ctx.params.value("ihts.seuil_agents_controle_automatise", (int(y), 1)))
+                           for y in counts["year"]]
+    counts = counts[counts["agents"] >= counts["threshold"]]
+    if counts.empty:
+        return []
+    recorded = {s: any(v and re.search(pat, s, re.IGNORECASE) for pat, v in delib.ihts.automated_recording.items())
+                for s in counts["service"].unique()}
+    counts = counts[~counts["service"].map(recorded).astype(bool)]
+    lines = ihts_lines(ctx)
+    paid = lines.groupby(["service", "year"]).agg(amount=("amount", "sum"), hours=("hours", "sum"))
+    ev = evidence_by(lines.merge(counts[["service", "year"]], on=["service", "year"]), ["service", "year"])
+    out = []
+    for r in counts.itertuples(index=False):
+        key = (r.service, r.year)
+        amount = float(paid["amount"].get(key, 0.0))
+        if amount == 0:
+            continue  # no IHTS paid on that site: nothing to control
+        out.append(ctx.finding(
+            year=r.year, amount=amount, hours=float(paid["hours"].get(key, 0.0)), evidence=ev.get(key, []),
+            message=(f"Le service « {r.service} » compte {r.agents} agents d'emplois éligibles aux IHTS en "
+                     f"{int(r.year)} et la délibération ne déclare pas de décompte automatisé du temps pour ce "
+                     f"site ; {eur(amount)} d'IHTS y ont été payés sur décompte déclaratif, admis seulement sous "
+                     f"{int(r.threshold)} agents (décret 2002-60, art. 2, I, 2°)."),
+        ))
+    return out
