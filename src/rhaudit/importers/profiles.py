@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
@@ -242,7 +243,11 @@ class MappedTable:
     profile: Profile
     rows: list[tuple[int, dict[str, Any]]]  # (line number in the file, {field: raw value})
     fields: set[str]  # fields present (mapped column found, or constant)
-    warnings: list[str] = field(default_factory=list)
+    malformed: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): rows not readable
+
+    @property
+    def records_read(self) -> int:
+        return len(self.rows) + len(self.malformed)
 
 
 def _decode(path: Path, encoding: str | None) -> str:
@@ -255,38 +260,72 @@ def _decode(path: Path, encoding: str | None) -> str:
     raise ImportError_(f"{path} : impossible de décoder le fichier avec l'encodage « {encoding} ». Corrigez « encodage » dans le profil.")
 
 
-def _read_raw(path: Path, prof: Profile) -> pd.DataFrame:
-    """All cells as read (strings for CSV; native numbers and dates for Excel), index = file line."""
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique ("Code", "Code.1"), so that each can be picked alone."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        out.append(f"{name}.{seen[name]}" if name in seen else name)
+        seen[name] = seen.get(name, 0) + 1
+    return out
+
+
+def _read_csv(path: Path, prof: Profile) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """CSV cells as strings, index = file line; rows whose field count differs are set apart."""
+    opts = prof.format
+    text = _decode(path, opts.encoding)
+    lines = text.splitlines()
+    if len(lines) < opts.header_row or not lines[opts.header_row - 1].strip():
+        raise ImportError_(f"{path} : fichier vide ou sans ligne d'en-tête (ligne {opts.header_row}, profil {prof.label}).")
+    sep = opts.delimiter
+    if sep == "auto":
+        try:
+            sep = csv.Sniffer().sniff(lines[opts.header_row - 1], delimiters=";,\t").delimiter
+        except csv.Error:
+            sep = ";"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header: list[str] = []
+    rows, index, malformed = [], [], []
+    line = 0
+    for cells in reader:
+        start, line = line + 1, reader.line_num  # a quoted cell may span several lines
+        if start < opts.header_row:
+            continue
+        if start == opts.header_row:
+            header = [c.strip() for c in cells]
+            continue
+        while len(cells) > len(header) and not cells[-1].strip():
+            cells = cells[:-1]  # trailing empty cells (a separator at the end of the line)
+        if len(cells) != len(header) and any(c.strip() for c in cells):
+            malformed.append((start, f"{len(cells)} champ(s) au lieu de {len(header)} (séparateur « {sep} » "
+                                     f"en trop ou manquant dans la ligne ?)"))
+            continue
+        rows.append(cells + [""] * (len(header) - len(cells)))
+        index.append(start)
+    return pd.DataFrame(rows, columns=_unique(header), index=index, dtype=object), malformed
+
+
+def _read_raw(path: Path, prof: Profile) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """All cells as read (strings for CSV; native numbers and dates for Excel), index = file line,
+    and the malformed rows (line, reason)."""
     opts = prof.format
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+        raise ImportError_(f"{path} : format non pris en charge ({suffix or 'sans extension'}) ; attendu .csv ou .xlsx.")
     try:
         if suffix in (".csv", ".txt"):
-            text = _decode(path, opts.encoding)
-            lines = text.splitlines()
-            if len(lines) < opts.header_row or not lines[opts.header_row - 1].strip():
-                raise ImportError_(f"{path} : fichier vide ou sans ligne d'en-tête (ligne {opts.header_row}, profil {prof.label}).")
-            sep = opts.delimiter
-            if sep == "auto":
-                try:
-                    sep = csv.Sniffer().sniff(lines[opts.header_row - 1], delimiters=";,\t").delimiter
-                except csv.Error:
-                    sep = ";"
-            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                             skiprows=opts.header_row - 1, skip_blank_lines=False)
-        elif suffix in (".xlsx", ".xlsm"):
-            df = pd.read_excel(path, sheet_name=opts.sheet, header=opts.header_row - 1, dtype=object, engine="openpyxl")
+            df, malformed = _read_csv(path, prof)
         else:
-            raise ImportError_(f"{path} : format non pris en charge ({suffix or 'sans extension'}) ; attendu .csv ou .xlsx.")
-    except ImportError_:
-        raise
-    except (ValueError, KeyError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            df = pd.read_excel(path, sheet_name=opts.sheet, header=opts.header_row - 1, dtype=object, engine="openpyxl")
+            df.index = df.index + opts.header_row + 1  # data starts on the line after the header
+            df.columns = _unique([str(c).strip() for c in df.columns])
+            malformed = []
+    except (ValueError, KeyError, IndexError, OSError, zipfile.BadZipFile, csv.Error) as exc:
         raise ImportError_(
             f"{path} : fichier illisible avec le profil {prof.label} ({exc}). Vérifiez le format "
             f"(séparateur, encodage, feuille Excel, ligne d'en-tête) dans le profil."
         ) from exc
-    df.index = df.index + opts.header_row + 1  # data starts on the line after the header
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
+    return df, malformed
 
 
 def _is_blank(value: Any) -> bool:
@@ -299,7 +338,7 @@ def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]
     `required` lists fields that must be present (a tuple: at least one of them). Raises
     ImportError_ naming the file, the profile, the missing columns and the columns found.
     """
-    df = _read_raw(path, prof)
+    df, malformed = _read_raw(path, prof)
     found = {normalize(c): c for c in reversed(df.columns)}  # first column wins on a clash
     chosen: dict[str, str] = {}
     for fld, names in prof.columns.items():
@@ -329,9 +368,9 @@ def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]
             if raw.get(fld) is None:
                 raw[fld] = const
         rows.append((int(line), raw))
-    if not rows:
+    if not rows and not malformed:
         raise ImportError_(f"{path} : aucune ligne de données sous l'en-tête (profil {prof.label}). Vérifiez le fichier et « ligne_entete ».")
-    return MappedTable(path=path, profile=prof, rows=rows, fields=present)
+    return MappedTable(path=path, profile=prof, rows=rows, fields=present, malformed=malformed)
 
 
 # --- converting cells ------------------------------------------------------------------------
@@ -368,6 +407,9 @@ class CellParser:
         if fmt.thousands:
             text = text.replace(fmt.thousands, "")
         if fmt.decimal == ",":
+            if "." in text:  # "1.801" would be ambiguous: a dot is allowed only as declared thousands mark
+                raise CellError(f"{what} non numérique : « {raw} » (le profil attend une virgule décimale ; "
+                                f"déclarez « milliers » ou « decimale » dans le profil si besoin)")
             text = text.replace(",", ".")
         if not _NUMBER.match(text):
             raise CellError(f"{what} non numérique : « {raw} »")
@@ -489,7 +531,8 @@ def convert_rows(
     """
     parser = CellParser(table.profile)
     kept: list[dict[str, Any]] = []
-    rejected: list[Rejection] = []
+    rejected = [Rejection(file=table.path.name, position=line, record=record, reason=reason)
+                for line, reason in table.malformed]
     for line, raw in table.rows:
         try:
             rec = convert_row(parser, raw)

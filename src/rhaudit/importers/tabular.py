@@ -83,5 +83,5 @@ def parse_payroll_table(path: Path, profile: str | Path | None = None) -> Parsed
         warnings += payslip_warnings
     else:
         tables = {"payslips": empty_frame("payslips"), "pay_lines": empty_frame("pay_lines")}
-    return ParsedFile(path=path, kind="paie_tableur", tables=tables, records_read=len(table.rows),
+    return ParsedFile(path=path, kind="paie_tableur", tables=tables, records_read=table.records_read,
                       rejected=rejected, warnings=warnings)
