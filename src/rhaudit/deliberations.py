@@ -77,6 +77,17 @@ class WorkRegime(_Model):
     services: list[str] = Field(default_factory=list)
     sujetions: bool = False  # reduced under décret 2001-623 art. 2 by a sujétion délibération
     decision: str | None = None  # id of the délibération that set it
+    # Daily schedules, one mapping per week of the cycle: {lun: "08:00-12:00, 13:00-17:00", ...}
+    # (checked against the garanties minimales, rhaudit.garanties).
+    schedule: list[dict[str, str]] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _daily_weekly_hours(cls, data):
+        # weekly_hours: "7h48/j" is a daily duration.
+        if isinstance(data, dict) and re.search(r"/\s*j\s*$", str(data.get("weekly_hours", ""))) and not data.get("daily_hours"):
+            data = {**data, "daily_hours": data["weekly_hours"], "weekly_hours": None}
+        return data
 
     @field_validator("weekly_hours", "daily_hours", mode="before")
     @classmethod
@@ -100,6 +111,7 @@ class WorkingTime(_Model):
     cycles: list[WorkRegime]
     fractionnement: Literal["conditions", "automatic"] = "conditions"
     default_cycle: str | None = None  # cycle of agents whose service matches no cycle
+    etp_cost: float | None = None  # EUR per ETP per year, to price extra-legal days (TEMPS-002)
 
 
 class AsaGrant(_Model):
