@@ -3,6 +3,7 @@
 import pytest
 
 from rhaudit import pay
+from rulekit import ctx_of, pay_line, payslip, run
 
 POINT_2025 = 59.0734  # annual point value in force since 2023-07-01
 
@@ -53,3 +54,48 @@ def test_sft_temps_non_complet_plainly_prorated(params):
 def test_sft_uses_point_value_in_force(params):
     # 2022-01: point 56.2323 ; 500 × 56.2323 / 12 = 2343.0125 ; × 3 % = 70.290375 ; + 10.67 = 80.960375
     assert pay.sft_monthly(params, 2, 500, (2022, 1)) == pytest.approx(80.960375, abs=1e-4)
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+TRAIT_500 = 500 * 59.0734 / 12  # 2461.391667
+
+
+def _sft(paid, children=2, indice=500, traitement=TRAIT_500, **slip):
+    return payslip("1", 2025, 3, lines=[pay_line("traitement", traitement), pay_line("sft", paid)],
+                   indice=indice, children=children, **slip)
+
+
+def test_sft_001_no_child(params):
+    [f] = run("SFT-001", ctx_of([_sft(84.51, children=0)], params))
+    assert f.amount == pytest.approx(84.51)
+    assert run("SFT-001", ctx_of([_sft(84.51, children=2)], params)) == []
+    # children unknown: not judged
+    assert run("SFT-001", ctx_of([_sft(84.51, children=None)], params)) == []
+
+
+def test_sft_002_overpaid(params):
+    # due 84.511750 (2 children, IM 500, full time) ; paid 100 → 15.488250 too much
+    [f] = run("SFT-002", ctx_of([_sft(100.0)], params))
+    assert f.amount == pytest.approx(15.488250, abs=1e-4) and "trop-perçu" in f.message
+    # paid 84.00: 0.51 below, inside the 1 EUR tolerance
+    assert run("SFT-002", ctx_of([_sft(84.0)], params)) == []
+
+
+def test_sft_002_underpaid_number_of_children_not_updated(params):
+    # 3 children, IM 500: 15.24 + 8 % × 2461.391667 = 212.151333 ; paid the 2-children 84.51 → 127.641333 short
+    [f] = run("SFT-002", ctx_of([_sft(84.51, children=3)], params))
+    assert f.amount == pytest.approx(127.641333, abs=1e-4) and "moins-perçu" in f.message
+
+
+def test_sft_002_part_time_range(params):
+    # quotité 0.8, traitement paid 6/7: the due range spans temps non complet (84.511750 × 0.8 = 67.609400)
+    # to the part-time floor (76.979892); paid 76.98 → inside ; paid 90 → 90 − 76.979892 = 13.020108
+    trait = TRAIT_500 * 6 / 7
+    assert run("SFT-002", ctx_of([_sft(76.98, traitement=trait, quotite=0.8)], params)) == []
+    [f] = run("SFT-002", ctx_of([_sft(90.0, traitement=trait, quotite=0.8)], params))
+    assert f.amount == pytest.approx(13.020108, abs=1e-4)
+
+
+def test_sft_rules_cope_with_empty_tables(params):
+    assert run("SFT-001", ctx_of([], params)) == [] and run("SFT-002", ctx_of([], params)) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .params import Parameters
+from .params import Parameters, _as_date
 
 
 def point_value_annual(params: Parameters, when) -> float:
@@ -50,18 +50,6 @@ def ihts_day_amount(params: Parameters, hourly_base: float, hours: float, when, 
     )
 
 
-def _sft_parts(params: Parameters, children: int, when) -> tuple[float, float]:
-    """(fixed monthly amount, proportional rate) of the SFT for `children` children."""
-    fixed = params.value("sft.element_fixe_mensuel", when)
-    rates = params.value("sft.element_proportionnel_taux", when)
-    base = min(children, 3)
-    extra = max(0, children - 3)
-    return (
-        float(fixed[str(base)]) + extra * float(fixed["par_enfant_supplementaire"]),
-        float(rates[str(base)]) + extra * float(rates["par_enfant_supplementaire"]),
-    )
-
-
 def sft_monthly(
     params: Parameters, children: int, indice: float, when, quotite: float = 1.0, temps_non_complet: bool = False
 ) -> float:
@@ -72,21 +60,43 @@ def sft_monthly(
     full-time amount at the floor index (loi 84-53 du 26 janvier 1984, art. 60); temps non
     complet: plainly prorated (décret 85-730 art. 8 and 10).
     """
-    children = int(children or 0)
-    if children <= 0:
-        return 0.0
-    fixed, rate = _sft_parts(params, children, when)
-    floor = float(params.value("sft.indice_plancher", when))
-    ceiling = float(params.value("sft.indice_plafond", when))
-    bounded = min(max(float(indice), floor), ceiling)
-    full_time = fixed + rate * traitement_monthly(params, bounded, when)
-    if quotite >= 1.0:
-        return full_time
-    prorated = full_time * quotite
-    if temps_non_complet:
-        return prorated
-    minimum = fixed + rate * traitement_monthly(params, floor, when)
-    return max(prorated, minimum)
+    day = _as_date(when)
+    due = sft_due(params, pd.Series([children]), pd.Series([indice]), pd.Series([day.year]), pd.Series([day.month]),
+                  pd.Series([quotite]), temps_non_complet)
+    return float(due[0])
+
+
+def sft_due(params: Parameters, children, indice, years, months, fraction, temps_non_complet: bool = False):
+    """sft_monthly over aligned Series (one row per payslip), parameters looked up once per month."""
+    keys = pd.DataFrame({"y": years.to_numpy(), "m": months.to_numpy()}).astype("int64")
+    table = {}
+    for y, m in keys.drop_duplicates().itertuples(index=False):
+        when = (int(y), int(m))
+        fixed = params.value("sft.element_fixe_mensuel", when)
+        rates = params.value("sft.element_proportionnel_taux", when)
+        table[(y, m)] = (
+            [float(fixed[k]) for k in ("1", "2", "3", "par_enfant_supplementaire")],
+            [float(rates[k]) for k in ("1", "2", "3", "par_enfant_supplementaire")],
+            float(params.value("sft.indice_plancher", when)),
+            float(params.value("sft.indice_plafond", when)),
+            point_value_annual(params, when) / 12,
+        )
+    rows = [table[(y, m)] for y, m in zip(keys["y"], keys["m"])]
+    n = np.nan_to_num(np.asarray(children, dtype=float)).astype(int)
+    base = np.clip(n, 0, 3)
+    extra = np.maximum(0, n - 3)
+    fixed = np.array([0.0 if b == 0 else r[0][b - 1] + e * r[0][3] for b, e, r in zip(base, extra, rows)])
+    rate = np.array([0.0 if b == 0 else r[1][b - 1] + e * r[1][3] for b, e, r in zip(base, extra, rows)])
+    floor = np.array([r[2] for r in rows])
+    ceiling = np.array([r[3] for r in rows])
+    point_month = np.array([r[4] for r in rows])
+    bounded = np.clip(np.asarray(indice, dtype=float), floor, ceiling)
+    full_time = fixed + rate * bounded * point_month
+    frac = np.minimum(np.asarray(fraction, dtype=float), 1.0)
+    prorated = full_time * frac
+    if not temps_non_complet:
+        prorated = np.maximum(prorated, fixed + rate * floor * point_month)
+    return np.where(frac >= 1.0, full_time, prorated)
 
 
 def line_hours(lines):

@@ -1,0 +1,104 @@
+"""Supplément familial de traitement (SFT): rules SFT-001 and SFT-002.
+
+Décret 85-1148 du 24 octobre 1985, art. 10 to 12; the amount is recomputed by pay.sft_due from
+the dated parameters of configs/parametres/sft.yaml.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import pay
+from ..model import PAYSLIP_KEY
+from . import RuleContext, rule
+from ._paie import eur, evidence_by, lines_of, month_label, num, tolerance
+
+SLIP = ["matricule", "year", "month"]
+
+
+def sft_months(ctx: RuleContext):
+    """(current-month SFT lines, one row per payslip with SFT paid and the payslip's attributes)."""
+    lines = lines_of(ctx, ("sft", "traitement"))
+    lines = lines[~lines["back_pay"]]
+    sft = lines[lines["category"] == "sft"]
+    per = sft.groupby(PAYSLIP_KEY, as_index=False).agg(
+        paid=("amount", "sum"), children=("children", "max"), indice=("indice", "max"), quotite=("quotite", "max"))
+    trait = lines[lines["category"] == "traitement"].groupby(PAYSLIP_KEY, as_index=False).agg(traitement=("amount", "sum"))
+    return sft, per.merge(trait, on=PAYSLIP_KEY, how="left")
+
+
+@rule("SFT-001", "SFT versé sans enfant déclaré", "irregularite",
+      "Décret 85-1148 du 24 octobre 1985, art. 10")
+def without_child(ctx: RuleContext):
+    """Ce que la règle vérifie : aucun SFT n'est versé sur un bulletin dont le nombre d'enfants
+    à charge (NbEnfants) est zéro.
+
+    Pourquoi : le SFT n'est dû qu'au titre d'enfants à charge effective et permanente.
+
+    Texte : décret 85-1148, art. 10.
+
+    Exemple : 84,51 EUR de SFT avec 0 enfant → constat de 84,51 EUR ; avec 2 enfants → rien.
+    Un bulletin sans nombre d'enfants renseigné n'est pas jugé.
+    """
+    sft, per = sft_months(ctx)
+    bad = per[per["children"].notna() & (per["children"] == 0) & (per["paid"] > 0)]
+    ev = evidence_by(sft.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
+    return [
+        ctx.finding(matricule=r.matricule, year=r.year, month=r.month, amount=r.paid,
+                    evidence=ev[(r.matricule, r.year, r.month)],
+                    message=(f"L'agent {r.matricule} a perçu {eur(r.paid)} de supplément familial de traitement en "
+                             f"{month_label(r.year, r.month)} alors que son bulletin ne déclare aucun enfant à charge "
+                             f"(décret 85-1148, art. 10) : la totalité est indue, sauf pièce justificative."))
+        for r in bad.itertuples(index=False)
+    ]
+
+
+@rule("SFT-002", "SFT différent du montant recalculé (trop ou moins perçu)", "alerte",
+      "Décret 85-1148 du 24 octobre 1985, art. 10 bis ; loi 84-53, art. 60 (temps partiel)")
+def amount_check(ctx: RuleContext):
+    """Ce que la règle vérifie : le SFT du mois (hors rappels) est compris entre le plus petit et
+    le plus grand montant recalculé à partir du nombre d'enfants, de l'indice majoré (borné par
+    les indices plancher et plafond) et de la quotité : élément fixe + pourcentage du traitement ;
+    à temps partiel, proratisé sans descendre sous le minimum d'un temps plein ; à temps non
+    complet, proratisé. Faute de savoir si une quotité < 1 est un temps partiel ou un temps non
+    complet, ou si un traitement réduit est un demi-traitement, la règle retient la fourchette
+    de ces cas et ne signale que ce qui en sort (tolérance `tolerances_paie.sft_ecart_montant_eur`).
+
+    Pourquoi : nombre d'enfants non mis à jour, indice plafond ignoré, SFT non proratisé.
+
+    Texte : décret 85-1148, art. 10 bis ; paramètres `sft.*`.
+
+    Exemple : 2 enfants, IM 500, temps plein, 2025 → 10,67 + 3 % × 2 461,39 = 84,51 EUR ; payé
+    100 EUR → trop-perçu 15,49 EUR ; payé 84 EUR → rien. Un bulletin sans ligne de SFT n'est pas
+    jugé (le SFT peut être versé à l'autre parent).
+    """
+    sft, per = sft_months(ctx)
+    per = per[(per["children"].fillna(0) > 0) & (per["indice"].fillna(0) > 0)]
+    if per.empty:
+        return []
+    frac_paid = np.minimum(pay.paid_fraction(ctx.params, per["traitement"], per["indice"], per["year"], per["month"]), 1.0)
+    quotite = per["quotite"].fillna(1.0).astype(float).to_numpy()
+    frac_paid = np.where(np.isnan(frac_paid), quotite, frac_paid)
+    args = (ctx.params, per["children"], per["indice"], per["year"], per["month"])
+    candidates = [pay.sft_due(*args, f, tnc) for f in (quotite, frac_paid) for tnc in (False, True)]
+    low, high = np.min(candidates, axis=0), np.max(candidates, axis=0)
+    per = per.assign(low=low, high=high)
+    tol = np.array([tolerance(ctx, "sft_ecart_montant_eur", y, m) for y, m in zip(per["year"], per["month"])])
+    per["diff"] = np.where(per["paid"] > per["high"], per["paid"] - per["high"],
+                           np.where(per["paid"] < per["low"], per["paid"] - per["low"], 0.0))
+    bad = per[np.abs(per["diff"].to_numpy()) > tol]
+    ev = evidence_by(sft.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
+    out = []
+    for r in bad.itertuples(index=False):
+        sense = "trop-perçu" if r.diff > 0 else "moins-perçu"
+        due = eur(r.high) if abs(r.high - r.low) < 0.005 else f"entre {eur(r.low)} et {eur(r.high)}"
+        out.append(ctx.finding(
+            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.diff),
+            evidence=ev[(r.matricule, r.year, r.month)],
+            message=(f"L'agent {r.matricule} a perçu {eur(r.paid)} de SFT en {month_label(r.year, r.month)} ; pour "
+                     f"{int(r.children)} enfant(s), l'indice majoré {int(r.indice)} et une quotité de "
+                     f"{num(float(r.quotite) if pd.notna(r.quotite) else 1.0)}, le montant dû est {due}. "
+                     f"Écart : {eur(abs(r.diff))} ({sense}) (décret 85-1148, art. 10 bis)."),
+        ))
+    return out
