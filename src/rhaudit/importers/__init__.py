@@ -174,11 +174,36 @@ def gross_mismatch_count(payslips: pd.DataFrame, pay_lines: pd.DataFrame) -> int
     """Payslips whose MtBrut differs, to the cent, from the sum of their gross-kind lines."""
     if payslips.empty:
         return 0
+    key = PAYSLIP_KEY + ["source_file"]  # the same payslip from two files is two payslips here
     gross_lines = pay_lines[pay_lines["kind"].isin(GROSS_KINDS)]
-    sums = gross_lines.groupby(PAYSLIP_KEY, dropna=False)["amount"].sum()
-    slips = payslips.set_index(PAYSLIP_KEY)["gross"]
-    lines_total = sums.reindex(slips.index).fillna(0)
-    return int(((slips.fillna(0) - lines_total).abs().round(2) >= 0.01).sum())
+    sums = gross_lines.groupby(key, dropna=False)["amount"].sum().rename("lines_total").reset_index()
+    both = payslips[key + ["gross"]].merge(sums, on=key, how="left")
+    gap = (both["gross"].fillna(0) - both["lines_total"].fillna(0)).abs().round(2)
+    return int((gap >= 0.01).sum())
+
+
+def _classify_and_annotate(payroll_files: list[ParsedFile], agents: pd.DataFrame) -> list[pd.DataFrame]:
+    """Line categories and payslip catégorie/population, computed once for all the files.
+
+    One call for the whole import pays the set-up of the code tables and patterns once; the
+    results are then given back to each file (the tables keep their row order).
+    """
+    from .. import classify, population
+
+    lines = pd.concat([p.tables["pay_lines"] for p in payroll_files], ignore_index=True)
+    slips = pd.concat([p.tables["payslips"] for p in payroll_files], ignore_index=True)
+    lines["category"] = classify.classify_lines(lines) if not lines.empty else pd.Series(dtype="string")
+    annotated = population.annotate_population(slips, lines, agents).sort_index()
+    if not annotated.index.equals(slips.index):
+        raise RuntimeError("annotate_population doit rendre un bulletin par bulletin reçu, dans le même index")
+    frames, line_start, slip_start = [], 0, 0
+    for p in payroll_files:
+        n_lines, n_slips = len(p.tables["pay_lines"]), len(p.tables["payslips"])
+        p.tables["pay_lines"] = lines.iloc[line_start:line_start + n_lines].reset_index(drop=True)
+        p.tables["payslips"] = annotated.iloc[slip_start:slip_start + n_slips].reset_index(drop=True)
+        frames.append(p.tables["payslips"])
+        line_start, slip_start = line_start + n_lines, slip_start + n_slips
+    return frames
 
 
 def _entry(parsed: ParsedFile, sha: str) -> FileEntry:
@@ -215,8 +240,6 @@ def import_files(
     keep_names: bool = False,
 ) -> ImportReport:
     """Import payroll, absence and agent files into the workspace; raise ImportFailed if impossible."""
-    from .. import classify, population
-
     report = ImportReport()
     deliberations_text = _validated_deliberations(deliberations)
 
@@ -240,17 +263,11 @@ def import_files(
     new_agents = [p.tables["agents"] for p, _ in parsed_files if p.kind == "agents" and "agents" in p.tables]
     agents_frame = pd.concat([ws.read("agents")] + new_agents, ignore_index=True) if new_agents else ws.read("agents")
 
-    payslip_frames = []
-    for parsed, _ in parsed_files:
-        slips, lines = parsed.tables.get("payslips"), parsed.tables.get("pay_lines")
-        if slips is None or lines is None:
-            continue
-        lines = lines.copy()
-        lines["category"] = classify.classify_lines(lines) if not lines.empty else pd.Series(dtype="string")
-        slips = population.annotate_population(slips, lines, agents_frame)
-        parsed.tables["pay_lines"], parsed.tables["payslips"] = lines, slips
-        payslip_frames.append(slips)
-        report.gross_mismatches += gross_mismatch_count(slips, lines)
+    payroll_files = [p for p, _ in parsed_files if "payslips" in p.tables and "pay_lines" in p.tables]
+    payslip_frames = _classify_and_annotate(payroll_files, agents_frame) if payroll_files else []
+    report.gross_mismatches = gross_mismatch_count(
+        *(pd.concat([p.tables[t] for p in payroll_files], ignore_index=True) for t in ("payslips", "pay_lines"))
+    ) if payroll_files else 0
 
     if payslip_frames:
         years = sorted({int(y) for df in payslip_frames for y in df["year"].dropna().unique()})

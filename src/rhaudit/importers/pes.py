@@ -229,17 +229,24 @@ class _Collector:
 
     @staticmethod
     def _line(slip: int, group) -> tuple:
-        kind = LINE_KINDS.get(_local(group.tag), _local(group.tag))
+        # Hot path (millions of lines): one pass over the children, no per-child function call.
+        # The only child holding other elements is PeriodeRef, whose DateDebut/DateFin names
+        # occur nowhere else in a line.
         v: dict[str, str | None] = {}
-        ref = (None, None)
         for c in group:
-            name = _local(c.tag)
-            if name == "PeriodeRef":
-                ref = (_child_value(c, "DateDebut"), _child_value(c, "DateFin"))
+            value = c.get("V")
+            if value is None and len(c):
+                for p in c:
+                    v[p.tag] = p.get("V")
             else:
-                v[name] = c.get("V")
-        return (slip, kind, v.get("Code"), v.get("Libelle"), v.get("Base"), v.get("Taux"), v.get("NbUnite"),
-                v.get("Mt"), ref[0], ref[1], v.get("CodeCaisse"), group.sourceline)
+                v[c.tag] = value
+        tag = group.tag
+        if tag[0] == "{":  # qualified children: match on local names
+            tag = _local(tag)
+            v = {_local(k): x for k, x in v.items()}
+        return (slip, LINE_KINDS.get(tag, tag), v.get("Code"), v.get("Libelle"), v.get("Base"), v.get("Taux"),
+                v.get("NbUnite"), v.get("Mt"), v.get("DateDebut"), v.get("DateFin"), v.get("CodeCaisse"),
+                group.sourceline)
 
     def _nbi_sum(self, values: list[str | None], line: int, matricule: str) -> float | None:
         total = 0.0
@@ -255,59 +262,51 @@ class _Collector:
 
     # --- frames ----------------------------------------------------------------------------
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        s = self.slips
-        n = len(s["matricule"])
-        slips = pd.DataFrame({c: s[c] for c in _SLIP_RAW_COLUMNS if self.keep_names or c not in ("nom", "prenom")})
+        s = {c: np.asarray(v, dtype=object) for c, v in self.slips.items()}
+        if not self.keep_names:
+            del s["nom"], s["prenom"]
         for col, tag in _SLIP_NUMBERS.items():
-            slips[col] = self._numbers(slips, col, tag, "bulletin")
-        slips["quotite"] = slips["quotite"] / 100  # percent in PES, fraction in the model
-        slips["year"] = self.year
-        slips["month"] = self.month
+            s[col], invalid = _numeric(s[col])
+            for i in np.flatnonzero(invalid):
+                self.warnings.append(
+                    f"{self.path.name}, ligne {s['source_line'][i]}, agent {s['matricule'][i]} : "
+                    f"{tag} non numérique ({self.slips[col][i]!r}), laissé vide sur le bulletin."
+                )
+        s["quotite"] = s["quotite"] / 100  # percent in PES, fraction in the model
         for col in ("period_start", "period_end", "payment_date"):
-            slips[col] = self._dates(slips[col], col)
-        slips["source_file"] = self.path.name
+            s[col] = self._dates(s[col], col)
+        slips = pd.DataFrame(s)
+        slips["year"], slips["month"], slips["source_file"] = self.year, self.month, self.path.name
 
-        lines = pd.DataFrame.from_records(self.lines, columns=list(_LINE_COLUMNS)) if self.lines else \
-            pd.DataFrame({c: pd.Series(dtype="object") for c in _LINE_COLUMNS})
-        slip_idx = lines["slip"].to_numpy(dtype=np.int64)
-        lines["matricule"] = np.asarray(s["matricule"], dtype=object)[slip_idx] if n else []
-        lines["establishment"] = slips["establishment"].to_numpy(dtype=object)[slip_idx] if n else []
-        bad = np.zeros(len(lines), dtype=bool)
+        raw = {c: np.asarray(v, dtype=object) for c, v in zip(_LINE_COLUMNS, zip(*self.lines))} if self.lines \
+            else {c: np.empty(0, dtype=object) for c in _LINE_COLUMNS}
+        slip_idx = raw.pop("slip").astype(np.int64)
+        raw["matricule"] = s["matricule"][slip_idx]
+        raw["establishment"] = s["establishment"][slip_idx]
+        bad = np.zeros(len(slip_idx), dtype=bool)
         for col, tag in _LINE_NUMBERS.items():
-            raw = lines[col]
-            lines[col] = _numeric(raw)
-            invalid = (lines[col].isna() & raw.notna() & (raw.astype("string").str.strip() != "")).to_numpy(dtype=bool)
+            values = raw[col]
+            raw[col], invalid = _numeric(values)
             for i in np.flatnonzero(invalid & ~bad):
                 self.rejected.append(Rejection(
-                    file=self.path.name, position=int(lines.at[i, "source_line"]), record="ligne de paie",
-                    reason=f"{tag} non numérique ({raw.iat[i]!r}) dans la rubrique {lines.at[i, 'code']} "
-                           f"« {lines.at[i, 'label']} » ; le bulletin est conservé sans cette ligne, "
+                    file=self.path.name, position=int(raw["source_line"][i]), record="ligne de paie",
+                    reason=f"{tag} non numérique ({values[i]!r}) dans la rubrique {raw['code'][i]} "
+                           f"« {raw['label'][i]} » ; le bulletin est conservé sans cette ligne, "
                            f"corrigez la valeur dans le logiciel de paie",
-                    matricule=lines.at[i, "matricule"], year=self.year, month=self.month,
+                    matricule=raw["matricule"][i], year=self.year, month=self.month,
                 ))
             bad |= invalid
-        lines = lines.loc[~bad].reset_index(drop=True)
         for col in ("ref_start", "ref_end"):
-            lines[col] = self._dates(lines[col], "PeriodeRef")
-        lines["year"] = self.year
-        lines["month"] = self.month
-        lines["source_file"] = self.path.name
+            raw[col] = self._dates(raw[col], "PeriodeRef")
+        lines = pd.DataFrame(raw)
+        if bad.any():
+            lines = lines.loc[~bad].reset_index(drop=True)
+        lines["year"], lines["month"], lines["source_file"] = self.year, self.month, self.path.name
         return conform(slips, "payslips"), conform(lines, "pay_lines")
 
-    def _numbers(self, df: pd.DataFrame, col: str, tag: str, record: str) -> pd.Series:
-        raw = df[col]
-        out = _numeric(raw)
-        invalid = out.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
-        for i in np.flatnonzero(invalid.to_numpy(dtype=bool)):
-            self.warnings.append(
-                f"{self.path.name}, ligne {df.at[i, 'source_line']}, agent {df.at[i, 'matricule']} : "
-                f"{tag} non numérique ({raw.iat[i]!r}), laissé vide sur le bulletin."
-            )
-        return out
-
-    def _dates(self, raw: pd.Series, what: str) -> pd.Series:
-        out = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
-        invalid = int((out.isna() & raw.notna() & (raw.astype("string").str.strip() != "")).sum())
+    def _dates(self, raw: np.ndarray, what: str) -> pd.Series:
+        out = pd.to_datetime(pd.Series(raw, dtype=object), format="%Y-%m-%d", errors="coerce")
+        invalid = int((out.isna().to_numpy() & _present(raw)).sum())
         if invalid:
             self.warnings.append(
                 f"{self.path.name} : {invalid} date(s) {what} illisible(s) (format attendu AAAA-MM-JJ), laissée(s) vide(s)."
@@ -332,12 +331,27 @@ def _to_float(raw: str | None) -> float | None:
         return None
 
 
-def _numeric(raw: pd.Series) -> pd.Series:
-    """Numbers from PES strings ('1832.54'; tolerates a decimal comma and spaces); invalid -> NaN."""
-    text = raw.astype("string")
-    if text.str.contains(r"[, ]", regex=True, na=False).any():
-        text = text.str.replace(",", ".", regex=False).str.replace(" ", "", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype("Float64")
+def _present(values: np.ndarray) -> np.ndarray:
+    """Mask of the values actually given (not absent, not blank)."""
+    return np.fromiter((v is not None and v.strip() != "" for v in values), dtype=bool, count=len(values))
+
+
+def _numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers from PES strings ('1832.54'; a decimal comma and spaces are tolerated).
+
+    Returns the float values (NaN when absent or invalid) and the mask of invalid values.
+    """
+    out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float, copy=True)
+    missing = np.isnan(out)
+    if not missing.any():
+        return out, missing
+    invalid = missing & _present(values)
+    for i in np.flatnonzero(invalid):  # rare: retry with a decimal comma / thousands spaces
+        number = _to_float(values[i])
+        if number is not None:
+            out[i] = number
+            invalid[i] = False
+    return out, invalid
 
 
 def parse_pes_file(path: Path, keep_names: bool = False) -> ParsedFile:
