@@ -19,6 +19,7 @@ def write(path: Path, text: str) -> Path:
 def assert_balanced(parsed, main: str) -> None:
     """Every row read is either imported or rejected."""
     assert parsed.records_read == len(parsed.tables[main]) + len(parsed.rejected)
+    assert parsed.records_imported == len(parsed.tables[main])  # what the import log records
 
 
 # Sample: 3 agents × 2 months; lines: Jan 3 + 4 + 4 = 11, Feb 5 + 4 + 5 = 14, total 25.
