@@ -118,19 +118,17 @@ class PatternFile(BaseModel):
     motifs: list[Pattern]
 
 
-def _load_yaml(path: Path, schema: type[BaseModel]):
+def load_yaml_model(path: Path, schema: type[BaseModel], error: type[Exception] | None = None):
+    """Read a YAML configuration file into `schema`; a French `error` names the file and entry."""
+    error = error or ClassificationError
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return schema.model_validate(raw)
     except yaml.YAMLError as exc:
-        raise ClassificationError(f"{path} : YAML illisible : {exc}") from exc
+        raise error(f"{path} : YAML illisible : {exc}") from exc
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])} : {err['msg']}" for err in exc.errors()
-        )
-        raise ClassificationError(
-            f"{path} : {problems}. Corrigez le fichier (format décrit dans docs/rubriques.md)."
-        ) from exc
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg']}" for e in exc.errors())
+        raise error(f"{path} : {problems}. Corrigez le fichier (format décrit dans docs/rubriques.md).") from exc
 
 
 @dataclass(frozen=True)
@@ -165,9 +163,9 @@ class Classifier:
         folder = folder or paths.configs_dir() / "rubriques"
         if not folder.is_dir():
             raise ClassificationError(f"Dossier des tables de rubriques introuvable : {folder}")
-        tables = [(p, _load_yaml(p, CodeTable)) for p in sorted(folder.glob("*.yaml")) if p.name != PATTERNS_FILE]
+        tables = [(p, load_yaml_model(p, CodeTable)) for p in sorted(folder.glob("*.yaml")) if p.name != PATTERNS_FILE]
         pattern_path = folder / PATTERNS_FILE
-        patterns = _load_yaml(pattern_path, PatternFile).motifs if pattern_path.is_file() else []
+        patterns = load_yaml_model(pattern_path, PatternFile).motifs if pattern_path.is_file() else []
         return cls(tables, patterns)
 
     def category(self, kind: str, code: str, label: str, zero_amount: bool) -> str:
