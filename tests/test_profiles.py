@@ -155,3 +155,42 @@ def test_absence_rules_first_match_wins():
     assert prof.absence_type("cmo") == ("cmo", None)
     with pytest.raises(CellError, match="libellé d'absence inconnu : Sabbatique ; ajoutez-le au profil absences_generique.yaml"):
         prof.absence_type("Sabbatique")
+
+
+def test_excel_sheet_by_name_and_header_row(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Garde"
+    ws = wb.create_sheet("Agents")
+    ws.append(["Référentiel au 01/01/2025"])  # line 1: a title
+    ws.append(["Mat", "Cat"])  # line 2: the header
+    ws.append([1234, "B"])  # a matricule typed as a number
+    wb.save(tmp_path / "agents.xlsx")
+    prof_path = write(tmp_path / "p.yaml", "type: agents\nformat: {feuille: Agents, ligne_entete: 2}\n"
+                      "colonnes: {matricule: Mat, categorie: Cat}\n")
+    prof = load_profile(prof_path, "agents")
+    table = read_mapped(tmp_path / "agents.xlsx", prof, ["matricule"])
+    assert table.rows == [(3, {"matricule": 1234, "categorie": "B"})]
+    assert CellParser(prof).text("matricule", 1234.0) == "1234"
+    missing_sheet = write(tmp_path / "q.yaml", "type: agents\nformat: {feuille: Paie}\ncolonnes: {matricule: Mat}\n")
+    with pytest.raises(ImportError_, match="fichier illisible"):
+        read_mapped(tmp_path / "agents.xlsx", load_profile(missing_sheet, "agents"), ["matricule"])
+
+
+def test_documentation_example_imports(tmp_path):
+    """The worked example of docs/profils.md stays true."""
+    import re
+
+    from rhaudit.importers.tabular import parse_payroll_table
+
+    doc = (REPO / "docs" / "profils.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(?:yaml)?\n(.*?)```", doc, re.S)
+    export = write(tmp_path / "export.csv", next(b for b in blocks if b.startswith("Export paie")))
+    profile = write(tmp_path / "logiciel_x.yaml", next(b for b in blocks if "Logiciel X" in b))
+    parsed = parse_payroll_table(export, profile)
+    slip = parsed.tables["payslips"].iloc[0]
+    # Gross = the "G" line only (mapped to kind A): 1801.74 ; the "R" CNRACL line is excluded.
+    assert (slip.matricule, slip.year, slip.month, slip.statut, slip.quotite, slip.gross) == (
+        "A001", 2025, 3, "TITULAIRE", 1.0, 1801.74)
+    assert parsed.tables["pay_lines"]["source_line"].tolist() == [4, 5]  # header on line 3

@@ -78,6 +78,9 @@ def parse_payroll_table(path: Path, profile: str | Path | None = None) -> Parsed
         )
     if kept:
         rows = pd.DataFrame(kept)
+        blank = int((rows["establishment"] == UNKNOWN_ESTABLISHMENT).sum())
+        if blank and "establishment" in table.fields:
+            warnings.append(f"{blank} ligne(s) sans établissement : rattachées à l'établissement « {UNKNOWN_ESTABLISHMENT} ».")
         payslips, payslip_warnings = _payslips(rows, "gross" in table.fields)
         tables = {"payslips": conform(payslips, "payslips"), "pay_lines": conform(rows, "pay_lines")}
         warnings += payslip_warnings
