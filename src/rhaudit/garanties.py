@@ -54,6 +54,7 @@ def parse_cycle(weeks: list[dict[str, str]], cycle_name: str = "") -> list[Segme
             if day not in WEEKDAYS:
                 raise ScheduleError(f"cycle {cycle_name}, semaine {w} : jour inconnu {day!r} (attendu : {', '.join(WEEKDAYS)})")
             base = (w - 1) * _WEEK_MIN + WEEKDAYS.index(day) * _DAY_MIN
+            day_end = 0  # a period starting before the previous one ended is after midnight
             for part in str(text or "").split(","):
                 if not part.strip():
                     continue
@@ -67,8 +68,11 @@ def parse_cycle(weeks: list[dict[str, str]], cycle_name: str = "") -> list[Segme
                 if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
                     raise ScheduleError(f"cycle {cycle_name}, semaine {w}, {WEEKDAY_LABELS[day]} : heure impossible dans {part.strip()!r}")
                 start, end = h1 * 60 + m1, h2 * 60 + m2
+                if start < day_end:
+                    start, end = start + _DAY_MIN, end + _DAY_MIN
                 if end <= start:  # night work crossing midnight
                     end += _DAY_MIN
+                day_end = end
                 segments.append(Segment(w, day, base + start, base + end))
     segments.sort(key=lambda s: s.start)
     for a, b in zip(segments, segments[1:]):

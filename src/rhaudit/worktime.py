@@ -225,9 +225,9 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
             solidarity_hours = norms.solidarity_hours
     elif regime.solidarity == "spread":
         solidarity_hours = norms.solidarity_hours
-        notes.append(f"Journée de solidarité : {_n(norms.solidarity_hours)} h réparties sur l'année.")
+        notes.append(f"Journée de solidarité : {fr_number(norms.solidarity_hours)} h réparties sur l'année.")
     elif regime.solidarity == "none":
-        notes.append(f"Journée de solidarité non appliquée : {_n(norms.solidarity_hours * q)} h manquent.")
+        notes.append(f"Journée de solidarité non appliquée : {fr_number(norms.solidarity_hours * q)} h manquent.")
 
     solved = regime.artt_days is None
     target = norms.annual_hours - norms.solidarity_hours - rounding
@@ -238,10 +238,10 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
             notes.append("Journée de solidarité : un jour ARTT retiré.")
         else:
             notes.append(f"Journée de solidarité par retrait d'un jour ARTT, mais aucun jour ARTT : "
-                         f"{_n(norms.solidarity_hours * q)} h manquent.")
+                         f"{fr_number(norms.solidarity_hours * q)} h manquent.")
     if solved:
-        notes.append(f"ARTT calculés : {_n(artt)} j (arrondi au jour inférieur pour ne pas passer sous "
-                     f"{_n(norms.annual_hours)} h).")
+        notes.append(f"ARTT calculés : {fr_number(artt)} j (arrondi au jour inférieur pour ne pas passer sous "
+                     f"{fr_number(norms.annual_hours)} h).")
 
     days_worked = available - artt + solidarity_days
     hours_from_days = days_worked * daily
@@ -388,10 +388,10 @@ def norm_derivation(norms: Norms) -> str:
     """The norm's own derivation, as the circulars print it."""
     days = norms.norm_year_days - norms.norm_weekend_days - norms.norm_holidays - norms.norm_leave_days
     base = days * norms.weekly_hours / norms.norm_days_per_week
-    return (f"{_n(norms.norm_year_days)} − {_n(norms.norm_weekend_days)} − {_n(norms.norm_holidays)} − "
-            f"{_n(norms.norm_leave_days)} = {_n(days)} jours × {_n(norms.weekly_hours / norms.norm_days_per_week)} h = "
-            f"{_n(base)} h, arrondies à {_n(norms.norm_rounded_hours)} h (+{_n(norms.norm_rounding_hours)} h) "
-            f"+ {_n(norms.solidarity_hours)} h de solidarité = {_n(norms.annual_hours)} h.")
+    return (f"{fr_number(norms.norm_year_days)} − {fr_number(norms.norm_weekend_days)} − {fr_number(norms.norm_holidays)} − "
+            f"{fr_number(norms.norm_leave_days)} = {fr_number(days)} jours × {fr_number(norms.weekly_hours / norms.norm_days_per_week)} h = "
+            f"{fr_number(base)} h, arrondies à {fr_number(norms.norm_rounded_hours)} h (+{fr_number(norms.norm_rounding_hours)} h) "
+            f"+ {fr_number(norms.solidarity_hours)} h de solidarité = {fr_number(norms.annual_hours)} h.")
 
 
 def render_text(counts: list[Count], cal: Calendar, norms: Norms, tablefmt: str = "simple") -> str:
@@ -425,7 +425,8 @@ def _cell(v) -> str:
     return str(v)
 
 
-def _n(v: float) -> str:
+def fr_number(v: float) -> str:
+    """1591.8 -> "1 591,80"; 1607.0 -> "1 607" (French typography)."""
     return _cell(float(v))
 
 
@@ -467,3 +468,110 @@ def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str
         out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         return f"Fichier écrit : {out}"
     return text
+
+
+# --- per-agent actual time (used by the TEMPS rules of `rhaudit check`) --------------------------
+
+
+def assign_cycles(payslips: pd.DataFrame, agents: pd.DataFrame, working_time, year: int) -> pd.DataFrame:
+    """One row per agent paid in `year`: matricule, cycle name, mean quotité, months paid.
+
+    The cycle is the agents file's work_cycle, else the first cycle whose services match the
+    agent's service (exact name or regular expression, case ignored), else the default cycle.
+    """
+    slips = payslips[payslips["year"] == year]
+    if slips.empty:
+        return pd.DataFrame(columns=["matricule", "cycle", "quotite", "months", "service"])
+    per = slips.sort_values("month").groupby("matricule", as_index=False).agg(
+        quotite=("quotite", "mean"), months=("month", "nunique"), service=("service", "last"))
+    per["quotite"] = per["quotite"].fillna(1.0).clip(upper=1.0).astype(float)
+    declared = {}
+    if not agents.empty and "work_cycle" in agents:
+        declared = agents.dropna(subset=["work_cycle"]).set_index("matricule")["work_cycle"].to_dict()
+    names = {c.name for c in working_time.cycles}
+
+    def cycle_of(row) -> str | None:
+        if declared.get(row.matricule) in names:
+            return declared[row.matricule]
+        service = "" if pd.isna(row.service) else str(row.service)
+        for c in working_time.cycles:
+            if any(s.lower() == service.lower() or _fullmatch(s, service) for s in c.services):
+                return c.name
+        return working_time.default_cycle
+
+    per["cycle"] = [cycle_of(r) for r in per.itertuples(index=False)]
+    return per
+
+
+def _fullmatch(pattern: str, text: str) -> bool:
+    import re
+
+    try:
+        return re.fullmatch(pattern, text, flags=re.IGNORECASE) is not None
+    except re.error:
+        return False
+
+
+def fractionnement_earned(leave: pd.DataFrame, year: int, rule: dict) -> float:
+    """Fractionnement days earned by annual leave taken outside 1 May–31 Oct of `year`.
+
+    Each leave record's `days` are split pro rata of its weekdays outside the period.
+    """
+    first = dt.date.fromisoformat(f"{year}-{rule['periode_debut']}")
+    last = dt.date.fromisoformat(f"{year}-{rule['periode_fin']}")
+    outside = 0.0
+    for r in leave.itertuples(index=False):
+        dates = pd.bdate_range(r.start, r.end)
+        if len(dates) == 0:
+            continue
+        out = sum(not (first <= d.date() <= last) for d in dates)
+        outside += float(r.days) * out / len(dates)
+    return float(max((granted for threshold, granted in rule["seuils"].items() if outside + 1e-9 >= float(threshold)),
+                     default=0))
+
+
+FRACTIONNEMENT_LABEL = r"(?i)fraction"
+
+
+def agent_balances(absences: pd.DataFrame, assigned: pd.DataFrame, cycles: dict[str, WorkRegime], year: int,
+                   params: Parameters | None = None) -> pd.DataFrame:
+    """Per agent of `assigned`: obligation, leave and ARTT entitlements against what was taken.
+
+    Entitlements are prorated by quotité and by the months paid in the year (an agent present
+    6 months has half the days); ARTT are reduced by one day for every Q days of sick leave,
+    Q = days of the cycle before ARTT / ARTT days (loi 2010-1657 art. 115). Fractionnement days
+    taken are annual leave records whose label or motive mentions it.
+    """
+    params = params or default_parameters()
+    norms = Norms.of(year, params)
+    frac_rule = params.value("temps_travail.fractionnement", dt.date(year, 1, 1))
+    sick_types = params.value("temps_travail.artt_absences_reductrices", dt.date(year, 1, 1))
+    abs_year = absences[absences["start"].dt.year == year] if not absences.empty else absences
+    rows = []
+    for a in assigned.itertuples(index=False):
+        regime = cycles.get(a.cycle)
+        if regime is None:
+            continue
+        full = count_regime(regime.model_copy(update={"quotite": 1.0}), "norme", norms)
+        share = float(a.quotite) * min(int(a.months), 12) / 12
+        mine = abs_year[abs_year["matricule"] == a.matricule] if not abs_year.empty else abs_year
+        leave = mine[mine["type"] == "conge_annuel"] if not mine.empty else mine
+        is_frac = (leave["motive"].fillna("").str.contains(FRACTIONNEMENT_LABEL)
+                   | leave["source_label"].fillna("").str.contains(FRACTIONNEMENT_LABEL)) if not leave.empty else []
+        frac_taken = float(leave[is_frac]["days"].sum()) if not leave.empty else 0.0
+        leave_taken = float(leave["days"].sum()) - frac_taken if not leave.empty else 0.0
+        earned = fractionnement_earned(leave[~is_frac], year, frac_rule) if not leave.empty else 0.0
+        sick = float(mine[mine["type"].isin(sick_types)]["days"].sum()) if not mine.empty else 0.0
+        artt_full = full.artt_days
+        n1 = full.days_worked + artt_full - full.solidarity_days
+        reduction = math.floor(sick / (n1 / artt_full) + 1e-9) if artt_full > 0 and sick > 0 else 0
+        artt_taken = float(mine[mine["type"] == "rtt"]["days"].sum()) if not mine.empty else 0.0
+        rows.append({
+            "matricule": a.matricule, "cycle": a.cycle, "quotite": float(a.quotite), "months": int(a.months),
+            "daily_hours": full.daily_hours, "obligation_hours": norms.annual_hours * share,
+            "leave_entitlement": full.annual_leave_days * share, "leave_taken": leave_taken,
+            "fractionnement_earned": earned, "fractionnement_taken": frac_taken,
+            "artt_entitlement": max(0.0, artt_full * share - reduction), "artt_reduction": reduction,
+            "artt_taken": artt_taken, "sick_days": sick,
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,146 @@
+"""TEMPS rules on a small hand-built collectivité: every rule fires once where planted, nowhere else."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from rhaudit.deliberations import Deliberations
+from rhaudit.model import conform, empty_frame
+from rhaudit.rules import RuleContext, run_rules, select_rules
+
+YEAR = 2026
+FIFTY_HOUR_WEEK = {d: "07:00-12:00, 13:00-18:00" for d in ("lun", "mar", "mer", "jeu", "ven")}
+
+DELIB = {
+    "name": "Commune d'essai",
+    "decisions": [{"id": "D2021-12", "date": "2021-12-10", "subject": "Temps de travail"}],
+    "working_time": {
+        "decision": "D2021-12",
+        "etp_cost": 45000,
+        "fractionnement": "conditions",
+        "cycles": [
+            {"name": "Administratif", "weekly_hours": 35, "services": ["Administration"],
+             "extra_days": {"jours du maire": 3}, "decision": "D2021-12"},
+            {"name": "Technique", "weekly_hours": 38, "artt_days": 20, "services": ["Voirie|Espaces verts"],
+             "solidarity": "none"},
+            {"name": "Police", "weekly_hours": 38, "artt_days": 20, "sujetions": True, "services": ["Police"],
+             "schedule": [FIFTY_HOUR_WEEK]},
+        ],
+    },
+}
+AGENTS = {"A1": ("Administration", 1.0), "A2": ("Administration", 0.8), "T1": ("Voirie", 1.0)}
+
+
+def absence(matricule, type_, start, end, days, label=""):
+    return {"matricule": matricule, "type": type_, "start": start, "end": end, "days": days,
+            "motive": label, "source_label": label or type_, "source_file": "absences.csv", "source_line": 2}
+
+
+ABSENCES = [
+    absence("A1", "conge_annuel", "2026-07-01", "2026-08-11", 30),  # 30 days, all in summer, 25 due
+    absence("A2", "conge_annuel", "2026-02-09", "2026-02-11", 3),  # 3 days outside May-Oct: no fractionnement
+    absence("A2", "conge_annuel", "2026-08-03", "2026-08-25", 17),
+    absence("A2", "conge_annuel", "2026-11-02", "2026-11-03", 2, "Jours de fractionnement"),
+    absence("T1", "conge_annuel", "2026-07-06", "2026-07-24", 15),
+    absence("T1", "conge_annuel", "2026-12-14", "2026-12-23", 8),  # 8 days outside -> 2 earned
+    absence("T1", "cmo", "2026-03-02", "2026-03-24", 23),
+    absence("T1", "rtt", "2026-01-05", "2026-01-30", 20),
+]
+
+
+def context(absences=ABSENCES, delib=DELIB, payslips=True):
+    slips = pd.DataFrame([
+        {"matricule": m, "year": YEAR, "month": month, "establishment": "X", "service": svc, "quotite": q}
+        for m, (svc, q) in AGENTS.items() for month in range(1, 13)
+    ]) if payslips else empty_frame("payslips")
+    from rhaudit.params import default_parameters
+
+    return RuleContext(
+        payslips=conform(slips, "payslips"), pay_lines=empty_frame("pay_lines"),
+        absences=conform(pd.DataFrame(absences), "absences") if absences else empty_frame("absences"),
+        agents=empty_frame("agents"), params=default_parameters(),
+        deliberation=Deliberations.model_validate(delib) if delib else None,
+    )
+
+
+@pytest.fixture(scope="module")
+def findings():
+    return run_rules(context(), select_rules("TEMPS*"))
+
+
+def test_each_rule_fires_exactly_where_planted(findings):
+    assert [(f.rule, f.matricule, f.year) for f in findings] == [
+        ("TEMPS-001", None, YEAR),
+        ("TEMPS-002", None, YEAR),
+        ("TEMPS-003", "A2", YEAR),
+        ("TEMPS-004", None, YEAR),
+        ("TEMPS-005", "A1", YEAR),
+        ("TEMPS-006", "T1", YEAR),
+        ("TEMPS-007", None, YEAR),
+    ]
+
+
+def by_rule(findings, rule):
+    return next(f for f in findings if f.rule == rule)
+
+
+def test_temps_001_technique_cycle_gap(findings):
+    f = by_rule(findings, "TEMPS-001")
+    # 38 h, 20 ARTT, solidarity counted as applied (TEMPS-004 reports it):
+    # (228 - 20) x 7.6 = 1,580.8 + 4 (rounding) + 7 = 1,591.8 -> 15.2 h short, 1 agent (T1).
+    # Police (same regime) has sujétions: no finding.
+    assert f.hours == pytest.approx(15.2)
+    assert f.amount == pytest.approx(15.2 / 1607 * 45000)  # 425.64 EUR
+    assert "Technique" in f.message and "1 591,80 h" in f.message
+
+
+def test_temps_002_jours_du_maire_cost(findings):
+    f = by_rule(findings, "TEMPS-002")
+    # 3 days x 7 h = 21 h per agent x 2 agents (A1, A2) = 42 h = 42 / 1,607 ETP x 45,000 = 1,176.10 EUR.
+    assert f.hours == pytest.approx(42)
+    assert f.amount == pytest.approx(1176.10, abs=0.01)
+    assert "délibération D2021-12 du 10/12/2021" in f.message
+
+
+def test_temps_003_fractionnement_taken_without_right(findings):
+    f = by_rule(findings, "TEMPS-003")
+    # A2 took 3 days outside 1 May-31 Oct (< 5: nothing earned) but 2 fractionnement days: 2 x 7 h.
+    assert f.hours == pytest.approx(14)
+
+
+def test_temps_004_solidarity(findings):
+    # 7 h x 1 agent of the Technique cycle = 7 h; 7 / 1,607 x 45,000 = 196.02 EUR.
+    f = by_rule(findings, "TEMPS-004")
+    assert (f.hours, round(f.amount, 2)) == (7, 196.02)
+
+
+def test_temps_005_leave_beyond_entitlement(findings):
+    # A1: 30 days taken, 5 x 5 = 25 due, none outside May-Oct -> 5 days x 7 h = 35 h.
+    # A2 (80 %): 20 ordinary days for 25 x 0.8 = 20 due -> nothing. T1: 23 for 25 (+2 earned) -> nothing.
+    assert by_rule(findings, "TEMPS-005").hours == pytest.approx(35)
+
+
+def test_temps_006_artt_reduced_for_sickness(findings):
+    f = by_rule(findings, "TEMPS-006")
+    # Q = 228 / 20 = 11.4; 23 days of CMO -> floor(23 / 11.4 = 2.02) = 2 days removed -> 18 due;
+    # 20 taken -> 2 days x 7.6 h = 15.2 h.
+    assert f.hours == pytest.approx(15.2)
+    assert "2 jour(s) retiré(s) pour 23 jours" in f.message
+
+
+def test_temps_007_lists_the_breaches(findings):
+    f = by_rule(findings, "TEMPS-007")
+    assert "Police" in f.message and "durée hebdomadaire 50 h (limite 48 h)" in f.message
+
+
+def test_clean_collectivite_gives_nothing():
+    clean = {"name": "Propre", "working_time": {"cycles": [
+        {"name": "Tous", "weekly_hours": 39, "artt_days": 23, "services": [".*"]}]}}
+    ok_absences = [absence("A1", "conge_annuel", "2026-07-01", "2026-07-29", 25), absence("A1", "rtt", "2026-02-02", "2026-02-20", 15)]
+    assert run_rules(context(ok_absences, clean), select_rules("TEMPS*")) == []
+
+
+def test_rules_cope_with_empty_tables_and_no_deliberation():
+    assert run_rules(context(absences=[], delib=None, payslips=False), select_rules("TEMPS*")) == []
+    assert run_rules(context(absences=[], payslips=False), select_rules("TEMPS-005,TEMPS-006")) == []
