@@ -37,6 +37,30 @@ def _years(ctx: RuleContext) -> list[int]:
     return sorted(years)
 
 
+def _each_cycle(ctx: RuleContext):
+    """(working_time, year, norms, cycle) for every cycle of the délibération and year checked."""
+    wt = _working_time(ctx)
+    if wt is None:
+        return
+    for year in _years(ctx):
+        norms = Norms.of(year, ctx.params)
+        for cycle in wt.cycles:
+            yield wt, year, norms, cycle
+
+
+def _agent_findings(ctx: RuleContext, excess_of, message_of) -> list:
+    """A finding per agent and year whose `excess_of(balance)` days are positive, in hours."""
+    wt = _working_time(ctx)
+    out = []
+    for year in _years(ctx) if wt is not None else []:
+        for b in _balances(ctx, wt, year).itertuples(index=False):
+            excess = excess_of(b)
+            if excess > EPSILON:
+                out.append(ctx.finding(matricule=b.matricule, year=year, hours=excess * b.daily_hours,
+                                       message=message_of(b, year, excess)))
+    return out
+
+
 def _headcounts(ctx: RuleContext, wt, year: int) -> dict[str, int]:
     assigned = assign_cycles(ctx.payslips, ctx.agents, wt, year)
     return assigned.groupby("cycle").size().to_dict() if not assigned.empty else {}
@@ -83,24 +107,19 @@ def regime_below_legal_duration(ctx: RuleContext):
     Exemple : 38 h sur 5 jours avec 20 ARTT → (228 − 20) × 7,6 + 4 + 7 = 1 591,8 h, écart −15,2 h
     → constat ; 39 h avec 23 ARTT → 1 610 h → rien.
     """
-    wt = _working_time(ctx)
-    if wt is None:
-        return []
     out = []
-    for year in _years(ctx):
-        norms = Norms.of(year, ctx.params)
-        for cycle in wt.cycles:
-            if cycle.sujetions:
-                continue
-            base = cycle.model_copy(update={"extra_days": {}, "fractionnement_days": 0, "quotite": 1.0,
-                                            "solidarity": "worked_day" if cycle.solidarity == "none" else cycle.solidarity})
-            c = count_regime(base, "norme", norms)
-            if c.gap_hours < -norms.tolerance_hours - EPSILON:
-                out.append(_cycle_findings(
-                    ctx, year, wt, cycle, -c.gap_hours,
-                    f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} ({num(c.weekly_hours)} h par semaine, "
-                    f"{num(c.artt_days)} jours ARTT) donne {fr_number(c.annual_hours)} h par an au décompte forfaitaire, "
-                    f"{num(-c.gap_hours)} h sous les {fr_number(norms.annual_hours)} h, sans délibération de sujétions."))
+    for wt, year, norms, cycle in _each_cycle(ctx):
+        if cycle.sujetions:
+            continue
+        base = cycle.model_copy(update={"extra_days": {}, "fractionnement_days": 0, "quotite": 1.0,
+                                        "solidarity": "worked_day" if cycle.solidarity == "none" else cycle.solidarity})
+        c = count_regime(base, "norme", norms)
+        if c.gap_hours < -norms.tolerance_hours - EPSILON:
+            out.append(_cycle_findings(
+                ctx, year, wt, cycle, -c.gap_hours,
+                f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} ({num(c.weekly_hours)} h par semaine, "
+                f"{num(c.artt_days)} jours ARTT) donne {fr_number(c.annual_hours)} h par an au décompte forfaitaire, "
+                f"{num(-c.gap_hours)} h sous les {fr_number(norms.annual_hours)} h, sans délibération de sujétions."))
     return out
 
 
@@ -121,23 +140,22 @@ def extra_legal_days(ctx: RuleContext):
     Exemple : 3 « jours du maire » pour 120 agents à 7 h → 21 h × 120 = 2 520 h = 1,568 ETP,
     × 45 000 EUR = 70 566,27 EUR par an → constat ; un cycle sans jour extra-légal → rien.
     """
-    wt = _working_time(ctx)
-    if wt is None:
-        return []
     out = []
-    for year in _years(ctx):
-        norms = Norms.of(year, ctx.params)
+    for wt, year, norms, cycle in _each_cycle(ctx):
+        daily = _daily_hours(cycle, norms)
         local = _local_days_off(ctx, year)
-        for cycle in wt.cycles:
-            daily = count_regime(cycle.model_copy(update={"quotite": 1.0}), "norme", norms).daily_hours
-            days = dict(cycle.extra_days) | {f"{label} ({d:%d/%m/%Y}, calendrier local)": 1.0
-                                              for d, label in local.items() if d.weekday() < 5}
-            for name, n in days.items():
-                out.append(_cycle_findings(
-                    ctx, year, wt, cycle, n * daily,
-                    f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} accorde {num(n)} jour(s) « {name} » "
-                    f"sans base légale, à {num(daily)} h le jour."))
+        days = dict(cycle.extra_days) | {f"{label} ({d:%d/%m/%Y}, calendrier local)": 1.0
+                                          for d, label in local.items() if d.weekday() < 5}
+        for name, n in days.items():
+            out.append(_cycle_findings(
+                ctx, year, wt, cycle, n * daily,
+                f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} accorde {num(n)} jour(s) « {name} » "
+                f"sans base légale, à {num(daily)} h le jour."))
     return out
+
+
+def _daily_hours(cycle, norms: Norms) -> float:
+    return count_regime(cycle.model_copy(update={"quotite": 1.0}), "norme", norms).daily_hours
 
 
 def _local_days_off(ctx: RuleContext, year: int) -> dict:
@@ -165,32 +183,23 @@ def fractionnement_without_conditions(ctx: RuleContext):
     2 jours « fractionnement » → 2 jours indus → constat ; 8 jours pris en décembre → 2 jours
     acquis → rien.
     """
-    wt = _working_time(ctx)
-    if wt is None:
-        return []
     out = []
-    for year in _years(ctx):
-        norms = Norms.of(year, ctx.params)
-        for cycle in wt.cycles:
-            days = cycle.fractionnement_days or 0
-            if days == 0 and wt.fractionnement != "automatic":
-                continue
-            if days == 0:
-                days = max(ctx.params.value("temps_travail.fractionnement", (year, 1))["seuils"].values())
-            daily = count_regime(cycle.model_copy(update={"quotite": 1.0}), "norme", norms).daily_hours
-            out.append(_cycle_findings(
-                ctx, year, wt, cycle, days * daily,
-                f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} accorde d'office {num(days)} jour(s) de "
-                f"fractionnement, sans condition de congés pris hors de la période du 1er mai au 31 octobre."))
-        for b in _balances(ctx, wt, year).itertuples(index=False):
-            excess = b.fractionnement_taken - b.fractionnement_earned
-            if excess > EPSILON:
-                out.append(ctx.finding(
-                    matricule=b.matricule, year=year, hours=excess * b.daily_hours,
-                    message=(f"L'agent {b.matricule} a pris {num(b.fractionnement_taken)} jour(s) de fractionnement en "
-                             f"{year} mais n'en a acquis que {num(b.fractionnement_earned)} d'après ses congés pris hors "
-                             f"de la période du 1er mai au 31 octobre : {num(excess)} jour(s) sans droit.")))
-    return out
+    for wt, year, norms, cycle in _each_cycle(ctx):
+        days = cycle.fractionnement_days or 0
+        if days == 0 and wt.fractionnement != "automatic":
+            continue
+        if days == 0:
+            days = max(ctx.params.value("temps_travail.fractionnement", (year, 1))["seuils"].values())
+        out.append(_cycle_findings(
+            ctx, year, wt, cycle, days * _daily_hours(cycle, norms),
+            f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} accorde d'office {num(days)} jour(s) de "
+            f"fractionnement, sans condition de congés pris hors de la période du 1er mai au 31 octobre."))
+    return out + _agent_findings(
+        ctx, lambda b: b.fractionnement_taken - b.fractionnement_earned,
+        lambda b, year, excess: (
+            f"L'agent {b.matricule} a pris {num(b.fractionnement_taken)} jour(s) de fractionnement en {year} mais "
+            f"n'en a acquis que {num(b.fractionnement_earned)} d'après ses congés pris hors de la période du "
+            f"1er mai au 31 octobre : {num(excess)} jour(s) sans droit."))
 
 
 @rule("TEMPS-004", "Journée de solidarité non appliquée", "irregularite",
@@ -207,23 +216,18 @@ def solidarity_not_applied(ctx: RuleContext):
     Exemple : solidarity: none → 7 h × agents → constat ; solidarity: artt avec 20 ARTT → rien ;
     solidarity: artt sans aucun jour ARTT → constat.
     """
-    wt = _working_time(ctx)
-    if wt is None:
-        return []
     out = []
-    for year in _years(ctx):
-        norms = Norms.of(year, ctx.params)
-        for cycle in wt.cycles:
-            if cycle.solidarity == "artt":  # nothing to remove when the cycle has no ARTT day
-                plain = cycle.model_copy(update={"quotite": 1.0, "solidarity": "worked_day"})
-                missing = count_regime(plain, "norme", norms).artt_days < 1
-            else:
-                missing = cycle.solidarity == "none"
-            if missing:
-                out.append(_cycle_findings(
-                    ctx, year, wt, cycle, norms.solidarity_hours,
-                    f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} n'applique pas la journée de solidarité "
-                    f"({num(norms.solidarity_hours)} h par agent à temps complet)."))
+    for wt, year, norms, cycle in _each_cycle(ctx):
+        if cycle.solidarity == "artt":  # nothing to remove when the cycle has no ARTT day
+            plain = cycle.model_copy(update={"quotite": 1.0, "solidarity": "worked_day"})
+            missing = count_regime(plain, "norme", norms).artt_days < 1
+        else:
+            missing = cycle.solidarity == "none"
+        if missing:
+            out.append(_cycle_findings(
+                ctx, year, wt, cycle, norms.solidarity_hours,
+                f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} n'applique pas la journée de solidarité "
+                f"({num(norms.solidarity_hours)} h par agent à temps complet)."))
     return out
 
 
@@ -254,22 +258,16 @@ def leave_beyond_entitlement(ctx: RuleContext):
     congé sans fractionnement acquis → 5 jours × 7 h = 35 h → constat ; 25 jours → rien.
     Limite : les reports de congés de l'année précédente ne sont pas connus.
     """
-    wt = _working_time(ctx)
-    if wt is None:
-        return []
-    out = []
-    for year in _years(ctx):
-        for b in _balances(ctx, wt, year).itertuples(index=False):
-            spare_frac = max(0.0, b.fractionnement_earned - b.fractionnement_taken)
-            excess = b.leave_taken - b.leave_entitlement - spare_frac
-            if excess > EPSILON:
-                out.append(ctx.finding(
-                    matricule=b.matricule, year=year, hours=excess * b.daily_hours,
-                    message=(f"L'agent {b.matricule} (cycle « {b.cycle} », quotité {num(b.quotite)}, {b.months} mois payés) "
-                             f"a pris {num(b.leave_taken)} jours de congé annuel en {year} pour {num(b.leave_entitlement)} "
-                             f"jours de droits" + (f" et {num(spare_frac)} jour(s) de fractionnement acquis" if spare_frac else "")
-                             + f" : {num(excess)} jour(s) au-delà, soit {num(excess * b.daily_hours)} h.")))
-    return out
+    def spare(b):  # fractionnement earned and not taken as such
+        return max(0.0, b.fractionnement_earned - b.fractionnement_taken)
+
+    return _agent_findings(
+        ctx, lambda b: b.leave_taken - b.leave_entitlement - spare(b),
+        lambda b, year, excess: (
+            f"L'agent {b.matricule} (cycle « {b.cycle} », quotité {num(b.quotite)}, {b.months} mois payés) a pris "
+            f"{num(b.leave_taken)} jours de congé annuel en {year} pour {num(b.leave_entitlement)} jours de droits"
+            + (f" et {num(spare(b))} jour(s) de fractionnement acquis" if spare(b) else "")
+            + f" : {num(excess)} jour(s) au-delà, soit {num(excess * b.daily_hours)} h."))
 
 
 @rule("TEMPS-006", "Jours ARTT pris au-delà des droits", "alerte",
@@ -290,22 +288,16 @@ def artt_beyond_entitlement(ctx: RuleContext):
     Exemple : cycle 39 h (23 ARTT, Q = 228 / 23 = 9,9) ; 20 jours de maladie → 2 jours retirés,
     21 jours de droits ; 23 jours pris → 2 jours × 7,8 h = 15,6 h → constat.
     """
-    wt = _working_time(ctx)
-    if wt is None:
-        return []
-    out = []
-    for year in _years(ctx):
-        for b in _balances(ctx, wt, year).itertuples(index=False):
-            excess = b.artt_taken - b.artt_entitlement
-            if excess > EPSILON:
-                reduced = (f", dont {b.artt_reduction} jour(s) retiré(s) pour {num(b.sick_days)} jours de congé "
-                           "pour raison de santé" if b.artt_reduction else "")
-                out.append(ctx.finding(
-                    matricule=b.matricule, year=year, hours=excess * b.daily_hours,
-                    message=(f"L'agent {b.matricule} (cycle « {b.cycle} ») a pris {num(b.artt_taken)} jours ARTT en "
-                             f"{year} pour {num(b.artt_entitlement)} jours de droits{reduced} : {num(excess)} jour(s) "
-                             f"au-delà, soit {num(excess * b.daily_hours)} h.")))
-    return out
+    def reduced(b):
+        return (f", dont {b.artt_reduction} jour(s) retiré(s) pour {num(b.sick_days)} jours de congé pour raison "
+                "de santé" if b.artt_reduction else "")
+
+    return _agent_findings(
+        ctx, lambda b: b.artt_taken - b.artt_entitlement,
+        lambda b, year, excess: (
+            f"L'agent {b.matricule} (cycle « {b.cycle} ») a pris {num(b.artt_taken)} jours ARTT en {year} pour "
+            f"{num(b.artt_entitlement)} jours de droits{reduced(b)} : {num(excess)} jour(s) au-delà, soit "
+            f"{num(excess * b.daily_hours)} h."))
 
 
 @rule("TEMPS-007", "Cycle de travail ne respectant pas les garanties minimales", "irregularite",
@@ -325,23 +317,19 @@ def cycle_breaches_guarantees(ctx: RuleContext):
     Exemple : 5 jours de 07:00-12:00, 13:00-18:00 → 50 h dans la semaine → constat ; 5 jours de
     08:00-12:00, 13:00-16:48 → rien.
     """
-    wt = _working_time(ctx)
-    if wt is None:
-        return []
     out = []
-    for year in _years(ctx):
+    for _wt, year, _norms, cycle in _each_cycle(ctx):
+        if not cycle.schedule:
+            continue
         limits = ctx.params.value("temps_travail.garanties_minimales", (year, 1))
-        for cycle in wt.cycles:
-            if not cycle.schedule:
-                continue
-            try:
-                breaches = check_cycle(cycle.schedule, limits, cycle.name)
-            except ScheduleError as exc:
-                out.append(ctx.finding(year=year, message=f"Horaires du cycle « {cycle.name} » illisibles : {exc}. "
-                                                          "Corrigez la délibération."))
-                continue
-            if breaches:
-                out.append(ctx.finding(year=year, message=(
-                    f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} ne respecte pas les garanties minimales : "
-                    + " ; ".join(b.message for b in breaches) + ".")))
+        try:
+            breaches = check_cycle(cycle.schedule, limits, cycle.name)
+        except ScheduleError as exc:
+            out.append(ctx.finding(year=year, message=f"Horaires du cycle « {cycle.name} » illisibles : {exc}. "
+                                                      "Corrigez la délibération."))
+            continue
+        if breaches:
+            out.append(ctx.finding(year=year, message=(
+                f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} ne respecte pas les garanties minimales : "
+                + " ; ".join(b.message for b in breaches) + ".")))
     return out
