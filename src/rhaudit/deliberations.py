@@ -128,6 +128,7 @@ class RifseepGroup(_Model):
     categorie: Literal["A", "B", "C"]
     cadres_emplois: list[str] = Field(default_factory=list)
     state_corps: str | None = None  # key of the State corps in configs/parametres/rifseep_etat.yaml
+    state_group: str | None = None  # State groupe de fonctions ("G1"...); default: digits of `name`
     ifse_annual_ceiling: float
     ifse_annual_ceiling_housed: float | None = None  # logé pour nécessité absolue de service
     cia_annual_ceiling: float

@@ -1,0 +1,220 @@
+"""Older bonus regimes and the legal basis of the régime indemnitaire (RIFSEEP-008..011):
+forbidden cumulations in a month, IAT / IFTS eligibility by catégorie and indice, bonuses to
+hourly vacataires, bonuses with no délibération. Shared pieces come from rifseep.py.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..model import LEGACY_EXCLUSIVE_OF_RIFSEEP, PAY_CATEGORIES, RI_CATEGORIES
+from . import RuleContext, rule
+from ._paie import eur, evidence_by, month_label
+from .rifseep import DECRET, agent_groups, decision_label, ri_lines, ri_param
+
+LEGACY_LABELS = {c: PAY_CATEGORIES[c].split(" (")[0] for c in RI_CATEGORIES}
+SHORT = {"ifse": "IFSE", "cia": "CIA", "iat": "IAT", "ifts": "IFTS", "iemp": "IEMP", "pfr": "PFR", "iss": "ISS",
+         "psr": "PSR", "idiis": "IDIIS", "ismf": "ISMF", "autre_prime": "autre prime"}
+
+
+def _per_month_by_category(lines: pd.DataFrame) -> pd.DataFrame:
+    """Amounts per (matricule, period month) with one column per category (0 when absent)."""
+    wide = lines.pivot_table(index=["matricule", "period_year", "period_month"], columns="category",
+                             values="paid", aggfunc="sum", fill_value=0.0)
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index()
+
+
+# --- RIFSEEP-008 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-008", "Cumul interdit le même mois (IFSE et ancien régime, IAT et IFTS, ancien régime après le RIFSEEP)",
+      "irregularite",
+      f"{DECRET}, art. 5 ; décret 2002-61 du 14 janvier 2002, art. 5 ; délibération instituant le RIFSEEP")
+def forbidden_cumulation(ctx: RuleContext):
+    """Ce que la règle vérifie : pour un même agent et un même mois payé, pas d'IFSE avec l'IAT,
+    l'IFTS, l'IEMP, la PFR, l'ISS ou la PSR ; pas d'IAT avec l'IFTS ; et pas d'ancien régime
+    versé à un agent relevant d'un groupe RIFSEEP après la date d'effet de la délibération.
+
+    Pourquoi : le RIFSEEP est exclusif des primes liées aux fonctions et à la manière de servir
+    (art. 5) ; l'IAT n'est pas cumulable avec l'IFTS. Montant en jeu : l'ancien régime versé avec
+    l'IFSE ou après le RIFSEEP ; pour IAT + IFTS seuls, le plus petit des deux.
+
+    Texte : décret 2014-513, art. 5 ; décret 2002-61, art. 5 ; décret 2002-63.
+
+    Exemple : IFSE 400 EUR et IAT 120 EUR en mars : 120 EUR en jeu.
+    """
+    cats = ["ifse", *LEGACY_EXCLUSIVE_OF_RIFSEEP]
+    lines = ri_lines(ctx, cats)
+    if lines.empty:
+        return
+    wide = _per_month_by_category(lines)
+    for c in cats:
+        if c not in wide:
+            wide[c] = 0.0
+    rif = getattr(ctx.deliberation, "rifseep", None)
+    if rif is not None:
+        wide = wide.merge(agent_groups(ctx), on=["matricule", "period_year"], how="left")
+        start = pd.Timestamp(rif.effective_date)
+        when = pd.to_datetime(dict(year=wide["period_year"].astype(int), month=wide["period_month"].astype(int), day=1))
+        wide["after_rifseep"] = wide["group"].notna().to_numpy() & (when >= start).to_numpy()
+    else:
+        wide["after_rifseep"] = False
+    legacy = list(LEGACY_EXCLUSIVE_OF_RIFSEEP)
+    wide["legacy"] = wide[legacy].sum(axis=1)
+    evidence = evidence_by(lines, ["matricule", "period_year", "period_month"])
+    for row in wide[wide["legacy"] != 0].itertuples(index=False):
+        paid = {c: getattr(row, c) for c in legacy if getattr(row, c) != 0}
+        names = ", ".join(f"{SHORT[c]} {eur(v)}" for c, v in paid.items())
+        period = month_label(row.period_year, row.period_month)
+        if row.ifse != 0:
+            amount = row.legacy
+            why = (f"l'IFSE ({eur(row.ifse)}) et {names} ; le RIFSEEP est exclusif de ces primes : {eur(amount)} versés "
+                   f"sans base ({DECRET}, art. 5)")
+        elif row.after_rifseep:
+            amount = row.legacy
+            why = (f"{names} alors qu'il relève du groupe RIFSEEP {row.group} depuis le {rif.effective_date:%d/%m/%Y} "
+                   f"({decision_label(ctx, rif.decision)}) : {eur(amount)} versés au titre d'un régime remplacé "
+                   f"({DECRET}, art. 5)")
+        elif row.iat != 0 and row.ifts != 0:
+            amount = min(row.iat, row.ifts)
+            why = (f"l'IAT ({eur(row.iat)}) et l'IFTS ({eur(row.ifts)}), non cumulables ; montant en jeu, le plus petit des "
+                   f"deux : {eur(amount)} (décret 2002-61, art. 5)")
+        else:
+            continue
+        yield ctx.finding(
+            matricule=row.matricule, year=row.period_year, month=row.period_month, amount=amount,
+            evidence=evidence.get((row.matricule, row.period_year, row.period_month)),
+            message=f"Pour {period}, l'agent {row.matricule} a perçu {why}.",
+        )
+
+
+# --- RIFSEEP-009 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-009", "IAT hors catégories B et C, IFTS hors catégories A et B (B selon l'indice)", "irregularite",
+      "Décret 2002-61 du 14 janvier 2002, art. 2 (IAT) ; décret 2002-63 du 14 janvier 2002, art. 2 (IFTS)")
+def legacy_eligibility(ctx: RuleContext):
+    """Ce que la règle vérifie : l'IAT n'est versée qu'à la catégorie C et à la catégorie B dont
+    l'indice ne dépasse pas le seuil (indice brut 380) ; l'IFTS qu'à la catégorie A et à la
+    catégorie B au-dessus de ce seuil. Seuil dans regimes_indemnitaires.yaml. Montant en jeu : la
+    prime versée à un agent non éligible.
+
+    Pourquoi : les décrets réservent chaque prime à des agents précis ; versée hors champ, elle
+    est sans base légale.
+
+    Texte : décret 2002-61, art. 2 ; décret 2002-63, art. 2.
+
+    Exemple : IAT de 100 EUR à un attaché (catégorie A) : 100 EUR en jeu.
+    """
+    lines = ri_lines(ctx, ["iat", "ifts"])
+    if lines.empty:
+        return
+    months = lines.groupby(["matricule", "year", "month", "category"], sort=True).agg(
+        paid=("paid", "sum"), categorie=("categorie", "first"), indice=("indice", "first")).reset_index()
+    evidence = evidence_by(lines, ["matricule", "year", "month", "category"])
+    for row in months.itertuples(index=False):
+        threshold = float(ri_param(ctx, "ifts_indice_majore_seuil_b", row.year, row.month))
+        cat = row.categorie if pd.notna(row.categorie) else None
+        indice = float(row.indice) if pd.notna(row.indice) else None
+        if row.category == "iat":
+            wrong = cat == "A" or (cat == "B" and indice is not None and indice > threshold)
+            rule_text = f"l'IAT est réservée à la catégorie C et à la catégorie B jusqu'à l'indice majoré {threshold:.0f} (décret 2002-61, art. 2)"
+        else:
+            wrong = cat == "C" or (cat == "B" and indice is not None and indice <= threshold)
+            rule_text = f"l'IFTS est réservée à la catégorie A et à la catégorie B au-delà de l'indice majoré {threshold:.0f} (décret 2002-63, art. 2)"
+        if not wrong:
+            continue
+        who = f"catégorie {cat}" + (f", indice majoré {indice:.0f}" if indice is not None else "")
+        yield ctx.finding(
+            matricule=row.matricule, year=row.year, month=row.month, amount=row.paid,
+            evidence=evidence.get((row.matricule, row.year, row.month, row.category)),
+            message=(
+                f"En {month_label(row.year, row.month)}, l'agent {row.matricule} ({who}) a perçu {eur(row.paid)} "
+                f"d'{SHORT[row.category]} ; {rule_text} : {eur(row.paid)} versés sans base."
+            ),
+        )
+
+
+# --- RIFSEEP-010 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-010", "Primes versées à des vacataires horaires", "irregularite",
+      "Loi 84-53, art. 88 et 136 ; décret 88-145 du 15 février 1988, art. 1 (le vacataire n'est pas un agent contractuel)")
+def bonuses_to_vacataires(ctx: RuleContext):
+    """Ce que la règle vérifie : aucune prime ou indemnité du régime indemnitaire (IFSE, CIA, IAT,
+    IFTS, autres primes) n'est versée à un vacataire horaire (population « vacataire »).
+
+    Pourquoi : le vacataire est rémunéré à l'acte ou à l'heure pour une tâche précise ; il n'est
+    ni fonctionnaire ni contractuel et le régime indemnitaire délibéré ne le vise pas.
+
+    Texte : loi 84-53, art. 88 ; décret 88-145, art. 1.
+
+    Exemple : un vacataire d'animation payé 80 EUR d'IFSE en juillet : 80 EUR en jeu.
+    """
+    lines = ri_lines(ctx, RI_CATEGORIES)
+    lines = lines[lines["population"].fillna("") == "vacataire"]
+    if lines.empty:
+        return
+    evidence = evidence_by(lines, ["matricule", "year", "month"])
+    for (matricule, year, month), g in lines.groupby(["matricule", "year", "month"], sort=True):
+        names = ", ".join(sorted({SHORT[c] for c in g["category"]}))
+        total = float(g["paid"].sum())
+        yield ctx.finding(
+            matricule=matricule, year=year, month=month, amount=total, evidence=evidence.get((matricule, year, month)),
+            message=(
+                f"En {month_label(year, month)}, le vacataire {matricule} a perçu {eur(total)} de régime indemnitaire "
+                f"({names}) ; un vacataire horaire, rémunéré à la tâche, n'y est pas éligible (loi 84-53, art. 88 ; "
+                f"décret 88-145, art. 1)."
+            ),
+        )
+
+
+# --- RIFSEEP-011 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-011", "Prime versée sans délibération", "irregularite",
+      "Loi 84-53, art. 88 ; décret 91-875 du 6 septembre 1991, art. 2 ; loi 2000-321, art. 37-1 (répétition de l'indu)")
+def bonus_without_deliberation(ctx: RuleContext):
+    """Ce que la règle vérifie : chaque catégorie de prime du régime indemnitaire trouvée dans la
+    paie a une délibération qui la fonde (`bonuses_with_basis`, ou la section `rifseep` pour l'IFSE
+    et le CIA, à partir de sa date d'effet). Un constat par agent, année et prime, montant en jeu :
+    tout ce qui a été versé. Ne s'exécute qu'avec un fichier de délibérations.
+
+    Pourquoi : sans délibération fixant la nature, les bénéficiaires et les plafonds, la prime n'a
+    pas de base légale ; l'indu est répétible pendant deux ans.
+
+    Texte : loi 84-53, art. 88 ; décret 91-875, art. 2 ; loi 2000-321, art. 37-1.
+
+    Exemple : une « prime informatique » classée autre_prime sans délibération, 50 EUR × 12 :
+    600 EUR en jeu.
+    """
+    delib = ctx.deliberation
+    if delib is None:
+        return
+    lines = ri_lines(ctx, RI_CATEGORIES)
+    if lines.empty:
+        return
+    rif = delib.rifseep
+    based = set(delib.bonuses_with_basis)
+    unfounded = ~lines["category"].isin(sorted(based))
+    if rif is not None:
+        # The RIFSEEP section grounds IFSE and CIA from its effective date, and only from then.
+        when = pd.to_datetime(dict(year=lines["period_year"].astype(int), month=lines["period_month"].astype(int), day=1))
+        rifseep_line = lines["category"].isin(["ifse", "cia"])
+        unfounded = unfounded.where(~rifseep_line, (when < pd.Timestamp(rif.effective_date)).to_numpy())
+    bad = lines[unfounded]
+    evidence = evidence_by(bad, ["matricule", "period_year", "category"])
+    for (matricule, year, category), g in bad.groupby(["matricule", "period_year", "category"], sort=True):
+        total = float(g["paid"].sum())
+        if category in ("ifse", "cia") and rif is not None:
+            why = f"versée pour des mois antérieurs à la date d'effet du RIFSEEP ({rif.effective_date:%d/%m/%Y})"
+        else:
+            why = "qu'aucune délibération du fichier ne fonde (section bonuses_with_basis)"
+        yield ctx.finding(
+            matricule=matricule, year=year, amount=total, evidence=evidence.get((matricule, year, category)),
+            message=(
+                f"En {int(year)}, l'agent {matricule} a perçu {eur(total)} de {LEGACY_LABELS[category]} ({g['period_month'].nunique()} "
+                f"mois), prime {why} ; sans délibération, le versement n'a pas de base légale (loi 84-53, art. 88)."
+            ),
+        )

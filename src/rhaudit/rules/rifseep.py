@@ -1,0 +1,608 @@
+"""RIFSEEP rules: IFSE and CIA against the délibération's and the State's ceilings, CIA payment
+pattern, part-time proration, maintenance during long sick leave, spread of the régime
+indemnitaire (RIFSEEP-001..007, 012). The older regimes (cumulations, eligibility, vacataires,
+bonuses with no délibération) are in regimes.py.
+
+Annual ceilings are compared with annual sums in full-time equivalent (each payment divided by
+the quotité of its payslip), never monthly amounts; the amount at stake is the excess actually
+paid (the full-time excess scaled back by the agent's paid/full-time ratio).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..model import RI_CATEGORIES
+from ..params import ParameterError
+from . import RuleContext, rule
+from ._paie import eur, evidence_by, lines_of, month_label, num
+
+RI = "regimes_indemnitaires"
+DECRET = "Décret 2014-513 du 20 mai 2014"
+
+
+# --- shared pieces (also used by regimes.py) -------------------------------------------------------
+
+
+def ri_param(ctx: RuleContext, name: str, year, month=1):
+    return ctx.params.value(f"{RI}.{name}", (int(year), int(month)))
+
+
+def ri_lines(ctx: RuleContext, categories) -> pd.DataFrame:
+    """Pay lines of `categories` with their payslip attributes, the month they pay, their amount
+    as float (`paid`) and in full-time equivalent (`fte`: amount / quotité of the payslip)."""
+    lines = lines_of(ctx, categories)
+    quotite = lines["quotite"].astype(float)
+    quotite = quotite.where(quotite > 0).fillna(1.0)
+    lines["paid"] = lines["amount"].astype(float)
+    lines["fte"] = lines["paid"] / quotite
+    return lines
+
+
+def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
+    """Number of distinct payroll months per (matricule, year): the share of the annual ceiling due."""
+    ps = ctx.payslips
+    out = ps.groupby(["matricule", "year"], sort=False)["month"].nunique().rename("months").reset_index()
+    return out.rename(columns={"year": "period_year"})
+
+
+def agent_groups(ctx: RuleContext) -> pd.DataFrame:
+    """RIFSEEP group of each (matricule, year): the agents file first, then the délibération's
+    assignments in order (by matricule, then by regex on the emploi or grade of the agent's last
+    payslip of the year). Columns matricule, period_year, group (NA when none)."""
+    ps = ctx.payslips.sort_values(["year", "month"])
+    last = ps.drop_duplicates(["matricule", "year"], keep="last")[["matricule", "year", "emploi", "grade"]]
+    last = last.rename(columns={"year": "period_year"}).reset_index(drop=True)
+    group = pd.Series(pd.NA, index=last.index, dtype="string")
+    agents = ctx.agents
+    if not agents.empty and "rifseep_group" in agents:
+        known = agents.dropna(subset=["rifseep_group"]).drop_duplicates("matricule").set_index("matricule")["rifseep_group"]
+        group = last["matricule"].map(known).astype("string")
+    rif = getattr(ctx.deliberation, "rifseep", None)
+    for a in rif.assignments if rif else []:
+        if a.matricule is not None:
+            match = last["matricule"].astype(str).eq(str(a.matricule))
+        elif a.emploi is not None:
+            match = last["emploi"].str.contains(a.emploi, case=False, regex=True, na=False)
+        elif a.grade is not None:
+            match = last["grade"].str.contains(a.grade, case=False, regex=True, na=False)
+        else:
+            continue
+        group = group.mask(group.isna() & match.astype(bool), a.group)
+    return pd.DataFrame({"matricule": last["matricule"], "period_year": last["period_year"], "group": group})
+
+
+def housed_matricules(ctx: RuleContext) -> set[str]:
+    """Agents housed by necessity of service (benefit in kind 'logement' in the délibérations)."""
+    delib = ctx.deliberation
+    return {str(b.matricule) for b in (delib.benefits_in_kind if delib else []) if b.nature == "logement"}
+
+
+def decision_label(ctx: RuleContext, decision_id: str | None) -> str:
+    d = ctx.deliberation.decision(decision_id) if ctx.deliberation else None
+    if d is None:
+        return f"délibération {decision_id}" if decision_id else "délibération"
+    return f"délibération {d.id} du {d.date:%d/%m/%Y}"
+
+
+def _normalise(text: str) -> str:
+    """'Adjoints techniques' -> 'adjoint technique' (no accents, no plural), to match the table."""
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    words = re.split(r"\s+", plain.strip())
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
+
+
+@dataclass(frozen=True)
+class StateCeiling:
+    corps: str
+    group: str
+    ifse: float
+    ifse_housed: float
+    cia: float
+    source: str
+
+
+def state_ceiling(ctx: RuleContext, group, year: int) -> StateCeiling | None:
+    """State ceilings of the corps equivalent to a délibération group, in force in `year`
+    (None when the corps or its groupe de fonctions is unknown)."""
+    when = (int(year), 1)
+    corps = group.state_corps
+    if corps is None:
+        try:
+            table = {_normalise(k): v for k, v in ctx.params.value("rifseep_etat.equivalences", when).items()}
+        except ParameterError:
+            return None
+        corps = next((table[_normalise(c)] for c in group.cadres_emplois if _normalise(c) in table), None)
+    if corps is None:
+        return None
+    state_group = group.state_group or ("G" + "".join(ch for ch in group.name if ch.isdigit()))
+    try:
+        res = ctx.params.resolve(f"rifseep_etat.{corps}", when)
+    except ParameterError:
+        return None
+    grid = res.value.get(state_group)
+    if grid is None:
+        return None
+    return StateCeiling(corps, state_group, float(grid["ifse"]), float(grid["ifse_loge"]), float(grid["cia"]), res.source)
+
+
+def _annual(ctx: RuleContext, category: str) -> pd.DataFrame:
+    """Per (matricule, year of the period paid): paid, fte, months on payroll, group, housed."""
+    lines = ri_lines(ctx, [category])
+    if lines.empty:
+        return lines.assign(months=pd.Series(dtype=float), group=pd.Series(dtype="string"))
+    annual = lines.groupby(["matricule", "period_year"], sort=True).agg(paid=("paid", "sum"), fte=("fte", "sum"),
+                                                                        months_paid=("period_month", "nunique"))
+    annual = annual.reset_index().merge(months_on_payroll(ctx), on=["matricule", "period_year"], how="left")
+    annual["months"] = annual["months"].fillna(annual["months_paid"]).astype(float).clip(upper=12)
+    annual = annual.merge(agent_groups(ctx), on=["matricule", "period_year"], how="left")
+    annual["housed"] = annual["matricule"].astype(str).isin(housed_matricules(ctx))
+    annual.attrs["lines"] = lines
+    return annual
+
+
+def _groups_by_name(ctx: RuleContext) -> dict:
+    rif = getattr(ctx.deliberation, "rifseep", None)
+    return {g.name: g for g in rif.groups} if rif else {}
+
+
+def _annual_in_groups(ctx: RuleContext, category: str):
+    """(annual row, délibération group, evidence) of each agent-year paid `category` whose group the
+    délibération defines; nothing without a RIFSEEP délibération."""
+    groups = _groups_by_name(ctx)
+    annual = _annual(ctx, category) if groups else None
+    if annual is None or annual.empty:
+        return
+    evidence = evidence_by(annual.attrs["lines"], ["matricule", "period_year"])
+    for row in annual.itertuples(index=False):
+        g = groups.get(row.group) if pd.notna(row.group) else None
+        if g is not None:
+            yield row, g, evidence.get((row.matricule, row.period_year))
+
+
+def _paid_excess(row, allowed_fte: float) -> float:
+    """Excess actually paid: the full-time excess scaled by the paid / full-time ratio."""
+    return (row.fte - allowed_fte) * (row.paid / row.fte if row.fte else 1.0)
+
+
+def _fte_text(row) -> str:
+    if abs(row.paid - row.fte) < 0.005:
+        return eur(row.paid)
+    return f"{eur(row.paid)} ({eur(row.fte)} en équivalent temps plein)"
+
+
+# --- RIFSEEP-001 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-001", "IFSE annuelle au-delà du plafond du groupe de fonctions", "irregularite",
+      f"{DECRET}, art. 2 ; loi 84-53 du 26 janvier 1984, art. 88 ; délibération instituant le RIFSEEP")
+def ifse_above_group_ceiling(ctx: RuleContext):
+    """Ce que la règle vérifie : l'IFSE versée sur l'année (somme des versements rattachés au mois
+    qu'ils paient, en équivalent temps plein) ne dépasse pas le plafond annuel du groupe de
+    fonctions de l'agent fixé par la délibération (plafond « logé » pour un agent logé pour
+    nécessité absolue de service), proratisé au nombre de mois de paie de l'année.
+
+    Pourquoi : la délibération fixe les plafonds ; un montant individuel au-delà est dépourvu de
+    base légale et constitue un trop-perçu.
+
+    Texte : décret 2014-513 du 20 mai 2014, art. 2 ; loi 84-53, art. 88 (CGFP L714-4 et s.).
+
+    Exemple : groupe C1 plafonné à 11 340 EUR, agent à temps plein payé 1 000 EUR par mois
+    pendant 12 mois : 12 000 EUR, dépassement 660 EUR.
+    """
+    for row, g, evidence in _annual_in_groups(ctx, "ifse"):
+        housed = bool(row.housed and g.ifse_annual_ceiling_housed is not None)
+        ceiling = g.ifse_annual_ceiling_housed if housed else g.ifse_annual_ceiling
+        allowed = ceiling * row.months / 12
+        tol = float(ri_param(ctx, "ecart_plafond_annuel_eur", row.period_year))
+        if row.fte - allowed <= tol:
+            continue
+        excess = _paid_excess(row, allowed)
+        yield ctx.finding(
+            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence,
+            message=(
+                f"En {int(row.period_year)}, l'agent {row.matricule} (groupe {g.name}) a perçu une IFSE de "
+                f"{_fte_text(row)} pour {num(row.months)} mois de paie ; le plafond annuel du groupe"
+                f"{' (agent logé)' if housed else ''} fixé par la {decision_label(ctx, ctx.deliberation.rifseep.decision)} est de "
+                f"{eur(ceiling)}, soit {eur(allowed)} pour {num(row.months)} mois. Dépassement payé : {eur(excess)} "
+                f"({DECRET}, art. 2)."
+            ),
+        )
+
+
+# --- RIFSEEP-002 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-002", "IFSE ou plafond de la délibération au-delà du plafond du corps de l'État", "irregularite",
+      "Loi 84-53 du 26 janvier 1984, art. 88 (parité) ; décret 91-875 du 6 septembre 1991 modifié par le "
+      f"décret 2020-182 ; {DECRET} et arrêtés d'application par corps")
+def above_state_ceiling(ctx: RuleContext):
+    """Ce que la règle vérifie : (1) chaque plafond de groupe de la délibération (IFSE, IFSE logé,
+    CIA) ne dépasse pas le plafond du groupe du corps de l'État équivalent (configs/parametres/
+    rifseep_etat.yaml) ; (2) l'IFSE annuelle d'un agent, en équivalent temps plein, ne dépasse pas
+    le plafond de l'État. Le montant en jeu d'un agent est la part payée entre le plafond de l'État
+    et le plafond local (ce qui dépasse le plafond local est déjà compté par RIFSEEP-001).
+
+    Pourquoi : principe de parité ; un plafond local supérieur à celui de l'État est illégal et
+    les versements au-delà du plafond de l'État sont indus.
+
+    Texte : loi 84-53, art. 88 ; décret 91-875 (annexes, décret 2020-182) ; arrêtés cités dans
+    rifseep_etat.yaml.
+
+    Exemple : délibération C1 à 12 000 EUR, corps des adjoints administratifs G1 à 11 340 EUR :
+    plafond local trop élevé de 660 EUR ; un agent payé 11 800 EUR : 460 EUR en jeu.
+    """
+    groups = _groups_by_name(ctx)
+    if not groups:
+        return
+    rif = ctx.deliberation.rifseep
+    years = sorted(int(y) for y in ctx.payslips["year"].dropna().unique()) or [rif.effective_date.year]
+    for year in years:
+        for g in groups.values():
+            st = state_ceiling(ctx, g, year)
+            if st is None:
+                continue
+            pairs = [("IFSE", g.ifse_annual_ceiling, st.ifse), ("IFSE des agents logés", g.ifse_annual_ceiling_housed, st.ifse_housed),
+                     ("CIA", g.cia_annual_ceiling, st.cia)]
+            for what, local, state in pairs:
+                if local is not None and local > state + 0.005:
+                    yield ctx.finding(
+                        year=year,
+                        message=(
+                            f"La {decision_label(ctx, rif.decision)} fixe le plafond annuel d'{what} du groupe {g.name} à "
+                            f"{eur(local)}, au-delà du plafond de l'État de {eur(state)} (corps « {st.corps} », groupe "
+                            f"{st.group}) en vigueur en {year} : écart de {eur(local - state)} ({st.source})."
+                        ),
+                    )
+    for row, g, evidence in _annual_in_groups(ctx, "ifse"):
+        st = state_ceiling(ctx, g, row.period_year)
+        if st is None:
+            continue
+        housed = bool(row.housed)
+        local = g.ifse_annual_ceiling_housed if housed and g.ifse_annual_ceiling_housed is not None else g.ifse_annual_ceiling
+        state = st.ifse_housed if housed else st.ifse
+        share = row.months / 12
+        tol = float(ri_param(ctx, "ecart_plafond_annuel_eur", row.period_year))
+        counted_fte = min(row.fte, max(local, state) * share)  # beyond the local ceiling: RIFSEEP-001
+        if counted_fte - state * share <= tol:
+            continue
+        excess = (counted_fte - state * share) * (row.paid / row.fte if row.fte else 1.0)
+        yield ctx.finding(
+            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence,
+            message=(
+                f"En {int(row.period_year)}, l'agent {row.matricule} (groupe {g.name}) a perçu une IFSE de {_fte_text(row)} "
+                f"pour {num(row.months)} mois ; le plafond de l'État du corps équivalent (« {st.corps} », groupe "
+                f"{st.group}{', agent logé' if housed else ''}) est de {eur(state)} par an, soit {eur(state * share)} "
+                f"pour {num(row.months)} mois. Montant payé au-delà du plafond de l'État (et dans la limite du plafond "
+                f"local) : {eur(excess)} ({st.source} ; loi 84-53, art. 88)."
+            ),
+        )
+
+
+# --- RIFSEEP-003 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-003", "CIA annuel au-delà du plafond du groupe de fonctions", "irregularite",
+      f"{DECRET}, art. 4 ; délibération instituant le RIFSEEP")
+def cia_above_ceiling(ctx: RuleContext):
+    """Ce que la règle vérifie : le CIA versé au titre d'une année (en équivalent temps plein) ne
+    dépasse pas le plafond annuel de CIA du groupe de fonctions de l'agent fixé par la délibération.
+
+    Pourquoi : le CIA est plafonné par groupe ; l'excédent est un trop-perçu.
+
+    Texte : décret 2014-513, art. 4 ; délibération.
+
+    Exemple : plafond C1 de 1 260 EUR, CIA de 1 500 EUR versé en novembre : 240 EUR en jeu.
+    """
+    for row, g, evidence in _annual_in_groups(ctx, "cia"):
+        tol = float(ri_param(ctx, "ecart_plafond_annuel_eur", row.period_year))
+        if row.fte - g.cia_annual_ceiling <= tol:
+            continue
+        excess = _paid_excess(row, g.cia_annual_ceiling)
+        yield ctx.finding(
+            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence,
+            message=(
+                f"En {int(row.period_year)}, l'agent {row.matricule} (groupe {g.name}) a perçu un CIA de {_fte_text(row)} ; "
+                f"le plafond annuel de CIA du groupe fixé par la {decision_label(ctx, ctx.deliberation.rifseep.decision)} est de "
+                f"{eur(g.cia_annual_ceiling)}. Dépassement payé : {eur(excess)} ({DECRET}, art. 4)."
+            ),
+        )
+
+
+# --- RIFSEEP-004 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-004", "CIA versé en plus de deux fois ou du même montant chaque mois", "irregularite",
+      f"{DECRET}, art. 4 ; circulaire du 5 décembre 2014, § 2.2 ; décret 2014-1526 (entretien professionnel)")
+def cia_instalments(ctx: RuleContext):
+    """Ce que la règle vérifie : le CIA d'une année est versé en une ou deux fois au plus ; un CIA
+    versé plus souvent, a fortiori du même montant chaque mois, est automatique et non lié à
+    l'entretien professionnel.
+
+    Pourquoi : le CIA rémunère l'engagement professionnel apprécié lors de l'entretien annuel ; un
+    versement mensuel identique est en réalité un complément d'IFSE déguisé.
+
+    Texte : décret 2014-513, art. 4 ; circulaire du 5 décembre 2014 ; décret 2014-1526.
+
+    Exemple : 12 versements de 50 EUR : les 10 versements au-delà des deux premiers (500 EUR) sont
+    en jeu.
+    """
+    lines = ri_lines(ctx, ["cia"])
+    if lines.empty:
+        return
+    monthly = lines.groupby(["matricule", "year", "month"], sort=True)["paid"].sum().reset_index()
+    evidence = evidence_by(lines, ["matricule", "year"])
+    for (matricule, year), g in monthly.groupby(["matricule", "year"], sort=True):
+        most = int(ri_param(ctx, "cia_versements_maximum", year))
+        if len(g) <= most:
+            continue
+        same = int(g["paid"].round(2).value_counts().max())
+        identical = same >= int(ri_param(ctx, "cia_mois_identiques", year))
+        excess = float(g["paid"].iloc[most:].sum())
+        pattern = f", dont {same} du même montant (versement automatique)" if identical else ""
+        yield ctx.finding(
+            matricule=matricule, year=year, amount=excess, evidence=evidence.get((matricule, year)),
+            message=(
+                f"En {int(year)}, l'agent {matricule} a perçu le CIA en {len(g)} versements{pattern} pour un total de "
+                f"{eur(g['paid'].sum())}, alors que le CIA est annuel et versé en {most} fois au plus après "
+                f"l'entretien professionnel ; versements au-delà du {most}e : {eur(excess)} ({DECRET}, art. 4 ; "
+                f"circulaire du 5 décembre 2014)."
+            ),
+        )
+
+
+# --- RIFSEEP-005 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-005", "Part du CIA dans le plafond global au-delà du guide (15 / 12 / 10 %)", "alerte",
+      "Circulaire du 5 décembre 2014 relative à la mise en œuvre du RIFSEEP, § 2.2")
+def cia_share_above_guide(ctx: RuleContext):
+    """Ce que la règle vérifie : pour chaque groupe de la délibération, le plafond de CIA
+    représente au plus 15 % (A), 12 % (B) ou 10 % (C) du plafond global IFSE + CIA.
+
+    Pourquoi : la circulaire recommande ces proportions pour que le CIA reste un complément ; une
+    part plus forte n'est pas illégale en soi mais s'écarte du guide (alerte).
+
+    Texte : circulaire du 5 décembre 2014, § 2.2.
+
+    Exemple : C1 avec IFSE 9 000 EUR et CIA 1 260 EUR : 1 260 / 10 260 = 12,3 % > 10 %.
+    """
+    groups = _groups_by_name(ctx)
+    rif = getattr(ctx.deliberation, "rifseep", None)
+    for g in groups.values():
+        when = rif.effective_date
+        guide = float(ctx.params.value(f"{RI}.cia_part_indicative", when)[g.categorie])
+        total = g.ifse_annual_ceiling + g.cia_annual_ceiling
+        if total <= 0 or g.cia_annual_ceiling / total <= guide + 1e-9:
+            continue
+        guide_cia = guide * total
+        yield ctx.finding(
+            message=(
+                f"La {decision_label(ctx, rif.decision)} fixe pour le groupe {g.name} (catégorie {g.categorie}) un "
+                f"plafond de CIA de {eur(g.cia_annual_ceiling)} sur un plafond global de {eur(total)}, soit "
+                f"{num(100 * g.cia_annual_ceiling / total, 1)} % ; le guide de la circulaire du 5 décembre 2014 est "
+                f"de {num(100 * guide, 0)} %, soit {eur(guide_cia)} : écart de {eur(g.cia_annual_ceiling - guide_cia)}."
+            ),
+        )
+
+
+# --- RIFSEEP-006 ---------------------------------------------------------------------------------
+
+
+@rule("RIFSEEP-006", "IFSE non proratisée pour un temps partiel ou un temps non complet", "irregularite",
+      f"{DECRET}, art. 1 ; décret 82-624 du 20 mai 1982 et loi 84-53, art. 60 (temps partiel) ; "
+      "décret 91-298 du 20 mars 1991 (temps non complet)")
+def ifse_not_prorated(ctx: RuleContext):
+    """Ce que la règle vérifie : dans une année où un agent a des mois à temps plein et des mois à
+    temps partiel ou non complet (quotité < 1), l'IFSE d'un mois à quotité réduite n'est pas égale
+    au montant d'un mois à temps plein. Le montant en jeu est IFSE payée × (1 − quotité).
+
+    Pourquoi : l'IFSE suit le traitement et se proratise comme lui ; un montant inchangé quand la
+    quotité baisse est un trop-perçu. Un agent à quotité réduite toute l'année n'est pas vu ici
+    (pas de mois de référence) : son IFSE en équivalent temps plein est contrôlée par RIFSEEP-001.
+
+    Texte : décret 2014-513 ; loi 84-53, art. 60 ; décret 91-298.
+
+    Exemple : IFSE de 500 EUR de janvier à juin à temps plein, puis 500 EUR à 80 % (quotité 6/7) :
+    500 × (1 − 6/7) = 71,43 EUR en jeu chaque mois.
+    """
+    lines = ri_lines(ctx, ["ifse"])
+    lines = lines[~lines["back_pay"]]
+    if lines.empty:
+        return
+    monthly = lines.groupby(["matricule", "year", "month"], sort=True).agg(paid=("paid", "sum"), quotite=("quotite", "first"))
+    monthly = monthly.reset_index()
+    monthly["quotite"] = monthly["quotite"].astype(float)
+    evidence = evidence_by(lines, ["matricule", "year", "month"])
+    for (matricule, year), g in monthly.groupby(["matricule", "year"], sort=True):
+        full = g.loc[g["quotite"] >= 0.9999, "paid"].round(2)
+        if full.empty:
+            continue
+        tol = float(ri_param(ctx, "ecart_montant_mensuel_eur", year))
+        for row in g[g["quotite"] < 0.9999].itertuples(index=False):
+            if not (full - row.paid).abs().le(tol).any():
+                continue
+            excess = row.paid * (1 - row.quotite)
+            yield ctx.finding(
+                matricule=matricule, year=year, month=row.month, amount=excess,
+                evidence=evidence.get((matricule, year, row.month)),
+                message=(
+                    f"En {month_label(year, row.month)}, l'agent {matricule}, à la quotité de {num(100 * row.quotite, 2)} %, "
+                    f"a perçu une IFSE de {eur(row.paid)}, le même montant qu'un mois à temps plein ; proratisée, elle "
+                    f"serait de {eur(row.paid * row.quotite)}. Trop-perçu : {eur(excess)} ({DECRET} ; loi 84-53, art. 60)."
+                ),
+            )
+
+
+# --- RIFSEEP-007 ---------------------------------------------------------------------------------
+
+
+def _month_overlaps(start: dt.date, end: dt.date):
+    """(year, month, covered fraction of the month) for each month an absence touches."""
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        ndays = calendar.monthrange(y, m)[1]
+        first, last = dt.date(y, m, 1), dt.date(y, m, ndays)
+        days = (min(end, last) - max(start, first)).days + 1
+        yield y, m, days / ndays
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+@rule("RIFSEEP-007", "Régime indemnitaire maintenu pendant un CLM, CLD, CGM ou une absence où la délibération le suspend",
+      "irregularite",
+      "Décret 2010-997 du 26 août 2010, art. 1 et 2 ; loi 84-53, art. 88 (parité) ; délibération instituant le RIFSEEP")
+def ri_maintained_during_absence(ctx: RuleContext):
+    """Ce que la règle vérifie : pendant un congé de longue maladie, de longue durée ou de grave
+    maladie, et pendant toute absence pour laquelle la délibération ne maintient pas le régime
+    indemnitaire (`maintained_during: {type: false}`), l'IFSE et les autres primes mensuelles (le
+    CIA, annuel, est hors champ) sont suspendues au prorata des jours du mois couverts. Le montant
+    dû d'un mois est le régime indemnitaire habituel de l'agent (médiane de ses mois sans absence
+    suspensive de l'année) × part du mois non couverte ; l'excédent payé est en jeu.
+
+    Pourquoi : pour les agents de l'État, le décret 2010-997 suspend les primes en CLM, CLD et CGM ;
+    une collectivité ne peut être plus favorable (parité), même si sa délibération le prévoit. Les
+    primes versées pendant un CMO requalifié rétroactivement en CLM restent acquises (art. 1 II) :
+    à vérifier dans le dossier.
+
+    Texte : décret 2010-997, art. 1 et 2 ; loi 84-53, art. 88.
+
+    Exemple : IFSE habituelle 600 EUR, CLM du 1er au 30 avril : 600 EUR payés en avril en jeu ;
+    CLM à partir du 16 avril : 600 × 15/30 = 300 EUR en jeu.
+    """
+    absences = ctx.absences
+    if absences.empty:
+        return
+    years = ctx.payslips["year"].dropna()
+    suspended_by_law = set(ri_param(ctx, "rifseep_suspendu_pendant", int(years.max()) if len(years) else dt.date.today().year))
+    rif = getattr(ctx.deliberation, "rifseep", None)
+    by_delib = {t for t, kept in (rif.maintained_during.items() if rif else []) if not kept}
+    types = suspended_by_law | by_delib
+    ab = absences[absences["type"].isin(sorted(types)) & absences["start"].notna() & absences["end"].notna()]
+    if ab.empty:
+        return
+    rows = []
+    for a in ab.itertuples(index=False):
+        for y, m, frac in _month_overlaps(a.start.date(), a.end.date()):
+            rows.append((str(a.matricule), y, m, frac, a.type))
+    covered = pd.DataFrame(rows, columns=["matricule", "period_year", "period_month", "frac", "type"])
+    covered = covered.groupby(["matricule", "period_year", "period_month"]).agg(
+        frac=("frac", "sum"), types=("type", lambda s: sorted(set(s))))
+    covered["frac"] = covered["frac"].clip(upper=1.0)
+    covered = covered.reset_index()
+    lines = ri_lines(ctx, [c for c in RI_CATEGORIES if c != "cia"])
+    if lines.empty:
+        return
+    lines["matricule"] = lines["matricule"].astype(str)
+    monthly = lines.groupby(["matricule", "period_year", "period_month"]).agg(paid=("paid", "sum")).reset_index()
+    monthly["period_year"] = monthly["period_year"].astype(int)
+    monthly["period_month"] = monthly["period_month"].astype(int)
+    monthly = monthly.merge(covered, on=["matricule", "period_year", "period_month"], how="left")
+    monthly["frac"] = monthly["frac"].fillna(0.0)
+    reference = monthly[monthly["frac"] == 0].groupby(["matricule", "period_year"])["paid"].median().rename("reference")
+    monthly = monthly.merge(reference.reset_index(), on=["matricule", "period_year"], how="left")
+    monthly["reference"] = monthly["reference"].fillna(monthly["paid"])
+    monthly["due"] = monthly["reference"] * (1 - monthly["frac"])
+    monthly["excess"] = (monthly["paid"] - monthly["due"]).clip(upper=monthly["paid"])
+    evidence = evidence_by(lines, ["matricule", "period_year", "period_month"])
+    labels = {"clm": "congé de longue maladie", "cld": "congé de longue durée", "cgm": "congé de grave maladie"}
+    for row in monthly[monthly["frac"] > 0].itertuples(index=False):
+        tol = float(ri_param(ctx, "ecart_montant_mensuel_eur", row.period_year, row.period_month))
+        if row.excess <= tol:
+            continue
+        kinds = ", ".join(labels.get(t, f"absence « {t} » (non maintenu par la délibération)") for t in row.types)
+        yield ctx.finding(
+            matricule=row.matricule, year=row.period_year, month=row.period_month, amount=row.excess,
+            evidence=evidence.get((row.matricule, row.period_year, row.period_month)),
+            message=(
+                f"En {month_label(row.period_year, row.period_month)}, l'agent {row.matricule} était en {kinds} "
+                f"{num(100 * row.frac, 1)} % du mois et a perçu {eur(row.paid)} de régime indemnitaire ; son régime "
+                f"habituel étant de {eur(row.reference)}, seuls {eur(row.due)} étaient dus. Trop-perçu : {eur(row.excess)} "
+                f"(décret 2010-997 du 26 août 2010 ; loi 84-53, art. 88)."
+            ),
+        )
+
+
+# --- RIFSEEP-012 ---------------------------------------------------------------------------------
+
+
+def ri_spread(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Spread of the annual full-time régime indemnitaire, for reports.
+
+    Returns (by_group, above_median): `by_group` one row per (year, axis 'catégorie' or 'emploi',
+    value) with agents, min, median, max and max/min ratio; `above_median` the agents of a lower
+    catégorie paid more than the median of the catégorie above (C > median B, B > median A). The
+    annual amount is the year's RI in full-time equivalent brought to 12 months.
+    """
+    lines = ri_lines(ctx, RI_CATEGORIES)
+    cols = ["year", "axis", "value", "agents", "min", "median", "max", "ratio"]
+    if lines.empty:
+        return pd.DataFrame(columns=cols), pd.DataFrame(columns=["matricule", "year", "categorie", "annual", "higher", "median"])
+    lines = lines[lines["population"].fillna("agent") == "agent"]
+    annual = lines.groupby(["matricule", "period_year"])["fte"].sum().reset_index()
+    annual = annual.merge(months_on_payroll(ctx), on=["matricule", "period_year"], how="left")
+    annual["annual"] = annual["fte"] * 12 / annual["months"].fillna(12).astype(float)
+    ps = ctx.payslips.sort_values(["year", "month"]).drop_duplicates(["matricule", "year"], keep="last")
+    attrs = ps[["matricule", "year", "categorie", "emploi"]].rename(columns={"year": "period_year"})
+    annual = annual.merge(attrs, on=["matricule", "period_year"], how="left").rename(columns={"period_year": "year"})
+    tables = []
+    for axis, col in (("catégorie", "categorie"), ("emploi", "emploi")):
+        g = annual.dropna(subset=[col]).groupby(["year", col])["annual"]
+        t = g.agg(agents="size", min="min", median="median", max="max").reset_index().rename(columns={col: "value"})
+        t.insert(1, "axis", axis)
+        tables.append(t)
+    by_group = pd.concat(tables, ignore_index=True)
+    by_group["ratio"] = by_group["max"] / by_group["min"].where(by_group["min"] > 0)
+    medians = annual.groupby(["year", "categorie"])["annual"].median()
+    above = []
+    for lower, higher in (("C", "B"), ("B", "A")):
+        sel = annual[annual["categorie"] == lower]
+        for row in sel.itertuples(index=False):
+            med = medians.get((row.year, higher))
+            if med is not None and row.annual > med:
+                above.append((row.matricule, row.year, lower, row.annual, higher, med))
+    above_df = pd.DataFrame(above, columns=["matricule", "year", "categorie", "annual", "higher", "median"])
+    return by_group[cols], above_df
+
+
+@rule("RIFSEEP-012", "Dispersion du régime indemnitaire par catégorie et par emploi", "info",
+      "Loi 84-53, art. 88 ; décret 2014-513, art. 2 (groupes de fonctions) ; principe d'égalité de traitement")
+def ri_spread_findings(ctx: RuleContext):
+    """Ce que la règle vérifie : pour chaque catégorie et chaque emploi comptant au moins deux
+    agents, l'écart entre le régime indemnitaire annuel (équivalent temps plein, ramené à 12 mois)
+    le plus élevé et le plus faible (rapport max / min) ; et les agents d'une catégorie inférieure
+    payés plus que la médiane de la catégorie supérieure. Information, sans montant en jeu.
+
+    Pourquoi : des écarts forts entre fonctions égales ou des inversions entre catégories appellent
+    une justification par les groupes de fonctions et les arrêtés individuels.
+
+    Texte : loi 84-53, art. 88 ; décret 2014-513, art. 2.
+
+    Exemple : adjoints administratifs entre 1 200 et 6 000 EUR par an : rapport 5.
+    """
+    by_group, above = ri_spread(ctx)
+    for row in by_group[by_group["agents"] >= 2].itertuples(index=False):
+        if pd.isna(row.ratio):
+            continue
+        yield ctx.finding(
+            year=row.year,
+            message=(
+                f"En {int(row.year)}, {row.axis} « {row.value} » : {int(row.agents)} agents, régime indemnitaire annuel "
+                f"en équivalent temps plein de {eur(row.min)} à {eur(row.max)} (médiane {eur(row.median)}), "
+                f"rapport max / min de {num(row.ratio, 2)}."
+            ),
+        )
+    for row in above.itertuples(index=False):
+        yield ctx.finding(
+            matricule=row.matricule, year=row.year,
+            message=(
+                f"En {int(row.year)}, l'agent {row.matricule} (catégorie {row.categorie}) a un régime indemnitaire annuel "
+                f"en équivalent temps plein de {eur(row.annual)}, au-dessus de la médiane de la catégorie {row.higher} "
+                f"({eur(row.median)})."
+            ),
+        )
