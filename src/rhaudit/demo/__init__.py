@@ -1,0 +1,165 @@
+"""`rhaudit demo`: a realistic fictitious commune, its planted irregularities and their answer key.
+
+generate_commune() builds the commune in memory (generator.py), plants the irregularities
+(plants.py and plant_*.py), computes the contributions and writes the files; run_demo() then
+imports them into a workspace, runs every rule and compares the findings with the answer key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..params import Parameters, default_parameters
+from .generator import add_contributions, build_commune
+from .model import Commune
+from .pes_writer import write_absences, write_agents, write_payrolls
+from .plants import AnswerKeyEntry, run_plants
+
+__all__ = ["DemoFiles", "generate_commune", "run_demo", "compare_with_answer_key"]
+
+
+@dataclass
+class DemoFiles:
+    out_dir: Path
+    payroll_files: list[Path]
+    absences_file: Path
+    agents_file: Path
+    deliberations_file: Path
+    answer_key_file: Path
+    answer_key: list[dict]
+    skipped_plants: list[str] = field(default_factory=list)
+    commune: Commune | None = None
+
+
+def generate_commune(out_dir: Path, n_agents: int = 250, year: int = 2025, seed: int = 1,
+                     params: Parameters | None = None) -> DemoFiles:
+    """Generate the demo commune's files in `out_dir` (deterministic for a seed)."""
+    out_dir = Path(out_dir)
+    params = params or default_parameters()
+    commune, rates = build_commune(n_agents, year, seed, params)
+    key, skipped = run_plants(commune, seed)
+    add_contributions(commune, rates)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    payroll = write_payrolls(commune, out_dir / "paie")
+    absences = write_absences(commune, out_dir / "absences.csv")
+    agents = write_agents(commune, out_dir / "agents.csv")
+    delib = out_dir / "deliberations.yaml"
+    delib.write_text(yaml.safe_dump(commune.deliberations, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    answer = [e.to_dict() for e in key]
+    answer_file = out_dir / "corrige.json"
+    answer_file.write_text(json.dumps(answer, ensure_ascii=False, indent=1), encoding="utf-8")
+    return DemoFiles(out_dir, payroll, absences, agents, delib, answer_file, answer, skipped, commune)
+
+
+# --- comparison with the answer key ---------------------------------------------------------
+
+@dataclass
+class Comparison:
+    expected: list[dict]
+    found: list[dict]  # answer-key entries found by a finding of the same key
+    missed: list[dict]
+    extras: list  # findings outside the answer key (rhaudit.findings.Finding)
+    amount_mismatches: list[tuple[dict, float | None]]
+
+
+def _key(rule, matricule, year, month) -> tuple:
+    return (rule, matricule or None, year or None, month or None)
+
+
+def compare_with_answer_key(findings, answer_key: list[dict], registered: set[str]) -> Comparison:
+    """Compare findings with the answer key, restricted to the rules that are registered.
+
+    Alerts and irregularities are all compared; information findings only for the rules that a
+    plant lists. Amounts are compared within 0.01 EUR when the answer key gives one.
+    """
+    expected = [e for e in answer_key if e["rule"] in registered]
+    planted_rules = {e["rule"] for e in expected}
+    compared = [f for f in findings if f.rule in registered and (f.severity != "info" or f.rule in planted_rules)]
+    by_key: dict[tuple, list] = {}
+    for f in compared:
+        by_key.setdefault(_key(f.rule, f.matricule, f.year, f.month), []).append(f)
+    expected_keys = {_key(e["rule"], e["matricule"], e["year"], e["month"]) for e in expected}
+    found, missed, mismatches = [], [], []
+    for e in expected:
+        hits = by_key.get(_key(e["rule"], e["matricule"], e["year"], e["month"]), [])
+        if not hits:
+            missed.append(e)
+            continue
+        found.append(e)
+        if e.get("amount") is not None:
+            total = sum(f.amount or 0 for f in hits)
+            if abs(total - e["amount"]) > 0.01:
+                mismatches.append((e, total))
+    extras = [f for f in compared if _key(f.rule, f.matricule, f.year, f.month) not in expected_keys]
+    return Comparison(expected, found, missed, extras, mismatches)
+
+
+# --- run_demo -------------------------------------------------------------------------------
+
+def _who(rule, matricule, year, month) -> str:
+    parts = [rule]
+    if matricule:
+        parts.append(f"agent {matricule}")
+    if year and month:
+        parts.append(f"{month:02d}/{year}")
+    return ", ".join(parts)
+
+
+def _eur(x: float) -> str:
+    return f"{x:,.2f}".replace(",", " ").replace(".", ",") + " EUR"
+
+
+def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: bool = True) -> str:
+    """Generate, import, check and compare with the answer key; return a French summary."""
+    from ..check import run_check
+    from ..findings import write_findings
+    from ..importers import import_files
+    from ..rules import all_rules
+    from ..workspace import Workspace
+
+    out = Path(out)
+    files = generate_commune(out, n_agents=n_agents, year=year, seed=seed)
+    commune = files.commune
+    staff = sum(1 for a in commune.agents if a.population == "agent")
+    lines = [
+        f"Commune de démonstration {year} (graine {seed}) : {staff} agents et {len(commune.agents) - staff} élus.",
+        f"Fichiers générés dans {out} :",
+        f"  - {len(files.payroll_files)} fichiers de paie PES : {out / 'paie'}",
+        f"  - absences : {files.absences_file} ({len(commune.absences)} absences)",
+        f"  - référentiel agents : {files.agents_file}",
+        f"  - délibérations : {files.deliberations_file}",
+        f"  - corrigé des anomalies plantées : {files.answer_key_file} ({len(files.answer_key)} anomalies)",
+    ]
+    if files.skipped_plants:
+        lines.append(f"  Anomalies non plantées faute d'agent adapté (commune trop petite) : {', '.join(files.skipped_plants)}")
+    if not check:
+        return "\n".join(lines)
+
+    ws = Workspace(out / "workspace")
+    import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
+                 deliberations=files.deliberations_file)
+    payslips = ws.read("payslips")
+    findings = run_check(ws, deliberations=files.deliberations_file)
+    written = write_findings(findings, out / "reports")
+    lines += [
+        f"Import : {len(payslips)} bulletins, brut total {_eur(float(payslips['gross'].sum()))}.",
+        f"Contrôle : {len(findings)} constats, écrits dans {written[0].parent}.",
+    ]
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    lines += [f"  {rule} : {n}" for rule, n in sorted(counts.items())]
+    cmp = compare_with_answer_key(findings, files.answer_key, {r.id for r in all_rules()})
+    lines.append(f"Anomalies plantées retrouvées : {len(cmp.found)} / {len(cmp.expected)} ; "
+                 f"constats hors corrigé : {len(cmp.extras)}")
+    lines += [f"  manquée : {_who(e['rule'], e['matricule'], e['year'], e['month'])} — {e['description']}" for e in cmp.missed]
+    lines += [f"  montant différent : {_who(e['rule'], e['matricule'], e['year'], e['month'])} — attendu "
+              f"{_eur(e['amount'])}, trouvé {_eur(total)}" for e, total in cmp.amount_mismatches]
+    lines += [f"  hors corrigé : {_who(f.rule, f.matricule, f.year, f.month)} — {f.message}" for f in cmp.extras[:50]]
+    if len(cmp.extras) > 50:
+        lines.append(f"  ... et {len(cmp.extras) - 50} autres constats hors corrigé (voir {written[0]})")
+    return "\n".join(lines)
