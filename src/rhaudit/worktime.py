@@ -474,12 +474,12 @@ def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str
 
 
 def assign_cycles(payslips: pd.DataFrame, agents: pd.DataFrame, working_time, year: int) -> pd.DataFrame:
-    """One row per agent paid in `year`: matricule, cycle name, mean quotité, months paid.
+    """One row per agent (not elected officials) paid in `year`: matricule, cycle, mean quotité, months paid.
 
     The cycle is the agents file's work_cycle, else the first cycle whose services match the
     agent's service (exact name or regular expression, case ignored), else the default cycle.
     """
-    slips = payslips[payslips["year"] == year]
+    slips = payslips[(payslips["year"] == year) & payslips["population"].fillna("agent").ne("elu")]  # no cycle for élus
     if slips.empty:
         return pd.DataFrame(columns=["matricule", "cycle", "quotite", "months", "service"])
     per = slips.sort_values("month").groupby("matricule", as_index=False).agg(

@@ -117,8 +117,8 @@ def regime_below_legal_duration(ctx: RuleContext):
         if c.gap_hours < -norms.tolerance_hours - EPSILON:
             out.append(_cycle_findings(
                 ctx, year, wt, cycle, -c.gap_hours,
-                f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)} ({num(c.weekly_hours)} h par semaine, "
-                f"{num(c.artt_days)} jours ARTT) donne {fr_number(c.annual_hours)} h par an au décompte forfaitaire, "
+                f"Le cycle « {cycle.name} »{_decision_text(ctx, cycle)}, {num(c.weekly_hours)} h par semaine et "
+                f"{num(c.artt_days)} jours ARTT, donne {fr_number(c.annual_hours)} h par an au décompte forfaitaire, "
                 f"{num(-c.gap_hours)} h sous les {fr_number(norms.annual_hours)} h, sans délibération de sujétions."))
     return out
 
