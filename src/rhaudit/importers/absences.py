@@ -38,6 +38,7 @@ def _is_working_day(day: pd.Timestamp) -> bool:
     return bool(np.is_busday(np.datetime64(day.date(), "D"), holidays=_public_holidays(day.year)))
 
 
+@lru_cache(maxsize=65536)  # absence files repeat the same spans (one ARTT day, a week of leave)
 def counted_days(kind: str, start: pd.Timestamp, end: pd.Timestamp, start_afternoon: bool, end_morning: bool) -> float:
     """Days of absence from `start` to `end` inclusive, by the convention of the type."""
     if kind in CALENDAR_DAY_TYPES:

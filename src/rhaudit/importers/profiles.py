@@ -20,12 +20,13 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .. import paths
 from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
@@ -57,6 +58,7 @@ def _field_types(kind: str) -> dict[str, str]:
     return {f.name: f.dtype for f in _source_fields(kind)} | PSEUDO_FIELDS[kind]
 
 
+@lru_cache(maxsize=None)
 def field_label(kind: str, fld: str) -> str:
     """Short French name of a field for messages (from the model's description)."""
     docs = {f.name: re.split(r" \(|,| :", f.doc)[0] for f in _source_fields(kind)}
@@ -155,6 +157,7 @@ class Profile(BaseModel):
     # Filled by load_profile, not read from the YAML.
     name: str = Field(default="", exclude=True)
     path: Path | None = Field(default=None, exclude=True)
+    _label_cache: dict[str, tuple[str, str | None]] = PrivateAttr(default_factory=dict)
 
     @field_validator("columns")
     @classmethod
@@ -188,8 +191,11 @@ class Profile(BaseModel):
 
     def absence_type(self, label: str) -> tuple[str, str | None]:
         """(type, ASA motive) of an absence label; CellError when no rule matches."""
+        if label in self._label_cache:
+            return self._label_cache[label]
         for r in self.absence_rules:
             if r.matches(label):
+                self._label_cache[label] = (r.type, r.motive)
                 return r.type, r.motive
         where = self.path.name if self.path else self.name
         raise CellError(f"libellé d'absence inconnu : {label} ; ajoutez-le au profil {where}")
@@ -328,8 +334,9 @@ def _read_raw(path: Path, prof: Profile) -> tuple[pd.DataFrame, list[tuple[int, 
     return df, malformed
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT or (isinstance(value, str) and not value.strip())
+def _blank_mask(col: pd.Series) -> pd.Series:
+    """True where a cell is empty: missing, or only spaces."""
+    return col.astype("string").str.strip().eq("").fillna(True).astype(bool)
 
 
 def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]) -> MappedTable:
@@ -359,15 +366,15 @@ def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]
             f"{', '.join(df.columns) or 'aucune'}. Ajoutez le nom de la colonne de votre fichier dans "
             f"la section « colonnes » du profil, ou choisissez un autre profil (--profile)."
         )
-    rows = []
-    for line, values in zip(df.index, df[list(chosen.values())].itertuples(index=False, name=None)):
-        raw = {fld: (None if _is_blank(v) else v) for fld, v in zip(chosen, values)}
-        if all(v is None for v in raw.values()) and df.loc[line].map(_is_blank).all():
-            continue  # an entirely blank line is not a record
-        for fld, const in prof.constants.items():
-            if raw.get(fld) is None:
-                raw[fld] = const
-        rows.append((int(line), raw))
+    blank = df.apply(_blank_mask)
+    df = df[~blank.all(axis=1)]  # an entirely blank line is not a record
+    picked = df[list(chosen.values())].astype(object).where(~blank.loc[df.index, list(chosen.values())], None)
+    picked.columns = list(chosen)
+    for fld, const in prof.constants.items():
+        picked[fld] = picked[fld].where(picked[fld].notna(), const) if fld in picked else const
+    names = list(picked.columns)
+    records = (dict(zip(names, values)) for values in zip(*(picked[c].tolist() for c in names)))
+    rows = list(zip(picked.index.tolist(), records))
     if not rows and not malformed:
         raise ImportError_(f"{path} : aucune ligne de données sous l'en-tête (profil {prof.label}). Vérifiez le fichier et « ligne_entete ».")
     return MappedTable(path=path, profile=prof, rows=rows, fields=present, malformed=malformed)
@@ -380,6 +387,16 @@ _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
 _YEAR_MONTH = re.compile(r"^(\d{4})[/.\-](\d{1,2})$")
 
 
+@lru_cache(maxsize=4096)  # the same dates recur on many rows
+def _parse_date(text: str, formats: tuple[str, ...]) -> pd.Timestamp | None:
+    for fmt in formats:
+        try:
+            return pd.Timestamp(dt.datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    return None
+
+
 class CellParser:
     """Converts raw cells to canonical values following a profile's format and value mappings."""
 
@@ -387,6 +404,7 @@ class CellParser:
         self.profile = prof
         self.types = _field_types(prof.kind)
         self._values = {fld: {normalize(k): v for k, v in m.items()} for fld, m in prof.values.items()}
+        self._memo: dict[tuple, tuple[bool, Any]] = {}
 
     def number(self, raw: Any, what: str) -> float | None:
         if raw is None:
@@ -428,14 +446,11 @@ class CellParser:
             return None
         if isinstance(raw, (dt.date, pd.Timestamp)):
             return pd.Timestamp(raw).normalize()
-        text = str(raw).strip()
-        for fmt in self.profile.format.date_formats:
-            try:
-                return pd.Timestamp(dt.datetime.strptime(text, fmt))
-            except ValueError:
-                continue
-        formats = ", ".join(self.profile.format.date_formats)
-        raise CellError(f"{what} impossible ou illisible : « {raw} » (format(s) attendu(s) : {formats})")
+        day = _parse_date(str(raw).strip(), tuple(self.profile.format.date_formats))
+        if day is None:
+            formats = ", ".join(self.profile.format.date_formats)
+            raise CellError(f"{what} impossible ou illisible : « {raw} » (format(s) attendu(s) : {formats})")
+        return day
 
     def period(self, raw: Any) -> tuple[int, int]:
         """(year, month) of a period cell: a date of the month, MM/AAAA or AAAA-MM."""
@@ -506,7 +521,19 @@ class CellParser:
         return {f: self.convert(f, raw[f]) for f in fields if f in raw}
 
     def convert(self, fld: str, raw: Any) -> Any:
-        """The canonical value of `fld`, by its model type."""
+        """The canonical value of `fld`, by its model type (memoised: exports repeat values)."""
+        key = (fld, type(raw), raw)
+        if key not in self._memo:
+            try:
+                self._memo[key] = (True, self._convert(fld, raw))
+            except CellError as exc:
+                self._memo[key] = (False, str(exc))
+        ok, value = self._memo[key]
+        if not ok:
+            raise CellError(value)
+        return value
+
+    def _convert(self, fld: str, raw: Any) -> Any:
         dtype = self.types[fld]
         what = field_label(self.profile.kind, fld)
         if fld == "quotite":
