@@ -94,7 +94,7 @@ def test_missing_mapped_column_names_column_profile_and_columns_found(tmp_path):
         parse_payroll_table(data, None)
     msg = str(err.value)
     assert str(data) in msg and "paie_generique" in msg
-    assert "amount (colonne Montant / Mt)" in msg  # the missing field and the names looked for
+    assert "Montant [amount] (colonne Montant / Mt)" in msg  # the missing field and the names looked for
     assert "Colonnes trouvées dans le fichier : Matricule, Année, Mois, Code, Nature" in msg
 
 
@@ -146,6 +146,14 @@ def test_conflicting_payslip_fields_warn(tmp_path):
 def test_empty_files_fail(tmp_path, content, expected):
     with pytest.raises(ImportError_, match=expected):
         parse_payroll_table(write(tmp_path / "vide.csv", content), None)
+
+
+def test_undecodable_file_fails(tmp_path):
+    profile = write(tmp_path / "utf8.yaml", "type: paie\nformat: {encodage: utf-8}\ncolonnes: {matricule: M}\n")
+    data = tmp_path / "paie.csv"
+    data.write_bytes("Matricule;Libellé\n".encode("windows-1252"))
+    with pytest.raises(ImportError_, match="encodage\\(s\\) essayé\\(s\\) : utf-8"):
+        parse_payroll_table(data, profile)
 
 
 def test_unreadable_format_fails(tmp_path):

@@ -258,12 +258,14 @@ class MappedTable:
 
 def _decode(path: Path, encoding: str | None) -> str:
     data = path.read_bytes()
-    for enc in [encoding] if encoding else ["utf-8-sig", "windows-1252"]:
+    tried = [encoding] if encoding else ["utf-8-sig", "windows-1252"]
+    for enc in tried:
         try:
             return data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
-    raise ImportError_(f"{path} : impossible de décoder le fichier avec l'encodage « {encoding} ». Corrigez « encodage » dans le profil.")
+    raise ImportError_(f"{path} : impossible de décoder le fichier (encodage(s) essayé(s) : {', '.join(tried)}). "
+                       f"Indiquez le bon encodage dans « encodage » du profil (par exemple latin-1).")
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -358,7 +360,8 @@ def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]
     if missing:
         def expected(req: str | tuple[str, ...]) -> str:
             flds = req if isinstance(req, tuple) else (req,)
-            return " ou ".join(f"{f} (colonne {' / '.join(prof.columns.get(f, ['non décrite']))})" for f in flds)
+            return " ou ".join(f"{field_label(prof.kind, f)} [{f}] (colonne {' / '.join(prof.columns.get(f, ['non décrite']))})"
+                               for f in flds)
 
         raise ImportError_(
             f"{path} : colonne(s) obligatoire(s) absente(s) avec le profil {prof.label} : "
