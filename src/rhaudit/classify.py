@@ -57,10 +57,26 @@ def _code_text(value) -> str:
 
 
 # --- configuration files ---------------------------------------------------------------------
-def _check_category(value: str) -> str:
-    if value not in model.PAY_CATEGORIES:
-        raise ValueError(f"catégorie inconnue {value!r} (catégories possibles : voir docs/rubriques.md)")
+def check_regex(value: str | None) -> str | None:
+    """Pydantic validator: `value` must be a valid regular expression."""
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"expression régulière invalide {value!r} : {exc}") from None
     return value
+
+
+def one_of(allowed, what: str, hint: str | None = None):
+    """Pydantic validator: the value must be one of `allowed` (French message naming `what`)."""
+    def check(value):
+        if value not in allowed:
+            raise ValueError(f"{what} inconnue {value!r} (attendu : {hint or ', '.join(allowed)})")
+        return value
+    return check
+
+
+_check_category = one_of(model.PAY_CATEGORIES, "catégorie", "une catégorie de docs/rubriques.md")
 
 
 class TableEntry(BaseModel):
@@ -94,14 +110,7 @@ class Pattern(BaseModel):
 
     _category = field_validator("categorie")(_check_category)
 
-    @field_validator("motif")
-    @classmethod
-    def _compiles(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"expression régulière invalide {v!r} : {exc}") from None
-        return v
+    _motif = field_validator("motif")(check_regex)
 
     @field_validator("natures")
     @classmethod
@@ -127,7 +136,7 @@ def load_yaml_model(path: Path, schema: type[BaseModel], error: type[Exception] 
     except yaml.YAMLError as exc:
         raise error(f"{path} : YAML illisible : {exc}") from exc
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
         raise error(f"{path} : {problems}. Corrigez le fichier (format décrit dans docs/rubriques.md).") from exc
 
 
@@ -183,16 +192,24 @@ class Classifier:
         return UNCLASSIFIED
 
 
-@lru_cache(maxsize=4)
-def _cached_classifier(folder: str, stamp: tuple) -> Classifier:
-    return Classifier.load(Path(folder))
+def _stamp(path: Path) -> tuple:
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path] if path.is_file() else []
+    return tuple((p.name, p.stat().st_mtime_ns) for p in files)
+
+
+@lru_cache(maxsize=8)
+def _cached(loader, path: str, stamp: tuple):
+    return loader(Path(path))
+
+
+def load_config_cached(loader, path: Path):
+    """`loader(path)` for a configuration file or folder, re-run only when its YAML changed."""
+    return _cached(loader, str(path), _stamp(path))
 
 
 def default_classifier() -> Classifier:
-    """The classifier of the user's configs/rubriques (reloaded when a file changes)."""
-    folder = paths.configs_dir() / "rubriques"
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.yaml"))) if folder.is_dir() else ()
-    return _cached_classifier(str(folder), stamp)
+    """The classifier of the user's configs/rubriques."""
+    return load_config_cached(Classifier.load, paths.configs_dir() / "rubriques")
 
 
 # --- classification --------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import model, paths
-from .classify import load_yaml_model, normalize_label
+from .classify import check_regex, load_config_cached, load_yaml_model, normalize_label, one_of
 
 DEFAULT_POPULATION = "agent"
 # Populations that are not civil servants on a grade: no catégorie for them.
@@ -30,15 +29,6 @@ _NO_CATEGORY = ("elu", "vacataire")
 
 class PopulationError(Exception):
     """configs/grades.yaml or the agents reference is wrong (French message)."""
-
-
-def _regex(v: str | None) -> str | None:
-    if v is not None:
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"expression régulière invalide {v!r} : {exc}") from None
-    return v
 
 
 class GradePattern(BaseModel):
@@ -51,14 +41,9 @@ class GradePattern(BaseModel):
     avant: dt.date | None = None  # payroll dates from this one on are excluded
     source: str | None = None
 
-    _motif = field_validator("motif")(_regex)
+    _motif = field_validator("motif")(check_regex)
 
-    @field_validator("categorie")
-    @classmethod
-    def _abc(cls, v: str) -> str:
-        if v not in model.CATEGORIES:
-            raise ValueError(f"catégorie {v!r} : attendu A, B ou C")
-        return v
+    _categorie = field_validator("categorie")(one_of(model.CATEGORIES, "catégorie"))
 
 
 class PopulationRule(BaseModel):
@@ -69,14 +54,9 @@ class PopulationRule(BaseModel):
     lignes: str | None = None
     sans_indice: bool = False
 
-    _patterns = field_validator("emploi_grade", "lignes")(_regex)
+    _patterns = field_validator("emploi_grade", "lignes")(check_regex)
 
-    @field_validator("population")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in model.POPULATIONS:
-            raise ValueError(f"population {v!r} inconnue (attendu : {', '.join(model.POPULATIONS)})")
-        return v
+    _population = field_validator("population")(one_of(model.POPULATIONS, "population"))
 
 
 class GradesFile(BaseModel):
@@ -123,14 +103,8 @@ class GradeTable:
         return None
 
 
-@lru_cache(maxsize=4)
-def _cached_table(path: str, mtime: int) -> GradeTable:
-    return GradeTable.load(Path(path))
-
-
 def default_grade_table() -> GradeTable:
-    path = paths.configs_dir() / "grades.yaml"
-    return _cached_table(str(path), path.stat().st_mtime_ns if path.is_file() else 0)
+    return load_config_cached(GradeTable.load, paths.configs_dir() / "grades.yaml")
 
 
 # --- annotation ------------------------------------------------------------------------------
