@@ -52,10 +52,6 @@ def normalize_label(text) -> str:
     return _SPACES.sub(" ", s).strip()
 
 
-def _code_text(value) -> str:
-    return "" if value is None or value is pd.NA else str(value).strip()
-
-
 # --- configuration files ---------------------------------------------------------------------
 def check_regex(value: str | None) -> str | None:
     """Pydantic validator: `value` must be a valid regular expression."""
@@ -151,11 +147,11 @@ class _CompiledPattern:
 class Classifier:
     """Code tables and label patterns of one configs/rubriques folder."""
 
-    def __init__(self, tables: list[tuple[Path, CodeTable]], patterns: list[Pattern]):
+    def __init__(self, tables: list[CodeTable], patterns: list[Pattern]):
         self.by_code_label: dict[tuple[str, str], str] = {}
         self.by_code: dict[str, str] = {}
         # Tables are read in file-name order; the first table defining an entry wins.
-        for _, table in tables:
+        for table in tables:
             for e in table.rubriques:
                 if e.libelle is None:
                     self.by_code.setdefault(e.code, e.categorie)
@@ -172,7 +168,7 @@ class Classifier:
         folder = folder or paths.configs_dir() / "rubriques"
         if not folder.is_dir():
             raise ClassificationError(f"Dossier des tables de rubriques introuvable : {folder}")
-        tables = [(p, load_yaml_model(p, CodeTable)) for p in sorted(folder.glob("*.yaml")) if p.name != PATTERNS_FILE]
+        tables = [load_yaml_model(p, CodeTable) for p in sorted(folder.glob("*.yaml")) if p.name != PATTERNS_FILE]
         pattern_path = folder / PATTERNS_FILE
         patterns = load_yaml_model(pattern_path, PatternFile).motifs if pattern_path.is_file() else []
         return cls(tables, patterns)
