@@ -179,3 +179,22 @@ def test_failure_during_commit_leaves_the_workspace_as_it_was(shared_pes, tmp_pa
     assert ws.log_path.read_text(encoding="utf-8") == log_before
     assert len(ws.read("payslips")) == 13  # June only
     assert json.loads(log_before)["files"][0]["payslips"] == 13
+
+
+def test_tabular_payroll_with_agents_and_absences(tmp_path):
+    """The repository's CSV samples; the agents file's catégorie reaches the payslips."""
+    samples = Path(__file__).resolve().parents[1] / "payroll_import" / "samples"
+    ws = Workspace(tmp_path / "w")
+    report = import_files(ws, payroll=[samples / "paie_exemple.csv"], absences=[samples / "absences_exemple.csv"],
+                          agents=[samples / "agents_exemple.csv"])
+    rows = {name: (samples / name).read_text(encoding="utf-8").strip().count("\n")  # data rows = lines - header
+            for name in ("paie_exemple.csv", "absences_exemple.csv", "agents_exemple.csv")}
+    assert len(ws.read("pay_lines")) == rows["paie_exemple.csv"]
+    assert len(ws.read("absences")) == rows["absences_exemple.csv"]
+    assert len(ws.read("agents")) == rows["agents_exemple.csv"]
+    # agents_exemple.csv: A001 -> catégorie C, A002 -> B.
+    slips = ws.read("payslips").set_index("matricule")
+    assert set(slips.loc[["A001"], "categorie"]) == {"C"} and set(slips.loc[["A002"], "categorie"]) == {"B"}
+    text = report.render()
+    assert f"lus = importés + rejetés : {rows['absences_exemple.csv']} = {rows['absences_exemple.csv']} + 0 absences" in text
+    assert f"lus = importés + rejetés : {rows['agents_exemple.csv']} = {rows['agents_exemple.csv']} + 0 agents" in text

@@ -79,7 +79,7 @@ class ImportReport:
 
 
 # Per file kind: the record counted in "lus = importés + rejetés", and its plural label.
-_MAIN_RECORD = {"pes": ("bulletin", "bulletins"), "paie_tableur": ("bulletin", "bulletins"),
+_MAIN_RECORD = {"pes": ("bulletin", "bulletins"), "paie_tableur": ("ligne de paie", "lignes de paie"),
                 "absences": ("absence", "absences"), "agents": ("agent", "agents")}
 _KIND_LABELS = {"pes": "PES paye", "paie_tableur": "paie tableur", "absences": "absences", "agents": "agents"}
 
