@@ -100,7 +100,7 @@ def _normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class StateCeiling:
-    corps: str
+    corps: str  # the State corps, as described in rifseep_etat.yaml
     group: str
     ifse: float
     ifse_housed: float
@@ -129,7 +129,8 @@ def state_ceiling(ctx: RuleContext, group, year: int) -> StateCeiling | None:
     grid = res.value.get(state_group)
     if grid is None:
         return None
-    return StateCeiling(corps, state_group, float(grid["ifse"]), float(grid["ifse_loge"]), float(grid["cia"]), res.source)
+    label = ctx.params.parameter(f"rifseep_etat.{corps}").description
+    return StateCeiling(label, state_group, float(grid["ifse"]), float(grid["ifse_loge"]), float(grid["cia"]), res.source)
 
 
 def _annual(ctx: RuleContext, category: str) -> pd.DataFrame:
