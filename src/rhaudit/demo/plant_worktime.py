@@ -64,6 +64,11 @@ def _free_days(commune: Commune, a: Agent, months, n: int) -> list[dt.date]:
     return days[:n]
 
 
+def _add_single_days(commune: Commune, a: Agent, kind: str, label: str, months, n: int) -> None:
+    for d in _free_days(commune, a, months, n):
+        commune.absences.append(Absence(a.matricule, kind, d, d, 1.0, "", label))
+
+
 def _daily(commune: Commune, a: Agent) -> float:
     cycle = _cycle(commune, a.work_cycle)
     return float(cycle["weekly_hours"]) / float(cycle.get("days_per_week", 5))
@@ -100,10 +105,7 @@ def fractionnement_not_earned(commune: Commune, rng) -> list[AnswerKeyEntry]:
     a = commune.pick_agent(rng, _steady(commune))
     if any(not 5 <= ab.start.month <= 10 for ab in commune.absences_of(a) if ab.type == "conge_annuel"):
         raise LookupError  # the generator keeps annual leave in summer: nothing earned
-    days = _free_days(commune, a, (11, 12), EXCESS_DAYS)
-    for d in days:
-        commune.absences.append(Absence(a.matricule, "conge_annuel", d, d, 1.0, "",
-                                        "Congé annuel - jour de fractionnement"))
+    _add_single_days(commune, a, "conge_annuel", "Congé annuel - jour de fractionnement", (11, 12), EXCESS_DAYS)
     return [AnswerKeyEntry("TEMPS-003", a.matricule, commune.year, None, hours=EXCESS_DAYS * _daily(commune, a),
                            description=f"{EXCESS_DAYS} jours de fractionnement pris sans congé hors de mai à octobre")]
 
@@ -123,9 +125,8 @@ def leave_beyond_rights(commune: Commune, rng) -> list[AnswerKeyEntry]:
     cycle = _cycle(commune, a.work_cycle)
     rights = 5 * float(cycle.get("days_per_week", 5))  # full time, whole year
     extra = int(rights + EXCESS_DAYS - _taken(commune, a, "conge_annuel"))
-    days = _free_days(commune, a, (5, 6, 7, 8, 9, 10), extra)  # inside May-Oct: no fractionnement earned
-    for d in days:
-        commune.absences.append(Absence(a.matricule, "conge_annuel", d, d, 1.0, "", "Congé annuel"))
+    # Inside May-Oct: no fractionnement earned.
+    _add_single_days(commune, a, "conge_annuel", "Congé annuel", (5, 6, 7, 8, 9, 10), extra)
     return [AnswerKeyEntry("TEMPS-005", a.matricule, commune.year, None, hours=EXCESS_DAYS * _daily(commune, a),
                            description=f"{EXCESS_DAYS} jours de congé annuel au-delà des {rights:g} jours de droits")]
 
@@ -134,9 +135,7 @@ def leave_beyond_rights(commune: Commune, rng) -> list[AnswerKeyEntry]:
 def artt_beyond_rights(commune: Commune, rng) -> list[AnswerKeyEntry]:
     a = commune.pick_agent(rng, lambda x: _steady(commune)(x) and _cycle(commune, x.work_cycle).get("artt_days", 0) > 0)
     rights = float(_cycle(commune, a.work_cycle)["artt_days"])  # no sick leave: no reduction
-    days = _free_days(commune, a, (1, 2, 3, 4, 11, 12), int(rights + EXCESS_DAYS - _taken(commune, a, "rtt")))
-    for d in days:
-        commune.absences.append(Absence(a.matricule, "rtt", d, d, 1.0, "", "Jour ARTT"))
+    _add_single_days(commune, a, "rtt", "Jour ARTT", (1, 2, 3, 4, 11, 12), int(rights + EXCESS_DAYS - _taken(commune, a, "rtt")))
     return [AnswerKeyEntry("TEMPS-006", a.matricule, commune.year, None, hours=EXCESS_DAYS * _daily(commune, a),
                            description=f"{EXCESS_DAYS} jours ARTT au-delà des {rights:g} jours du cycle")]
 
