@@ -265,3 +265,12 @@ def test_files_that_are_not_pes_fail_as_a_whole(tmp_path, content, expected):
     with pytest.raises(ImportError_) as exc:
         parse_pes_file(path)
     assert str(path) in str(exc.value) and expected in str(exc.value)
+
+
+def test_unreadable_date_is_left_empty_with_a_warning(tmp_path):
+    text = document(donnees(payslip("A1"), payslip("B2"))).replace(
+        '<DatePaiement V="2025-03-28"/>', '<DatePaiement V="28/03/2025"/>', 1)
+    parsed = parse_pes_file(write(tmp_path, text))
+    dates = parsed.tables["payslips"]["payment_date"]
+    assert pd.isna(dates.iloc[0]) and dates.iloc[1] == pd.Timestamp("2025-03-28")
+    assert parsed.warnings == ["paie.xml : 1 date(s) DatePaiement illisible(s) (format attendu AAAA-MM-JJ), laissée(s) vide(s)."]

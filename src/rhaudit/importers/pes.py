@@ -273,8 +273,9 @@ class _Collector:
                     f"{tag} non numérique ({self.slips[col][i]!r}), laissé vide sur le bulletin."
                 )
         s["quotite"] = s["quotite"] / 100  # percent in PES, fraction in the model
-        for col in ("period_start", "period_end", "payment_date"):
-            s[col] = self._dates(s[col], col)
+        for col, tag in (("period_start", "Periode/DateDebut"), ("period_end", "Periode/DateFin"),
+                         ("payment_date", "DatePaiement")):
+            s[col] = self._dates(s[col], tag)
         slips = pd.DataFrame(s)
         slips["year"], slips["month"], slips["source_file"] = self.year, self.month, self.path.name
 
@@ -296,8 +297,8 @@ class _Collector:
                     matricule=raw["matricule"][i], year=self.year, month=self.month,
                 ))
             bad |= invalid
-        for col in ("ref_start", "ref_end"):
-            raw[col] = self._dates(raw[col], "PeriodeRef")
+        for col, tag in (("ref_start", "PeriodeRef/DateDebut"), ("ref_end", "PeriodeRef/DateFin")):
+            raw[col] = self._dates(raw[col], tag)
         lines = pd.DataFrame(raw)
         if bad.any():
             lines = lines.loc[~bad].reset_index(drop=True)
@@ -306,7 +307,7 @@ class _Collector:
 
     def _dates(self, raw: np.ndarray, what: str) -> pd.Series:
         out = pd.to_datetime(pd.Series(raw, dtype=object), format="%Y-%m-%d", errors="coerce")
-        invalid = int((out.isna().to_numpy() & _present(raw)).sum())
+        invalid = int(_present(raw[np.flatnonzero(out.isna().to_numpy())]).sum())
         if invalid:
             self.warnings.append(
                 f"{self.path.name} : {invalid} date(s) {what} illisible(s) (format attendu AAAA-MM-JJ), laissée(s) vide(s)."
@@ -333,7 +334,11 @@ def _to_float(raw: str | None) -> float | None:
 
 def _present(values: np.ndarray) -> np.ndarray:
     """Mask of the values actually given (not absent, not blank)."""
-    return np.fromiter((v is not None and v.strip() != "" for v in values), dtype=bool, count=len(values))
+    present = np.not_equal(values, None)  # vectorised; then look at the few given values only
+    for i in np.flatnonzero(present):
+        if not values[i].strip():
+            present[i] = False
+    return present
 
 
 def _numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -345,7 +350,9 @@ def _numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     missing = np.isnan(out)
     if not missing.any():
         return out, missing
-    invalid = missing & _present(values)
+    invalid = np.zeros(len(values), dtype=bool)
+    gaps = np.flatnonzero(missing)
+    invalid[gaps] = _present(values[gaps])
     for i in np.flatnonzero(invalid):  # rare: retry with a decimal comma / thousands spaces
         number = _to_float(values[i])
         if number is not None:
