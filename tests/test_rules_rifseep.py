@@ -339,3 +339,49 @@ def test_rules_cope_with_empty_tables(params, rule_id):
     assert run(rule_id, ctx_of([], params)) == []
     assert run(rule_id, ctx_of([], params, deliberation=delib(groups=[dict(
         name="C1", categorie="C", ifse_annual_ceiling=11340, cia_annual_ceiling=1260)]))) == []
+
+
+# --- regression snapshot on the real samples (../shared/data/pes), reviewed by hand ---------------
+
+
+def _real_ctx(shared_pes, params, name):
+    from pes_samples import load_sample
+
+    from rhaudit.classify import classify_lines
+    from rhaudit.model import empty_frame
+    from rhaudit.population import annotate_population
+    from rhaudit.rules import RuleContext
+
+    ps, pl = load_sample(str(shared_pes / name))
+    pl = pl.assign(category=classify_lines(pl))
+    return RuleContext(annotate_population(ps, pl), pl, empty_frame("absences"), empty_frame("agents"), params)
+
+
+def test_real_metro2011_snapshot(shared_pes, params):
+    from rhaudit.rules import run_rules, select_rules
+
+    ctx = _real_ctx(shared_pes, params, "metro2011")
+    # No délibération: only the rules on the payroll alone run; its régime indemnitaire is one
+    # "PRIME SERVICE" line (autre_prime), no IFSE, no IAT/IFTS: no alert nor irregularity.
+    assert [f for f in run_rules(ctx, select_rules("RIFSEEP*")) if f.severity != "info"] == []
+    by_group, above = ri_spread(ctx)
+    c = by_group[(by_group["axis"] == "catégorie") & (by_group["value"] == "C")].iloc[0]
+    assert (c["agents"], round(c["min"], 2), round(c["max"], 2)) == (5, 3086.16, 4008.60)
+    # 233 D (CHEF EGOUTIER, C, full time): 332.48 + 1.57 (back pay) + 11 × 334.05 = 4 008.60 EUR,
+    # above the median of the two B agents (3 755.52 + 4 259.76) / 2 = 4 007.64
+    assert above[["matricule", "categorie"]].values.tolist() == [["233 D", "C"]]
+    assert round(above["annual"].iloc[0], 2) == 4008.60 and round(above["median"].iloc[0], 2) == 4007.64
+
+
+def test_real_ville2012_snapshot(shared_pes, params):
+    from rhaudit.rules import run_rules, select_rules
+
+    ctx = _real_ctx(shared_pes, params, "ville2012")
+    # IAT, IEMP, IFTS and other bonuses, never IAT and IFTS in the same month, IAT only to C agents,
+    # IFTS to B agents above IM 350, no bonus to the 16 vacataire payslips: nothing but information.
+    found = run_rules(ctx, select_rules("RIFSEEP*"))
+    assert [f for f in found if f.severity != "info"] == []
+    by_group, above = ri_spread(ctx)
+    c = by_group[(by_group["axis"] == "catégorie") & (by_group["value"] == "C")].iloc[0]
+    assert (c["agents"], round(c["min"], 2), round(c["max"], 2), round(c["ratio"], 2)) == (10, 1048.48, 3520.18, 3.36)
+    assert above.empty and len(found) == 3
