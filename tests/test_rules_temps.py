@@ -144,3 +144,21 @@ def test_clean_collectivite_gives_nothing():
 def test_rules_cope_with_empty_tables_and_no_deliberation():
     assert run_rules(context(absences=[], delib=None, payslips=False), select_rules("TEMPS*")) == []
     assert run_rules(context(absences=[], payslips=False), select_rules("TEMPS-005,TEMPS-006")) == []
+
+
+def test_fractionnement_thresholds_and_straddling_leave(params):
+    from rhaudit.worktime import fractionnement_earned
+
+    rule = params.value("temps_travail.fractionnement", "2026-01-01")
+
+    def leave(*spans):
+        return conform(pd.DataFrame([absence("X", "conge_annuel", s, e, d) for s, e, d in spans]), "absences")
+
+    # 4.5 days outside May-Oct -> nothing; 5 -> 1; 7 -> 1; 8 -> 2.
+    assert fractionnement_earned(leave(("2026-02-02", "2026-02-06", 4.5)), 2026, rule) == 0
+    assert fractionnement_earned(leave(("2026-02-02", "2026-02-06", 5)), 2026, rule) == 1
+    assert fractionnement_earned(leave(("2026-02-02", "2026-02-10", 7)), 2026, rule) == 1
+    assert fractionnement_earned(leave(("2026-02-02", "2026-02-11", 8)), 2026, rule) == 2
+    # Mon 26/10 - Fri 6/11: 10 weekdays, 5 inside (26-30/10), 5 outside (2-6/11):
+    # 10 days x 5/10 = 5 outside -> 1 day.
+    assert fractionnement_earned(leave(("2026-10-26", "2026-11-06", 10)), 2026, rule) == 1

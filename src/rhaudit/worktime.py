@@ -232,6 +232,9 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
     solved = regime.artt_days is None
     target = norms.annual_hours - norms.solidarity_hours - rounding
     artt = max(0.0, math.floor(available - target / daily + 1e-9)) if solved else float(regime.artt_days)
+    if solved:
+        notes.append(f"ARTT calculés : {fr_number(artt)} j (arrondi au jour inférieur pour ne pas passer sous "
+                     f"{fr_number(norms.annual_hours)} h).")
     if regime.solidarity == "artt":
         if artt >= 1:
             artt -= 1
@@ -239,9 +242,6 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
         else:
             notes.append(f"Journée de solidarité par retrait d'un jour ARTT, mais aucun jour ARTT : "
                          f"{fr_number(norms.solidarity_hours * q)} h manquent.")
-    if solved:
-        notes.append(f"ARTT calculés : {fr_number(artt)} j (arrondi au jour inférieur pour ne pas passer sous "
-                     f"{fr_number(norms.annual_hours)} h).")
 
     days_worked = available - artt + solidarity_days
     hours_from_days = days_worked * daily
@@ -327,7 +327,7 @@ ROWS: list[tuple[str, str]] = [
     ("days_per_week", "Jours travaillés par semaine"),
     ("quotite", "Quotité"),
     ("year_days", "Jours de l'année"),
-    ("weekend_days", "Repos hebdomadaires (jours)"),
+    ("weekend_days", "Repos hebdomadaires et jours hors cycle"),
     ("holidays_on_workdays", "Jours fériés sur jours travaillés"),
     ("local_days_off", "Jours chômés locaux"),
     ("annual_leave_days", "Congés annuels"),
