@@ -39,8 +39,8 @@ def test_cotis_003_employer_rate(params):
     assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 693.0, base=2000.0, rate=34.65)])], params)) == []
     # no rate column: amount / base = 693 / 2000 = 0.3465 → right
     assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 693.0, base=2000.0)])], params)) == []
-    # a year with no rate on file (2011) is not judged
-    assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 100.0, base=2000.0, rate=5)], year=2011)],
+    # a year with no rate on file (2009) is not judged
+    assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 100.0, base=2000.0, rate=5)], year=2009)],
                                    params)) == []
 
 

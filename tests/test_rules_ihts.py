@@ -191,3 +191,58 @@ def test_rules_cope_with_empty_tables(params):
     ctx = ctx_of([], params, deliberation=_delib(eligible_emplois=["technique"]))
     for i in range(1, 12):
         assert run(f"IHTS-{i:03d}", ctx) == []
+
+
+def test_hours_read_from_rate_when_base_is_the_price(params):
+    # 2012 (point 55.5635), IM 311: plain rate 311 × 55.5635 / 1820 = 9.4946, first tier × 1.25 = 11.87;
+    # a line "base 11.87 × taux 4 = 47.48" carries 4 h (taux), not 11.87 h; 26 h in taux → 1 h over 25
+    slip = payslip("1", 2012, 11, indice=311, lines=[pay_line("ihts_14", 47.48, base=11.87, rate=4.0),
+                                                      pay_line("ihts_15", 265.32, base=12.06, rate=22.0)])
+    # 12.06 × 22 = 265.32 ; 4 + 22 = 26 h ; excess 1 h × (47.48 + 265.32) / 26 = 12.030769
+    [f] = run("IHTS-001", ctx_of([slip], params))
+    assert f.hours == pytest.approx(1.0) and f.amount == pytest.approx(12.030769, abs=1e-5)
+    # heures complémentaires "9.22 × 10.5": 10.5 is a whole number of quarter hours, 9.22 is a price
+    hc = payslip("2", 2012, 5, indice=302, overtime_hours=10.5,
+                 lines=[pay_line("heures_complementaires", 96.81, base=9.22, rate=10.5)])
+    assert run("IHTS-008", ctx_of([hc], params)) == []
+
+
+# --- real samples: regression snapshot reviewed by hand ----------------------------------------
+
+def _real_findings(shared_pes, params, name):
+    from pes_samples import load_sample
+
+    from rhaudit.classify import classify_lines
+    from rhaudit.model import empty_frame
+    from rhaudit.population import annotate_population
+    from rhaudit.rules import RuleContext, run_rules, select_rules
+
+    ps, pl = load_sample(str(shared_pes / name))
+    pl = pl.assign(category=classify_lines(pl))
+    ctx = RuleContext(payslips=annotate_population(ps, pl), pay_lines=pl, absences=empty_frame("absences"),
+                      agents=empty_frame("agents"), params=params)
+    return run_rules(ctx, select_rules("IHTS*,NBI*,SFT*,COTIS*,AVN*"))
+
+
+def test_real_samples_snapshot(shared_pes, params):
+    """Reviewed by hand (November 2026):
+
+    - metro2011: agent 343 Y is paid in October 10 h + 0.37 h of overtime (lines 630A/631A, hours
+      in NbUnite) while the payslip declares NbHeureSup = 0 → IHTS-008, 10.37 h. 32 agent-months
+      with IHTS and astreinte (information, IHTS-010).
+    - ville2012: agent 014004 declares 2 h (01) and 5 h (10) in NbHeureSup that are hours of the
+      Sunday-work allowance (195B, 0.74 EUR/h, not IHTS) → IHTS-008 is right to ask; agent 300606
+      is paid IHTS and astreinte of December 2011 in January (IHTS-010). NBI (15 points, 69.45 EUR),
+      SFT (floor index 449: 73.04 EUR for 2 children) and the CNRACL employer rate (27.30 %, then
+      27.40 % from November 2012) all match the recomputed values: no finding.
+    """
+    metro = _real_findings(shared_pes, params, "metro2011")
+    assert [(f.rule, f.matricule, f.month, f.hours) for f in metro if f.rule != "IHTS-010"] == [
+        ("IHTS-008", "343 Y", 10, pytest.approx(10.37))]
+    assert sum(f.rule == "IHTS-010" for f in metro) == 32
+    ville = _real_findings(shared_pes, params, "ville2012")
+    assert [(f.rule, f.matricule, f.year, f.month, f.hours) for f in ville] == [
+        ("IHTS-008", "014004", 2012, 1, pytest.approx(2.0)),
+        ("IHTS-008", "014004", 2012, 10, pytest.approx(5.0)),
+        ("IHTS-010", "300606", 2012, 1, None),
+    ]

@@ -99,15 +99,42 @@ def sft_due(params: Parameters, children, indice, years, months, fraction, temps
     return np.where(frac >= 1.0, full_time, prorated)
 
 
-def line_hours(lines):
-    """Hours carried by pay lines (IHTS...): `units` when filled and non-zero, else `base`.
+def line_hours(lines, usual_price=None):
+    """Hours carried by pay lines (IHTS, heures complémentaires) as a float Series.
 
-    Payroll software put the number of hours in either column; works on a DataFrame (returns a
-    Series) and is the one place that decides it.
+    Payroll software put the hours in `units` (NbUnite), in `base`, or in `rate` with the hourly
+    price in `base` (base × rate = amount). Order: `units` when non-zero; else, when base × rate
+    gives the amount, the factor that is a whole number of quarter hours when only one is, else
+    the one whose complement (the price) is closest to `usual_price` (per line, e.g. the
+    first-tier IHTS rate), or `rate` if the price is unknown and `base` has cents; else `base`.
     """
-    units = lines["units"].astype("Float64")
-    base = lines["base"].astype("Float64")
-    return units.where(units.notna() & (units != 0), base).fillna(0.0).astype(float)
+    units = lines["units"].astype("Float64").astype(float)
+    base = lines["base"].astype("Float64").astype(float)
+    rate = lines["rate"].astype("Float64").astype(float)
+    amount = lines["amount"].astype("Float64").astype(float).abs()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        product = np.abs(base * rate)
+        priced = (base != 0) & (rate != 0) & (np.abs(product - amount) <= 0.02 + 0.001 * amount)
+        if usual_price is not None:
+            target = np.asarray(usual_price, dtype=float)
+            # price = base (hours in rate) vs price = rate (hours in base): closer in ratio wins
+            rate_is_hours = np.abs(np.log(np.abs(base) / target)) <= np.abs(np.log(np.abs(rate) / target))
+            rate_is_hours = np.where(np.isnan(target) | (target <= 0), np.round(base, 0) != base, rate_is_hours)
+        else:
+            rate_is_hours = np.round(base, 0) != base
+        # Hours are counted in quarters of an hour, prices in cents: when exactly one factor is a
+        # whole number of quarters, it is the hours.
+        q_base, q_rate = _quarters(base), _quarters(rate)
+        rate_is_hours = np.where(q_rate & ~q_base, True, np.where(q_base & ~q_rate, False, rate_is_hours))
+    hours = np.where(priced & rate_is_hours, rate, base)
+    hours = np.where(units.notna() & (units != 0), units, hours)
+    return pd.Series(np.nan_to_num(hours), index=lines.index, dtype=float)
+
+
+def _quarters(x):
+    """Whether each value is a whole number of quarter hours (2.0, 10.5, 46.25)."""
+    with np.errstate(invalid="ignore"):
+        return np.isclose(x * 4, np.round(x * 4), atol=1e-6) & ~np.isnan(x)
 
 
 # --- vectorised helpers over canonical frames (rules and demo) -----------------------------------

@@ -25,10 +25,20 @@ NOT_WORKING = ("conge_annuel", "rtt", "cet", "asa", "cmo", "clm", "cld", "cgm", 
                "maladie_professionnelle", "maternite", "paternite", "formation", "greve")
 
 
-def ihts_lines(ctx: RuleContext) -> pd.DataFrame:
-    """IHTS lines with their hours and the month they pay."""
-    lines = lines_of(ctx, IHTS_CATEGORIES)
-    lines["hours"] = pay.line_hours(lines) if not lines.empty else pd.Series(dtype=float)
+def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES) -> pd.DataFrame:
+    """IHTS lines with their hours, the month they pay, and a usable quotité (unknown or 0 -> 1)."""
+    lines = lines_of(ctx, categories)
+    if lines.empty:
+        return lines.assign(hours=pd.Series(dtype=float))
+    y, m = lines["period_year"], lines["period_month"]
+    # The usual first-tier price, to tell the hours from the price on lines priced base × rate.
+    price = (lines["indice"].astype(float).to_numpy()
+             * pay.param_by_month(ctx.params, "point_indice.valeur_annuelle", y, m).to_numpy()
+             / pay.param_by_month(ctx.params, "ihts.diviseur_horaire_annuel", y, m).to_numpy()
+             * pay.param_by_month(ctx.params, "ihts.majoration_14_premieres", y, m).to_numpy())
+    lines["hours"] = pay.line_hours(lines, usual_price=price).to_numpy()
+    q = lines["quotite"].astype(float)
+    lines["quotite"] = q.where(q > 0, 1.0)
     return lines
 
 
@@ -362,7 +372,9 @@ def rate_check(ctx: RuleContext):
       "Instruction PES V2 paye (NbHeureSup) ; décret 2002-60, art. 2")
 def declared_vs_paid(ctx: RuleContext):
     """Ce que la règle vérifie : sur chaque bulletin portant des IHTS ou un nombre d'heures
-    supplémentaires déclaré, ce nombre (NbHeureSup) égale les heures des lignes d'IHTS du bulletin.
+    supplémentaires déclaré, ce nombre (NbHeureSup) égale les heures des lignes d'IHTS et
+    d'heures complémentaires du bulletin (rappels compris : NbHeureSup est déclaré sur le
+    bulletin qui paie).
 
     Pourquoi : un écart signale des heures payées sans déclaration (ou l'inverse) et fausse les
     déclarations sociales et les contrôles de plafond.
@@ -371,7 +383,7 @@ def declared_vs_paid(ctx: RuleContext):
 
     Exemple : NbHeureSup = 10, lignes d'IHTS pour 12 h → constat de 2 h ; 12 et 12 → rien.
     """
-    lines = ihts_lines(ctx)
+    lines = ihts_lines(ctx, IHTS_CATEGORIES + ("heures_complementaires",))
     paid = lines.groupby(PAYSLIP_KEY, as_index=False).agg(paid_hours=("hours", "sum"), amount=("amount", "sum"))
     slips = ctx.payslips[PAYSLIP_KEY + ["overtime_hours"]]
     m = slips.merge(paid, on=PAYSLIP_KEY, how="left")
@@ -386,7 +398,8 @@ def declared_vs_paid(ctx: RuleContext):
             matricule=r.matricule, year=r.year, month=r.month, hours=abs(r.diff),
             evidence=ev.get((r.matricule, r.year, r.month), []),
             message=(f"Le bulletin de {month_label(r.year, r.month)} de l'agent {r.matricule} déclare "
-                     f"{num(float(r.overtime_hours))} h supplémentaires (NbHeureSup) mais ses lignes d'IHTS paient "
+                     f"{num(float(r.overtime_hours))} h supplémentaires (NbHeureSup) mais ses lignes d'IHTS et d'heures "
+                     f"complémentaires paient "
                      f"{num(r.paid_hours)} h : écart de {num(abs(r.diff))} h à justifier par les décomptes."),
         )
         for r in bad.itertuples(index=False)

@@ -35,8 +35,8 @@ def nbi_months(ctx: RuleContext) -> pd.DataFrame:
     nbi = lines[lines["category"] == "nbi"]
     if nbi.empty:
         return nbi.assign(paid=[], points=[], traitement=[], fraction=[], due=[])
-    line_points = pay.line_hours(nbi)  # the number a line carries: units, else base
-    nbi = nbi.assign(line_points=line_points)
+    units, base = nbi["units"].astype(float), nbi["base"].astype(float)
+    nbi = nbi.assign(line_points=units.where(units > 0, base))  # points on the line: units, else base
     per_slip = nbi.groupby(PAYSLIP_KEY, as_index=False).agg(
         paid=("amount", "sum"), line_points=("line_points", "max"), statut=("statut", "first"),
         categorie=("categorie", "first"), emploi=("emploi", "first"), indice=("indice", "max"),

@@ -1,0 +1,377 @@
+"""Planted pay irregularities for the IHTS, NBI, SFT, contribution and benefit-in-kind rules.
+
+Each plant changes one agent (or one délibération entry) and returns the answer-key entries with
+the amount at stake exactly as the rule computes it (rules/ihts.py, nbi.py, sft.py,
+cotisations.py, avantages.py). Correct IHTS lines come from the generator's own `_ihts_lines`,
+contributions from its own `add_contributions` (run on a copy), so a plant never re-implements
+a pay formula.
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import datetime as dt
+import re
+
+from .. import pay
+from ..params import default_parameters
+from .generator import Rates, _ihts_lines, add_contributions
+from .model import Absence, Agent, Commune, Payslip
+from .plants import AnswerKeyEntry, plant
+
+IHTS_CATS = ("ihts_14", "ihts_15", "ihts_nuit", "ihts_dimanche_ferie")
+IHTS_OVERPAY_FACTOR = 1.15  # IHTS-007: lines paid 15 % above the regulatory amount
+NBI_OVERPAY_EUR = 5.00  # NBI-002: added to one month's NBI
+NBI_PLANTED_POINTS = 30  # NBI-003: above the catégorie C usual ceiling (20) and the function (10 or 15)
+FORMER_CNRACL_RATE = 0.3165  # COTIS-003: the 2024 employer rate left in the payroll software
+
+
+def _rates(commune: Commune) -> Rates:
+    return Rates(default_parameters(), commune.year)
+
+
+def _staff(a: Agent) -> bool:
+    return a.population == "agent" and a.entry_date is None and a.exit_date is None and a.indice
+
+
+def _ihts_paid(ps: Payslip) -> tuple[float, float]:
+    lines = ps.lines_of(*IHTS_CATS)
+    return round(sum(ln.amount for ln in lines), 2), sum(ln.units or 0 for ln in lines)
+
+
+def _ihts_months(commune: Commune, a: Agent) -> list[int]:
+    return [ps.month for ps in commune.payslips_of(a) if ps.lines_of(*IHTS_CATS)]
+
+
+def _absent_months(commune: Commune, a: Agent) -> set[int]:
+    """Months touched by any absence of the agent (kept away from plants that need a plain month)."""
+    out = set()
+    for ab in commune.absences_of(a):
+        for m in range(ab.start.month, ab.end.month + 1):
+            if ab.start.year == ab.end.year == commune.year:
+                out.add(m)
+    return out
+
+
+def _fully_absent_months(commune: Commune, a: Agent) -> set[int]:
+    """Months of which every day is covered by the agent's absences (no overtime possible)."""
+    days = set()
+    for ab in commune.absences_of(a):
+        days.update(ab.start + dt.timedelta(days=i) for i in range((ab.end - ab.start).days + 1))
+    return {m for m in range(1, 13)
+            if all(dt.date(commune.year, m, d) in days for d in range(1, calendar.monthrange(commune.year, m)[1] + 1))}
+
+
+def _ihts_agent(commune: Commune, rng, min_months: int = 1) -> Agent:
+    return commune.pick_agent(rng, lambda a: _staff(a) and a.ihts and len(_ihts_months(commune, a)) >= min_months)
+
+
+def _pick_month(rng, months) -> int:
+    months = sorted(months)
+    if not months:
+        raise LookupError
+    return int(months[int(rng.integers(len(months)))])
+
+
+def _set_ihts(commune: Commune, ps: Payslip, hours: float) -> tuple[float, float]:
+    """Replace the payslip's IHTS by correct lines for `hours`; (amount, hours) paid."""
+    ps.remove_lines(*IHTS_CATS)
+    _ihts_lines(ps, default_parameters(), _rates(commune), ps.agent, hours, (commune.year, ps.month))
+    return _ihts_paid(ps)
+
+
+def _eligible_ihts(commune: Commune, a: Agent) -> bool:
+    pats = commune.deliberations.get("ihts", {}).get("eligible_emplois", [])
+    return any(re.search(p, a.emploi or "", re.IGNORECASE) for p in pats)
+
+
+def _plain_month(commune: Commune, a: Agent, rng) -> int:
+    months = [ps.month for ps in commune.payslips_of(a)
+              if not ps.lines_of(*IHTS_CATS, "carence", "cia") and ps.month not in _absent_months(commune, a)]
+    return _pick_month(rng, months)
+
+
+# --- IHTS -------------------------------------------------------------------------------------
+
+@plant("IHTS-001")
+def ihts_over_cap(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = _ihts_agent(commune, rng)
+    m = _pick_month(rng, _ihts_months(commune, a))
+    amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 27.0)
+    # 27 h against 25 h: 2 h valued at the month's mean paid hourly amount
+    return [AnswerKeyEntry("IHTS-001", a.matricule, commune.year, m, amount=amount * 2 / hours, hours=2.0,
+                           description=f"27 h d'IHTS payées en {m:02d} (plafond 25 h), lignes au bon taux")]
+
+
+@plant("IHTS-002")
+def ihts_to_categorie_a(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.categorie == "A" and a.statut == "TITULAIRE"
+                           and a.quotite == 1.0)
+    m = _plain_month(commune, a, rng)
+    amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 6.0)
+    entries = [AnswerKeyEntry("IHTS-002", a.matricule, commune.year, m, amount=amount, hours=hours,
+                              description="6 h d'IHTS payées à un agent de catégorie A")]
+    if not _eligible_ihts(commune, a):  # the same payment also lacks a délibération basis
+        entries.append(AnswerKeyEntry("IHTS-003", a.matricule, commune.year, m, amount=amount, hours=hours,
+                                      description="IHTS à un emploi de catégorie A absent de la délibération"))
+    return entries
+
+
+@plant("IHTS-003")
+def ihts_emploi_not_listed(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.categorie in ("B", "C") and a.statut == "TITULAIRE"
+                           and a.quotite == 1.0 and not _eligible_ihts(commune, a))
+    m = _plain_month(commune, a, rng)
+    amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 5.0)
+    return [AnswerKeyEntry("IHTS-003", a.matricule, commune.year, m, amount=amount, hours=hours,
+                           description=f"5 h d'IHTS payées à l'emploi « {a.emploi} », absent de la délibération")]
+
+
+@plant("IHTS-004")
+def ihts_contract_agent(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.statut == "NON_TITULAIRE" and a.quotite == 1.0
+                           and a.categorie in ("B", "C") and _eligible_ihts(commune, a))
+    m = _plain_month(commune, a, rng)
+    amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 7.0)
+    return [AnswerKeyEntry("IHTS-004", a.matricule, commune.year, m, amount=amount, hours=hours,
+                           description="7 h d'IHTS payées à un contractuel, non ouvertes par la délibération")]
+
+
+@plant("IHTS-005")
+def ihts_flat_rate(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    def workable(a):
+        return {ps.month for ps in commune.payslips_of(a)} - _fully_absent_months(commune, a)
+
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.ihts and len(workable(a)) >= 6)
+    for ps in commune.payslips_of(a):
+        ps.remove_lines(*IHTS_CATS)
+    months = sorted(rng.choice(sorted(workable(a)), size=6, replace=False).tolist())
+    total = sum(_set_ihts(commune, commune.payslips[(a.matricule, m)], 8.0)[0] for m in months)
+    return [AnswerKeyEntry("IHTS-005", a.matricule, commune.year, None, amount=total, hours=48.0,
+                           description=f"8 h d'IHTS payées chaque mois pendant 6 mois ({months}) : forfait")]
+
+
+@plant("IHTS-006")
+def ihts_month_on_leave(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = _ihts_agent(commune, rng)
+    free = [m for m in _ihts_months(commune, a) if m not in _absent_months(commune, a)]
+    m = _pick_month(rng, free)
+    last = calendar.monthrange(commune.year, m)[1]
+    commune.absences.append(Absence(a.matricule, "formation", dt.date(commune.year, m, 1),
+                                    dt.date(commune.year, m, last), float(last), "", "Formation"))
+    amount, hours = _ihts_paid(commune.payslips[(a.matricule, m)])
+    return [AnswerKeyEntry("IHTS-006", a.matricule, commune.year, m, amount=amount, hours=hours,
+                           description=f"IHTS payées en {m:02d}, mois entier passé en formation")]
+
+
+@plant("IHTS-007")
+def ihts_overpaid_rate(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = _ihts_agent(commune, rng)
+    m = _pick_month(rng, _ihts_months(commune, a))
+    ps = commune.payslips[(a.matricule, m)]
+    _, hours = _ihts_paid(ps)
+    for ln in ps.lines_of(*IHTS_CATS):
+        ln.amount = round(ln.amount * IHTS_OVERPAY_FACTOR, 2)
+        ln.rate = round(ln.rate * IHTS_OVERPAY_FACTOR, 4) if ln.rate else ln.rate
+    paid, _ = _ihts_paid(ps)
+    params = default_parameters()
+    when = (commune.year, m)
+    due = pay.ihts_day_amount(params, pay.ihts_hourly_base(params, a.indice, a.nbi_points, 0.0, when), hours, when)
+    return [AnswerKeyEntry("IHTS-007", a.matricule, commune.year, m, amount=paid - due,
+                           description=f"IHTS de {m:02d} payées 15 % au-dessus du taux réglementaire")]
+
+
+@plant("IHTS-008")
+def ihts_declared_hours_differ(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = _ihts_agent(commune, rng)
+    m = _pick_month(rng, _ihts_months(commune, a))
+    ps = commune.payslips[(a.matricule, m)]
+    _, hours = _ihts_paid(ps)
+    ps.overtime_hours = hours - 2
+    return [AnswerKeyEntry("IHTS-008", a.matricule, commune.year, m, hours=2.0,
+                           description="NbHeureSup inférieur de 2 h aux heures d'IHTS payées")]
+
+
+@plant("IHTS-010")
+def ihts_with_astreinte(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = _ihts_agent(commune, rng)
+    m = _pick_month(rng, _ihts_months(commune, a))
+    weekly = _rates(commune)("astreintes.exploitation_semaine_complete", m)
+    commune.payslips[(a.matricule, m)].add_line("204000", weekly, rate=weekly, units=1)
+    return [AnswerKeyEntry("IHTS-010", a.matricule, commune.year, m,
+                           description="Astreinte d'une semaine et IHTS le même mois (information)")]
+
+
+# --- NBI --------------------------------------------------------------------------------------
+
+def _nbi_function_points(commune: Commune, a: Agent) -> float | None:
+    pts = [f["points"] for f in commune.deliberations.get("nbi_functions", [])
+           if any(re.search(p, a.emploi or "", re.IGNORECASE) for p in f.get("emplois", []))]
+    return max(pts) if pts else None
+
+
+def _traitement(ps: Payslip) -> float:
+    return sum(ln.amount for ln in ps.lines_of("traitement"))
+
+
+@plant("NBI-001")
+def nbi_to_contract_agent(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.statut == "NON_TITULAIRE")
+    m = _plain_month(commune, a, rng)
+    granted = _nbi_function_points(commune, a)
+    points = granted or 10.0
+    ps = commune.payslips[(a.matricule, m)]
+    line = ps.add_line(
+        "101500", pay.nbi_monthly(default_parameters(), points, (commune.year, m), quotite=a.quotite), units=points)
+    entries = [AnswerKeyEntry("NBI-001", a.matricule, commune.year, m, amount=line.amount,
+                              description=f"NBI de {points:g} points versée à un contractuel")]
+    if granted is None:  # no function of the délibération for this emploi: all the points are in excess
+        entries.append(AnswerKeyEntry("NBI-003", a.matricule, commune.year, m, amount=points * _traitement(ps) / a.indice,
+                                      description="NBI sans fonction bonifiée par la délibération pour cet emploi"))
+    return entries
+
+
+@plant("NBI-002")
+def nbi_wrong_amount(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.nbi_points and a.is_fonctionnaire)
+    m = _plain_month(commune, a, rng)
+    ps = commune.payslips[(a.matricule, m)]
+    line = ps.lines_of("nbi")[0]
+    line.amount = round(line.amount + NBI_OVERPAY_EUR, 2)
+    # due = points × point / 12 × traitement paid / (indice × point / 12) = points × traitement / indice
+    due = a.nbi_points * _traitement(ps) / a.indice
+    return [AnswerKeyEntry("NBI-002", a.matricule, commune.year, m, amount=line.amount - due,
+                           description=f"NBI du mois majorée de {NBI_OVERPAY_EUR:.2f} EUR")]
+
+
+@plant("NBI-003")
+def nbi_points_above_function(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.nbi_points and a.is_fonctionnaire and a.categorie == "C"
+                           and not a.ihts)
+    params = default_parameters()
+    ceiling = params.value("nbi.plafond_points_usuel", (commune.year, 1))["C"]
+    allowed = min(float(ceiling), float(_nbi_function_points(commune, a) or 0))
+    a.nbi_points = float(NBI_PLANTED_POINTS)
+    out = []
+    for ps in commune.payslips_of(a):
+        for ln in ps.lines_of("nbi"):
+            ln.amount = round(pay.nbi_monthly(params, a.nbi_points, (commune.year, ps.month), quotite=a.quotite), 2)
+            ln.units = a.nbi_points
+        excess = a.nbi_points - allowed
+        out.append(AnswerKeyEntry("NBI-003", a.matricule, commune.year, ps.month,
+                                  amount=excess * _traitement(ps) / a.indice,
+                                  description=f"{NBI_PLANTED_POINTS} points de NBI pour une fonction délibérée à {allowed:g}"))
+    return out
+
+
+# --- SFT --------------------------------------------------------------------------------------
+
+@plant("SFT-001")
+def sft_without_child(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.children == 0 and a.quotite == 1.0)
+    m = _plain_month(commune, a, rng)
+    due = pay.sft_monthly(default_parameters(), 2, a.indice, (commune.year, m))
+    line = commune.payslips[(a.matricule, m)].add_line("103000", due)
+    return [AnswerKeyEntry("SFT-001", a.matricule, commune.year, m, amount=line.amount,
+                           description="SFT de deux enfants versé à un agent sans enfant déclaré")]
+
+
+@plant("SFT-002")
+def sft_children_not_updated(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.children >= 3 and a.quotite == 1.0)
+    m = _plain_month(commune, a, rng)
+    ps = commune.payslips[(a.matricule, m)]
+    params = default_parameters()
+    when = (commune.year, m)
+    line = ps.lines_of("sft")[0]
+    line.amount = round(pay.sft_monthly(params, a.children - 1, a.indice, when), 2)
+    # The rule's lowest due amount: the full-time SFT scaled by the traitement paid (rounded line)
+    fraction = min(1.0, _traitement(ps) / pay.traitement_monthly(params, a.indice, when))
+    low = pay.sft_monthly(params, a.children, a.indice, when, quotite=fraction, temps_non_complet=True)
+    return [AnswerKeyEntry("SFT-002", a.matricule, commune.year, m, amount=low - line.amount,
+                           description=f"SFT calculé pour {a.children - 1} enfants au lieu de {a.children}")]
+
+
+# --- contributions ----------------------------------------------------------------------------
+
+def _contribution_lines(commune: Commune, ps: Payslip, *categories: str):
+    """The contribution lines the generator will compute for `ps` (run on a copy of it)."""
+    twin = copy.deepcopy(ps)
+    probe = Commune(commune.name, commune.year, commune.siret, payslips={(ps.agent.matricule, ps.month): twin})
+    add_contributions(probe, _rates(commune))
+    return twin.lines_of(*categories)
+
+
+@plant("COTIS-001")
+def contract_agent_at_cnracl(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.statut == "NON_TITULAIRE")
+    a.pension_fund = "CNRACL"
+    return [AnswerKeyEntry("COTIS-001", a.matricule, commune.year, ps.month,
+                           amount=sum(abs(ln.amount) for ln in _contribution_lines(commune, ps, "cot_sal_cnracl",
+                                                                                   "cot_pat_cnracl")),
+                           description="Contractuel affilié à la CNRACL toute l'année")
+            for ps in commune.payslips_of(a)]
+
+
+@plant("COTIS-002")
+def titulaire_at_ircantec(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.statut == "TITULAIRE" and a.quotite == 1.0
+                           and a.pension_fund == "CNRACL")
+    a.pension_fund = "IRCANTEC"
+    return [AnswerKeyEntry("COTIS-002", a.matricule, commune.year, ps.month,
+                           amount=sum(abs(ln.amount) for ln in _contribution_lines(commune, ps, "cot_sal_ircantec",
+                                                                                   "cot_pat_ircantec")),
+                           description="Titulaire à temps complet affilié à l'IRCANTEC toute l'année")
+            for ps in commune.payslips_of(a)]
+
+
+@plant("COTIS-003")
+def cnracl_former_rate(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.pension_fund == "CNRACL")
+    m = _plain_month(commune, a, rng)
+    ps = commune.payslips[(a.matricule, m)]
+    ps.cnracl_employer_rate = FORMER_CNRACL_RATE
+    [line] = _contribution_lines(commune, ps, "cot_pat_cnracl")
+    expected = _rates(commune)("cotisations.cnracl_patronal", m)
+    return [AnswerKeyEntry("COTIS-003", a.matricule, commune.year, m,
+                           amount=abs(line.rate / 100 - expected) * line.base,
+                           description=f"Contribution CNRACL employeur au taux de {FORMER_CNRACL_RATE:.2%} en {m:02d}")]
+
+
+# --- benefits in kind ---------------------------------------------------------------------------
+
+@plant("AVN-001")
+def housing_not_on_payslips(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.benefit_in_kind is None and a.categorie == "C")
+    commune.deliberations.setdefault("benefits_in_kind", []).append(
+        {"matricule": a.matricule, "nature": "logement", "since": dt.date(commune.year - 3, 9, 1)})
+    return [AnswerKeyEntry("AVN-001", a.matricule, commune.year, None,
+                           description="Logement pour nécessité absolue de service délibéré, absent des bulletins")]
+
+
+# --- IHTS-011 last: it sums the IHTS of a whole site after the other plants changed them --------
+
+@plant("IHTS-011")
+def site_without_automated_recording(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    ihts = commune.deliberations.get("ihts", {})
+    threshold = default_parameters().value("ihts.seuil_agents_controle_automatise", (commune.year, 1))
+    by_site: dict[str, set[str]] = {}
+    for (mat, _m), ps in commune.payslips.items():
+        a = ps.agent
+        if a.population == "agent" and a.categorie != "A" and _eligible_ihts(commune, a):
+            by_site.setdefault(a.service, set()).add(mat)
+    sites = sorted(s for s, mats in by_site.items() if len(mats) >= threshold)
+    paid = {s: round(sum(_ihts_paid(ps)[0] for ps in commune.payslips.values() if ps.agent.service == s), 2)
+            for s in sites}
+    sites = [s for s in sites if paid[s] > 0]
+    site = sites[int(rng.integers(len(sites)))] if sites else None
+    if site is None:
+        raise LookupError
+    recording = ihts.setdefault("automated_recording", {})
+    for pattern in list(recording):
+        if re.search(pattern, site, re.IGNORECASE):
+            recording[pattern] = False
+    return [AnswerKeyEntry("IHTS-011", None, commune.year, None, amount=paid[site],
+                           description=f"Service « {site} » : {len(by_site[site])} agents éligibles aux IHTS, "
+                                       f"décompte automatisé non déclaré")]
