@@ -62,7 +62,7 @@ class Comparison:
     expected: list[dict]
     found: list[dict]  # answer-key entries found by a finding of the same key
     missed: list[dict]
-    extras: list  # findings outside the answer key (rhaudit.findings.Finding)
+    extras: list[dict]  # findings outside the answer key (Finding.to_dict() records)
     amount_mismatches: list[tuple[dict, float | None]]
 
 
@@ -70,18 +70,18 @@ def _key(rule, matricule, year, month) -> tuple:
     return (rule, matricule or None, year or None, month or None)
 
 
-def compare_with_answer_key(findings, answer_key: list[dict], registered: set[str]) -> Comparison:
-    """Compare findings with the answer key, restricted to the rules that are registered.
+def compare_with_answer_key(findings: list[dict], answer_key: list[dict], registered: set[str]) -> Comparison:
+    """Compare findings (as in findings.json) with the answer key, for the registered rules.
 
     Alerts and irregularities are all compared; information findings only for the rules that a
     plant lists. Amounts are compared within 0.01 EUR when the answer key gives one.
     """
     expected = [e for e in answer_key if e["rule"] in registered]
     planted_rules = {e["rule"] for e in expected}
-    compared = [f for f in findings if f.rule in registered and (f.severity != "info" or f.rule in planted_rules)]
+    compared = [f for f in findings if f["rule"] in registered and (f["severity"] != "info" or f["rule"] in planted_rules)]
     by_key: dict[tuple, list] = {}
     for f in compared:
-        by_key.setdefault(_key(f.rule, f.matricule, f.year, f.month), []).append(f)
+        by_key.setdefault(_key(f["rule"], f["matricule"], f["year"], f["month"]), []).append(f)
     expected_keys = {_key(e["rule"], e["matricule"], e["year"], e["month"]) for e in expected}
     found, missed, mismatches = [], [], []
     for e in expected:
@@ -91,10 +91,10 @@ def compare_with_answer_key(findings, answer_key: list[dict], registered: set[st
             continue
         found.append(e)
         if e.get("amount") is not None:
-            total = sum(f.amount or 0 for f in hits)
+            total = sum(f["amount"] or 0 for f in hits)
             if abs(total - e["amount"]) > 0.01:
                 mismatches.append((e, total))
-    extras = [f for f in compared if _key(f.rule, f.matricule, f.year, f.month) not in expected_keys]
+    extras = [f for f in compared if _key(f["rule"], f["matricule"], f["year"], f["month"]) not in expected_keys]
     return Comparison(expected, found, missed, extras, mismatches)
 
 
@@ -153,13 +153,13 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
     for f in findings:
         counts[f.rule] = counts.get(f.rule, 0) + 1
     lines += [f"  {rule} : {n}" for rule, n in sorted(counts.items())]
-    cmp = compare_with_answer_key(findings, files.answer_key, {r.id for r in all_rules()})
+    cmp = compare_with_answer_key([f.to_dict() for f in findings], files.answer_key, {r.id for r in all_rules()})
     lines.append(f"Anomalies plantées retrouvées : {len(cmp.found)} / {len(cmp.expected)} ; "
                  f"constats hors corrigé : {len(cmp.extras)}")
     lines += [f"  manquée : {_who(e['rule'], e['matricule'], e['year'], e['month'])} — {e['description']}" for e in cmp.missed]
     lines += [f"  montant différent : {_who(e['rule'], e['matricule'], e['year'], e['month'])} — attendu "
               f"{_eur(e['amount'])}, trouvé {_eur(total)}" for e, total in cmp.amount_mismatches]
-    lines += [f"  hors corrigé : {_who(f.rule, f.matricule, f.year, f.month)} — {f.message}" for f in cmp.extras[:50]]
+    lines += [f"  hors corrigé : {_who(f['rule'], f['matricule'], f['year'], f['month'])} — {f['message']}" for f in cmp.extras[:50]]
     if len(cmp.extras) > 50:
         lines.append(f"  ... et {len(cmp.extras) - 50} autres constats hors corrigé (voir {written[0]})")
     return "\n".join(lines)

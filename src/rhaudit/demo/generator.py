@@ -13,6 +13,7 @@ no half-pay sick leave.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from dataclasses import dataclass
@@ -273,13 +274,17 @@ class Calendar:
 
     def __init__(self, year: int):
         self.year = year
-        self.holidays = set(holidays.France(years=year).keys())
+        public = set(holidays.France(years=year).keys())
+        days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+        self.working_dates = [d for d in (dt.date(year, 1, 1) + dt.timedelta(days=i) for i in range(days))
+                              if d.weekday() < 5 and d not in public]
+        self._working = set(self.working_dates)
 
     def is_working(self, d: dt.date) -> bool:
-        return d.weekday() < 5 and d not in self.holidays
+        return d in self._working
 
     def working_days(self, start: dt.date, end: dt.date) -> int:
-        return sum(1 for i in range((end - start).days + 1) if self.is_working(start + dt.timedelta(days=i)))
+        return bisect.bisect_right(self.working_dates, end) - bisect.bisect_left(self.working_dates, start)
 
     def week_from(self, monday: dt.date) -> tuple[dt.date, dt.date]:
         return monday, monday + dt.timedelta(days=4)
@@ -332,8 +337,7 @@ def _absences(rng, a: Agent, year: int, cal: Calendar, delib: dict) -> list[Abse
     # ARTT days: at most 2/3 of the cycle's days (prorated), single days outside summer.
     cycle = next((c for c in delib["working_time"]["cycles"] if c["name"] == a.work_cycle), None)
     artt = int((cycle or {}).get("artt_days", 0) * a.quotite * presence * 2 / 3)
-    candidates = [d for d in (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
-                  if cal.is_working(d) and not (5 <= d.month <= 10)]
+    candidates = [d for d in cal.working_dates if first <= d <= last and not (5 <= d.month <= 10)]
     if artt and candidates:
         for idx in sorted(rng.choice(len(candidates), size=min(artt, len(candidates)), replace=False)):
             d = candidates[int(idx)]

@@ -179,12 +179,21 @@ class Commune:
     absences: list[Absence] = field(default_factory=list)
     deliberations: dict = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # matricules taken by a plant
+    _absence_index: dict = field(default_factory=dict, repr=False)
+    _absence_index_state: tuple = field(default=(), repr=False)
 
     def payslips_of(self, agent: Agent) -> list[Payslip]:
         return [self.payslips[(agent.matricule, m)] for m in range(1, 13) if (agent.matricule, m) in self.payslips]
 
     def absences_of(self, agent: Agent) -> list[Absence]:
-        return [a for a in self.absences if a.matricule == agent.matricule]
+        # Indexed once per state of the absence list (plants append to it or replace it).
+        state = (id(self.absences), len(self.absences))
+        if self._absence_index_state != state:
+            index: dict[str, list[Absence]] = {}
+            for ab in self.absences:
+                index.setdefault(ab.matricule, []).append(ab)
+            self._absence_index, self._absence_index_state = index, state
+        return list(self._absence_index.get(agent.matricule, []))
 
     def pick_agent(self, rng, predicate: Callable[[Agent], bool]) -> Agent:
         """A random agent matching `predicate`, never one already used by a plant (marked used)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 
 from ..model import LINE_KINDS
@@ -25,12 +26,19 @@ CHUNK = 500  # payslips rendered per write
 
 
 def _esc(value) -> str:
-    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    text = str(value)
+    if not any(c in text for c in '&<>"'):
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _leaf(tag: str, value) -> str:
     return f'<{tag} V = "{_esc(value)}"/>'
+
+
+def _num_leaf(tag: str, value: str) -> str:
+    """A leaf whose value is a formatted number or date (nothing to escape)."""
+    return f'<{tag} V = "{value}"/>'
 
 
 def _num(x: float) -> str:
@@ -54,21 +62,26 @@ def _header(commune: Commune, month: int) -> str:
 FOOTER = "</DonneesIndiv>\n</astre:DocumentPaye>\n"
 
 
+@lru_cache(maxsize=4096)
+def _line_head(kind: str, label: str, code: str) -> str:
+    return f"<{ELEMENT_OF_KIND[kind]}>\n{_leaf('Libelle', label)}\n{_leaf('Code', code)}"
+
+
 def _line(line: Line, order: int) -> str:
-    element = ELEMENT_OF_KIND[line.kind]
-    parts = [f"<{element}>", _leaf("Libelle", line.label), _leaf("Code", line.code)]
+    parts = [_line_head(line.kind, line.label, line.code)]
     if line.base is not None:
-        parts.append(_leaf("Base", f"{line.base:.2f}"))
+        parts.append(_num_leaf("Base", f"{line.base:.2f}"))
     if line.rate is not None:
-        parts.append(_leaf("Taux", f"{line.rate:.4f}".rstrip("0").rstrip(".")))
+        parts.append(_num_leaf("Taux", f"{line.rate:.4f}".rstrip("0").rstrip(".")))
     if line.units is not None:
-        parts.append(_leaf("NbUnite", f"{line.units:.2f}"))
-    parts.append(_leaf("Mt", _num(line.amount)))
+        parts.append(_num_leaf("NbUnite", f"{line.units:.2f}"))
+    parts.append(_num_leaf("Mt", _num(line.amount)))
     if line.ref is not None:
-        parts += ["<PeriodeRef>", _leaf("DateDebut", line.ref[0].isoformat()), _leaf("DateFin", line.ref[1].isoformat()), "</PeriodeRef>"]
+        parts.append(f"<PeriodeRef>\n{_num_leaf('DateDebut', line.ref[0].isoformat())}\n"
+                     f"{_num_leaf('DateFin', line.ref[1].isoformat())}\n</PeriodeRef>")
     if line.caisse:
         parts.append(_leaf("CodeCaisse", line.caisse))
-    parts += [_leaf("Ordre", order), f"</{element}>"]
+    parts.append(f'<Ordre V = "{order}"/>\n</{ELEMENT_OF_KIND[line.kind]}>')
     return "\n".join(parts)
 
 
@@ -78,11 +91,9 @@ def overtime_hours(ps: Payslip) -> float:
     return sum(ln.units or 0 for ln in ps.lines if ln.category.startswith("ihts"))
 
 
-def render_payslip(ps: Payslip) -> str:
-    a = ps.agent
-    first, last = month_bounds(ps.year, ps.month)
-    parts = [
-        "<PayeIndivMensuel>", "<Agent>", _leaf("Civilite", "MME" if a.gender == "F" else "M"),
+def _agent_block(a) -> str:
+    return "\n".join([
+        "<Agent>", _leaf("Civilite", "MME" if a.gender == "F" else "M"),
         _leaf("Nom", a.nom), _leaf("Prenom", a.prenom), _leaf("Matricule", a.matricule),
         f'<NIR  V = "{a.nir}"/>',
         "<Adresse>", _leaf("Adr1", "Z"), _leaf("CP", "Z"), _leaf("Ville", "Z"), "</Adresse>",
@@ -93,7 +104,17 @@ def render_payslip(ps: Payslip) -> str:
         "<CptBancaire>", _leaf("CodeEtab", "99999"), _leaf("CodeGuic", "99999"), _leaf("IdCpte", a.iban),
         _leaf("CleRib", "00"), _leaf("LibBanc", "BANQUE FICTIVE DEMO"), _leaf("TitCpte", "Z"), "</CptBancaire>",
         "</Agent>",
-    ]
+    ])
+
+
+def render_payslip(ps: Payslip, agent_blocks: dict | None = None) -> str:
+    a = ps.agent
+    first, last = month_bounds(ps.year, ps.month)
+    if agent_blocks is None:
+        block = _agent_block(a)
+    else:
+        block = agent_blocks.get(id(a)) or agent_blocks.setdefault(id(a), _agent_block(a))
+    parts = ["<PayeIndivMensuel>", block]
     for code, description in ps.events:
         parts += ["<Evenement>", _leaf("Code", code), _leaf("Description", description), "</Evenement>"]
     parts.append(_leaf("Service", a.service))
@@ -123,12 +144,13 @@ def write_payrolls(commune: Commune, folder: Path) -> list[Path]:
     for ps in commune.extra_payslips:
         by_month[ps.month].append(ps)
     files = []
+    agent_blocks: dict[int, str] = {}  # the Agent element of an agent object is the same every month
     for month, slips in by_month.items():
         path = folder / f"demo_{commune.year}_{month:02d}.xml"
         with open(path, "w", encoding=ENCODING, newline="\n") as f:
             f.write(_header(commune, month) + "\n")
             for i in range(0, len(slips), CHUNK):
-                f.write("\n".join(render_payslip(ps) for ps in slips[i:i + CHUNK]) + "\n")
+                f.write("\n".join(render_payslip(ps, agent_blocks) for ps in slips[i:i + CHUNK]) + "\n")
             f.write(FOOTER)
         files.append(path)
     return files
