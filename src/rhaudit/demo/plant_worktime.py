@@ -80,9 +80,7 @@ def _taken(commune: Commune, a: Agent, kind: str) -> float:
 
 @plant("TEMPS-001")
 def cycle_below_1607(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, _steady(commune))
-    if _taken(commune, a, "rtt") > BELOW_CYCLE["artt_days"]:
-        raise LookupError
+    a = commune.pick_agent(rng, lambda x: _steady(commune)(x) and _taken(commune, x, "rtt") <= BELOW_CYCLE["artt_days"])
     a.work_cycle = _add_cycle(commune, BELOW_CYCLE)["name"]
     # (228 - 20) x 7.6 = 1,580.8 + 4 (norm rounding) + 7 (solidarity) = 1,591.8 h: 15.2 h short, 1 agent.
     return [AnswerKeyEntry("TEMPS-001", None, commune.year, None, hours=1607 - 1591.8,
@@ -102,9 +100,10 @@ def jours_du_maire(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("TEMPS-003")
 def fractionnement_not_earned(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, _steady(commune))
-    if any(not 5 <= ab.start.month <= 10 for ab in commune.absences_of(a) if ab.type == "conge_annuel"):
-        raise LookupError  # the generator keeps annual leave in summer: nothing earned
+    def summer_leave_only(x: Agent) -> bool:  # nothing earned: every annual leave in May-Oct
+        return all(5 <= ab.start.month <= 10 and ab.end.month <= 10 for ab in commune.absences_of(x) if ab.type == "conge_annuel")
+
+    a = commune.pick_agent(rng, lambda x: _steady(commune)(x) and summer_leave_only(x))
     _add_single_days(commune, a, "conge_annuel", "Congé annuel - jour de fractionnement", (11, 12), EXCESS_DAYS)
     return [AnswerKeyEntry("TEMPS-003", a.matricule, commune.year, None, hours=EXCESS_DAYS * _daily(commune, a),
                            description=f"{EXCESS_DAYS} jours de fractionnement pris sans congé hors de mai à octobre")]
