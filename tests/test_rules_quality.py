@@ -69,6 +69,16 @@ def test_payslip_without_lines_and_lines_above_gross(params):
     # A: 800 - 0 = 800 ; B: 1000 - 1250 = -250 (gross below its lines)
     assert [(x.matricule, x.amount) for x in f] == [("A", 800.0), ("B", 250.0)]
     assert "inférieur de 250,00 EUR" in f[1].message
+    assert f[1].message.endswith("Vérifier les rubriques compensées hors du brut ou manquantes.")
+
+
+def test_gross_gap_explained_by_a_line(params):
+    # MtBrut 1200.00 ; lines 1200.00 + 27.00 = 1227.00 ; gap 27.00 = the RemDivers line
+    ps = frame([slip("A", gross=1200.0)], "payslips")
+    pl = frame([line("T", 1200.0, "A"), line("A", 27.0, "A", code="7231", label="REMB. FRAIS")], "pay_lines")
+    (f,) = run("QUAL-001", params, ps, pl)
+    assert f.amount == 27.0
+    assert f.message.endswith("L'écart est égal au montant de la ligne 7231 « REMB. FRAIS » (nature A).")
 
 
 # --- QUAL-002 ----------------------------------------------------------------------------------
@@ -159,6 +169,10 @@ def test_ville2012_gross_gaps(shared_pes, params):
     }
     march = next(x for x in f if (x.matricule, x.month) == ("015084", 3))
     assert (march.evidence[0].file, march.evidence[0].position) == ("ville_2012_03.xhl", 791)
+    assert march.message.endswith("L'écart est égal à la base (montant nul) de la ligne 4705 « AVANTAGES EN "
+                                  "NATURE REPAS » (nature R).")
+    may = next(x for x in f if (x.matricule, x.month) == ("300479", 5))
+    assert "égal au montant de la ligne 7650 « IJ DU 13 02 AU 24 04 12 » (nature I)" in may.message
 
 
 def test_metro2011_gross_gaps(shared_pes, params):

@@ -38,7 +38,9 @@ def gross_vs_lines(ctx: RuleContext):
     Remuneration en sont le détail.
 
     Exemple : MtBrut 1 485,32 EUR et lignes de rémunération 1 382,97 EUR → constat d'un écart de
-    102,35 EUR ; lignes 1 485,29 EUR → écart de 0,03 EUR, rien.
+    102,35 EUR, égal à la base de la ligne « AVANTAGES EN NATURE REPAS » de montant nul (le
+    message nomme la ligne dont le montant ou la base égale l'écart) ; lignes 1 485,29 EUR →
+    écart de 0,03 EUR, rien.
     """
     slips = ctx.payslips
     if slips.empty:
@@ -58,10 +60,16 @@ def gross_vs_lines(ctx: RuleContext):
     tol = {ym: float(ctx.params.value("controles.tolerance_brut_lignes_eur", ym)) for ym in months}
     per["tolerance"] = [tol[(int(y), int(m))] for y, m in zip(per["year"], per["month"])]
     flagged = per[per["gap"].abs() > per["tolerance"]]
-    evidence = evidence_by(lines.merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE), _SLIP_SOURCE)
+    own_lines = lines.merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE)
+    evidence = evidence_by(own_lines, _SLIP_SOURCE)
+    explained = _gap_lines(own_lines, flagged)
     findings = []
     for r in flagged.itertuples(index=False):
-        own = evidence.get((r.matricule, r.year, r.month, r.establishment, r.source_file), [])
+        key = (r.matricule, r.year, r.month, r.establishment, r.source_file)
+        own = evidence.get(key, [])
+        hint = explained.get(key)
+        hint = (f"L'écart est égal {hint}." if hint else
+                "Vérifier les rubriques compensées hors du brut ou manquantes.")
         side = "supérieur" if r.gap > 0 else "inférieur"
         findings.append(ctx.finding(
             matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.gap),
@@ -71,9 +79,24 @@ def gross_vs_lines(ctx: RuleContext):
             message=(f"Bulletin de l'agent {r.matricule} de {month_label(r.year, r.month)} ({r.source_file}, "
                      f"ligne {_position(r.source_line)}) : le brut déclaré ({eur(r.gross)}) est {side} de "
                      f"{eur(abs(r.gap))} à la somme de ses lignes de rémunération ({eur(r.lines_total)}). "
-                     f"Vérifier les rubriques compensées hors du brut ou manquantes."),
+                     f"{hint}"),
         ))
     return findings
+
+
+def _gap_lines(lines: pd.DataFrame, flagged: pd.DataFrame) -> dict[tuple, str]:
+    """Per flagged payslip, the line whose amount (or base, for a zero-amount line such as a
+    benefit in kind valued in Base) equals the gap: the usual explanation, worth naming."""
+    m = lines.merge(flagged[_SLIP_SOURCE + ["gap"]], on=_SLIP_SOURCE)
+    gap = m["gap"].abs()
+    by_amount = m["amount"].abs().round(2).eq(gap)
+    by_base = m["amount"].fillna(0).eq(0) & m["base"].abs().round(2).eq(gap)
+    out = {}
+    for r in m[(by_amount | by_base).fillna(False)].itertuples(index=False):
+        what = "au montant" if r.amount else "à la base (montant nul)"
+        out.setdefault((r.matricule, r.year, r.month, r.establishment, r.source_file),
+                       f"{what} de la ligne {r.code} « {r.label} » (nature {r.kind})")
+    return out
 
 
 @rule("QUAL-002", "Bulletin en double (même agent, mois et établissement)", "alerte",
