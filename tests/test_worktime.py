@@ -179,3 +179,17 @@ def test_bad_scenario_file_is_explained(tmp_path):
     unknown.write_text("year: 2026\nterritory: lune\nscenarios:\n  - {name: A, weekly_hours: 35}\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="Territoire inconnu : 'lune'"):
         run_worktime(unknown)
+
+
+def test_cli_worktime_table_and_input_error(tmp_path):
+    from click.testing import CliRunner
+
+    from rhaudit.cli import main
+
+    ok = CliRunner().invoke(main, ["worktime", REPO_EXAMPLE])
+    assert ok.exit_code == 0
+    assert "Dérivation de la norme : 365 − 104 − 8 − 25 = 228 jours × 7 h = 1 596 h" in ok.output
+    bad = tmp_path / "s.yaml"
+    bad.write_text("year: 2026\nscenarios: []\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["worktime", str(bad)])
+    assert res.exit_code == 2 and "s.yaml : fichier de scénarios invalide : scenarios" in res.output
