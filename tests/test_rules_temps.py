@@ -162,3 +162,16 @@ def test_fractionnement_thresholds_and_straddling_leave(params):
     # Mon 26/10 - Fri 6/11: 10 weekdays, 5 inside (26-30/10), 5 outside (2-6/11):
     # 10 days x 5/10 = 5 outside -> 1 day.
     assert fractionnement_earned(leave(("2026-10-26", "2026-11-06", 10)), 2026, rule) == 1
+
+
+def test_temps_002_counts_the_local_calendar_days_off(tmp_path):
+    cal = tmp_path / "ville.yaml"
+    # 19/6/2026 is a Friday: one extra day; 14/7/2026 is already a public holiday: not counted.
+    cal.write_text("name: Ville\nbase: metropole\ndays_off:\n  - {date: 2026-06-19, label: Fête locale}\n"
+                   "  - {date: 2026-07-14, label: Fête nationale locale}\n", encoding="utf-8")
+    delib = {"name": "Ville", "territory": str(cal), "working_time": {"cycles": [
+        {"name": "Tous", "weekly_hours": 39, "artt_days": 23, "services": [".*"]}]}}
+    found = run_rules(context([], delib), select_rules("TEMPS-002"))
+    # 1 day x 7.8 h x 3 agents (A1, A2, T1) = 23.4 h; no ETP cost given: no amount.
+    assert [(f.hours, f.amount) for f in found] == [(pytest.approx(23.4), None)]
+    assert "Fête locale (19/06/2026, calendrier local)" in found[0].message

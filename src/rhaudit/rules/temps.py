@@ -144,8 +144,7 @@ def extra_legal_days(ctx: RuleContext):
     for wt, year, norms, cycle in _each_cycle(ctx):
         daily = _daily_hours(cycle, norms)
         local = _local_days_off(ctx, year)
-        days = dict(cycle.extra_days) | {f"{label} ({d:%d/%m/%Y}, calendrier local)": 1.0
-                                          for d, label in local.items() if d.weekday() < 5}
+        days = dict(cycle.extra_days) | {f"{label} ({d:%d/%m/%Y}, calendrier local)": 1.0 for d, label in local.items()}
         for name, n in days.items():
             out.append(_cycle_findings(
                 ctx, year, wt, cycle, n * daily,
@@ -159,10 +158,12 @@ def _daily_hours(cycle, norms: Norms) -> float:
 
 
 def _local_days_off(ctx: RuleContext, year: int) -> dict:
+    """Local days off of the collectivité's calendar that fall on a weekday not already a public holiday."""
     try:
-        return Calendar.load(ctx.deliberation.territory, year).local_days_off
+        cal = Calendar.load(ctx.deliberation.territory, year)
     except CalendarError:
         return {}
+    return {d: label for d, label in cal.local_days_off.items() if d.weekday() < 5 and d not in cal.public_holidays}
 
 
 @rule("TEMPS-003", "Jours de fractionnement accordés sans les conditions", "irregularite",
