@@ -198,3 +198,17 @@ def test_tabular_payroll_with_agents_and_absences(tmp_path):
     text = report.render()
     assert f"lus = importés + rejetés : {rows['absences_exemple.csv']} = {rows['absences_exemple.csv']} + 0 absences" in text
     assert f"lus = importés + rejetés : {rows['agents_exemple.csv']} = {rows['agents_exemple.csv']} + 0 agents" in text
+
+
+def test_many_duplicates_are_shown_capped_after_the_gross_gaps(tmp_path):
+    # 25 agents, each payslip twice in the file; MtBrut 100.00 and no line: 50 gross gaps.
+    slips = [payslip(f"M{i:02d}") for i in range(25)]
+    path = tmp_path / "doublons.xml"
+    path.write_text(document(donnees(*slips, *slips)), encoding="utf-8")
+    report = import_files(Workspace(tmp_path / "w"), payroll=[path])
+    assert report.gross_mismatches == 50
+    assert len(report.warnings) == 1 + 25
+    text = report.render()
+    assert "50 bulletin(s) dont le brut (MtBrut) diffère" in text
+    assert text.count("bulletin en double") == 19  # 20 warnings shown, the first being the gross gaps
+    assert "... et 6 autres, les doublons sont détaillés par rhaudit check (QUAL-002)" in text

@@ -49,23 +49,20 @@ class ImportReport:
                 out.append(f"  {e.records_imported} agents")
             record, unit = _MAIN_RECORD[e.kind]
             rejected_main = sum(1 for r in e.rejected if r["record"] == record)
-            balance = "" if e.records_read == e.records_imported + rejected_main else " (écart : à signaler)"
+            balance = "" if e.records_read == e.records_imported + rejected_main else \
+                " (écart inexpliqué : signalez-le aux mainteneurs de rhaudit)"
             out.append(f"  lus = importés + rejetés : {e.records_read} = {e.records_imported} + {rejected_main} {unit}{balance}")
             if e.rejected:
                 out.append(f"  {len(e.rejected)} rejet(s) :")
-                out += [f"    - {_describe(r)}" for r in e.rejected[:REJECTIONS_SHOWN]]
-                if len(e.rejected) > REJECTIONS_SHOWN:
-                    out.append(f"    ... et {len(e.rejected) - REJECTIONS_SHOWN} autres, voir import_log.json")
+                out += _first_items([_describe(r) for r in e.rejected], "    ", "voir import_log.json")
             if e.warnings:
                 out.append(f"  {len(e.warnings)} avertissement(s) :")
-                out += [f"    - {w}" for w in e.warnings[:REJECTIONS_SHOWN]]
-                if len(e.warnings) > REJECTIONS_SHOWN:
-                    out.append(f"    ... et {len(e.warnings) - REJECTIONS_SHOWN} autres, voir import_log.json")
+                out += _first_items(e.warnings, "    ", "voir import_log.json")
         for path, reason in self.skipped:
             out.append(f"\n{path} : {reason}")
         if self.warnings:
             out.append("\nAvertissements :")
-            out += [f"  - {w}" for w in self.warnings]
+            out += _first_items(self.warnings, "  ", "les doublons sont détaillés par rhaudit check (QUAL-002)")
         if self.deliberations:
             out.append(f"\nDélibérations validées et enregistrées : {self.deliberations}")
         n_rejected = sum(len(e.rejected) for e in self.imported)
@@ -82,6 +79,14 @@ class ImportReport:
 _MAIN_RECORD = {"pes": ("bulletin", "bulletins"), "paie_tableur": ("ligne de paie", "lignes de paie"),
                 "absences": ("absence", "absences"), "agents": ("agent", "agents")}
 _KIND_LABELS = {"pes": "PES paye", "paie_tableur": "paie tableur", "absences": "absences", "agents": "agents"}
+
+
+def _first_items(items: list[str], indent: str, where_more: str) -> list[str]:
+    """The first REJECTIONS_SHOWN items as a list, then how many more and where to find them."""
+    out = [f"{indent}- {x}" for x in items[:REJECTIONS_SHOWN]]
+    if len(items) > REJECTIONS_SHOWN:
+        out.append(f"{indent}... et {len(items) - REJECTIONS_SHOWN} autres, {where_more}")
+    return out
 
 
 def _eur(x: float) -> str:
@@ -165,7 +170,7 @@ def _duplicate_warnings(new: list[pd.DataFrame], existing: pd.DataFrame) -> list
         files = ", ".join(sorted(set(group["source_file"])))
         out.append(
             f"bulletin en double : agent {matricule}, {int(month):02d}/{int(year)}, établissement {establishment} "
-            f"({len(group)} fois : {files}) ; les deux sont importés, la règle QUAL-002 les signalera."
+            f"({len(group)} fois : {files}) ; tous sont importés, la règle QUAL-002 les signalera."
         )
     return out
 
@@ -272,8 +277,8 @@ def import_files(
     if payslip_frames:
         years = sorted({int(y) for df in payslip_frames for y in df["year"].dropna().unique()})
         report.warnings += _duplicate_warnings(payslip_frames, ws.read("payslips", years=years))
-    if report.gross_mismatches:
-        report.warnings.append(
+    if report.gross_mismatches:  # first, so that a long list of duplicates cannot hide it
+        report.warnings.insert(0, 
             f"{report.gross_mismatches} bulletin(s) dont le brut (MtBrut) diffère de la somme des lignes de "
             f"rémunération (natures {', '.join(GROSS_KINDS)}) : ils sont importés, la règle QUAL-001 les détaille."
         )
