@@ -24,6 +24,7 @@ IHTS_CATS = ("ihts_14", "ihts_15", "ihts_nuit", "ihts_dimanche_ferie")
 IHTS_OVERPAY_FACTOR = 1.15  # IHTS-007: lines paid 15 % above the regulatory amount
 NBI_OVERPAY_EUR = 5.00  # NBI-002: added to one month's NBI
 NBI_PLANTED_POINTS = 30  # NBI-003: above the catégorie C usual ceiling (20) and the function (10 or 15)
+IFTS_PLANTED_EUR = 120.00  # IHTS-009: an IFTS paid with IHTS
 FORMER_CNRACL_RATE = 0.3165  # COTIS-003: the 2024 employer rate left in the payroll software
 
 
@@ -42,16 +43,6 @@ def _ihts_paid(ps: Payslip) -> tuple[float, float]:
 
 def _ihts_months(commune: Commune, a: Agent) -> list[int]:
     return [ps.month for ps in commune.payslips_of(a) if ps.lines_of(*IHTS_CATS)]
-
-
-def _absent_months(commune: Commune, a: Agent) -> set[int]:
-    """Months touched by any absence of the agent (kept away from plants that need a plain month)."""
-    out = set()
-    for ab in commune.absences_of(a):
-        for m in range(ab.start.month, ab.end.month + 1):
-            if ab.start.year == ab.end.year == commune.year:
-                out.add(m)
-    return out
 
 
 def _fully_absent_months(commune: Commune, a: Agent) -> set[int]:
@@ -86,10 +77,20 @@ def _eligible_ihts(commune: Commune, a: Agent) -> bool:
     return any(re.search(p, a.emploi or "", re.IGNORECASE) for p in pats)
 
 
+def _plain_months(commune: Commune, a: Agent) -> list[int]:
+    """Months without IHTS, carence or CIA lines and not spent entirely absent."""
+    full = _fully_absent_months(commune, a)
+    return [ps.month for ps in commune.payslips_of(a)
+            if not ps.lines_of(*IHTS_CATS, "carence", "cia") and ps.month not in full]
+
+
 def _plain_month(commune: Commune, a: Agent, rng) -> int:
-    months = [ps.month for ps in commune.payslips_of(a)
-              if not ps.lines_of(*IHTS_CATS, "carence", "cia") and ps.month not in _absent_months(commune, a)]
-    return _pick_month(rng, months)
+    return _pick_month(rng, _plain_months(commune, a))
+
+
+def _pick(commune: Commune, rng, predicate) -> Agent:
+    """A staff agent matching `predicate` that has a plain month (see _plain_months)."""
+    return commune.pick_agent(rng, lambda a: _staff(a) and predicate(a) and bool(_plain_months(commune, a)))
 
 
 # --- IHTS -------------------------------------------------------------------------------------
@@ -106,8 +107,7 @@ def ihts_over_cap(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("IHTS-002")
 def ihts_to_categorie_a(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.categorie == "A" and a.statut == "TITULAIRE"
-                           and a.quotite == 1.0)
+    a = _pick(commune, rng, lambda a: a.categorie == "A" and a.statut == "TITULAIRE" and a.quotite == 1.0)
     m = _plain_month(commune, a, rng)
     amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 6.0)
     entries = [AnswerKeyEntry("IHTS-002", a.matricule, commune.year, m, amount=amount, hours=hours,
@@ -120,8 +120,8 @@ def ihts_to_categorie_a(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("IHTS-003")
 def ihts_emploi_not_listed(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.categorie in ("B", "C") and a.statut == "TITULAIRE"
-                           and a.quotite == 1.0 and not _eligible_ihts(commune, a))
+    a = _pick(commune, rng, lambda a: a.categorie in ("B", "C") and a.statut == "TITULAIRE" and a.quotite == 1.0
+              and not _eligible_ihts(commune, a))
     m = _plain_month(commune, a, rng)
     amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 5.0)
     return [AnswerKeyEntry("IHTS-003", a.matricule, commune.year, m, amount=amount, hours=hours,
@@ -130,8 +130,8 @@ def ihts_emploi_not_listed(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("IHTS-004")
 def ihts_contract_agent(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.statut == "NON_TITULAIRE" and a.quotite == 1.0
-                           and a.categorie in ("B", "C") and _eligible_ihts(commune, a))
+    a = _pick(commune, rng, lambda a: a.statut == "NON_TITULAIRE" and a.quotite == 1.0
+              and a.categorie in ("B", "C") and _eligible_ihts(commune, a))
     m = _plain_month(commune, a, rng)
     amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 7.0)
     return [AnswerKeyEntry("IHTS-004", a.matricule, commune.year, m, amount=amount, hours=hours,
@@ -154,10 +154,17 @@ def ihts_flat_rate(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("IHTS-006")
 def ihts_month_on_leave(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _ihts_agent(commune, rng)
-    free = [m for m in _ihts_months(commune, a) if m not in _absent_months(commune, a)]
-    m = _pick_month(rng, free)
+    def candidates(a):
+        crossing = {m for ab in commune.absences_of(a) if ab.start.month != ab.end.month
+                    for m in (ab.start.month, ab.end.month)}
+        return [m for m in _ihts_months(commune, a) if m not in crossing]
+
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.ihts and bool(candidates(a)))
+    m = _pick_month(rng, candidates(a))
     last = calendar.monthrange(commune.year, m)[1]
+    # The month's own absences (a leave week, a day of ARTT) give way to the month of training.
+    commune.absences[:] = [ab for ab in commune.absences
+                           if not (ab.matricule == a.matricule and ab.start.month == m and ab.start.year == commune.year)]
     commune.absences.append(Absence(a.matricule, "formation", dt.date(commune.year, m, 1),
                                     dt.date(commune.year, m, last), float(last), "", "Formation"))
     amount, hours = _ihts_paid(commune.payslips[(a.matricule, m)])
@@ -193,6 +200,29 @@ def ihts_declared_hours_differ(commune: Commune, rng) -> list[AnswerKeyEntry]:
                            description="NbHeureSup inférieur de 2 h aux heures d'IHTS payées")]
 
 
+@plant("IHTS-009")
+def ihts_with_ifts(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    a = _ihts_agent(commune, rng)
+    m = _pick_month(rng, _ihts_months(commune, a))
+    ps = commune.payslips[(a.matricule, m)]
+    ifts = ps.add_line("202100", IFTS_PLANTED_EUR).amount
+    ihts_amount, _ = _ihts_paid(ps)
+    y = commune.year
+    entries = [AnswerKeyEntry("IHTS-009", a.matricule, y, m, amount=ihts_amount,
+                              description=f"IFTS de {ifts:.2f} EUR versée le même mois que des IHTS")]
+    # The same IFTS also breaks the régime indemnitaire rules (rules/regimes.py): listed so that
+    # the answer key stays complete; their amounts are that rule family's business.
+    why = "IFTS plantée avec des IHTS (voir IHTS-009)"
+    if a.rifseep_group or ps.lines_of("ifse"):
+        entries.append(AnswerKeyEntry("RIFSEEP-008", a.matricule, y, m, amount=ifts, description=why))
+    threshold = _rates(commune)("regimes_indemnitaires.ifts_indice_majore_seuil_b", m)
+    if a.categorie == "C" or (a.categorie == "B" and a.indice <= threshold):
+        entries.append(AnswerKeyEntry("RIFSEEP-009", a.matricule, y, m, amount=ifts, description=why))
+    if "ifts" not in commune.deliberations.get("bonuses_with_basis", {}):
+        entries.append(AnswerKeyEntry("RIFSEEP-011", a.matricule, y, None, amount=ifts, description=why))
+    return entries
+
+
 @plant("IHTS-010")
 def ihts_with_astreinte(commune: Commune, rng) -> list[AnswerKeyEntry]:
     a = _ihts_agent(commune, rng)
@@ -217,7 +247,7 @@ def _traitement(ps: Payslip) -> float:
 
 @plant("NBI-001")
 def nbi_to_contract_agent(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.statut == "NON_TITULAIRE")
+    a = _pick(commune, rng, lambda a: a.statut == "NON_TITULAIRE")
     m = _plain_month(commune, a, rng)
     granted = _nbi_function_points(commune, a)
     points = granted or 10.0
@@ -234,7 +264,7 @@ def nbi_to_contract_agent(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("NBI-002")
 def nbi_wrong_amount(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.nbi_points and a.is_fonctionnaire)
+    a = _pick(commune, rng, lambda a: a.nbi_points and a.is_fonctionnaire)
     m = _plain_month(commune, a, rng)
     ps = commune.payslips[(a.matricule, m)]
     line = ps.lines_of("nbi")[0]
@@ -269,7 +299,7 @@ def nbi_points_above_function(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("SFT-001")
 def sft_without_child(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.children == 0 and a.quotite == 1.0)
+    a = _pick(commune, rng, lambda a: a.children == 0 and a.quotite == 1.0)
     m = _plain_month(commune, a, rng)
     due = pay.sft_monthly(default_parameters(), 2, a.indice, (commune.year, m))
     line = commune.payslips[(a.matricule, m)].add_line("103000", due)
@@ -279,7 +309,7 @@ def sft_without_child(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("SFT-002")
 def sft_children_not_updated(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.children >= 3 and a.quotite == 1.0)
+    a = _pick(commune, rng, lambda a: a.children >= 3 and a.quotite == 1.0)
     m = _plain_month(commune, a, rng)
     ps = commune.payslips[(a.matricule, m)]
     params = default_parameters()
@@ -303,32 +333,33 @@ def _contribution_lines(commune: Commune, ps: Payslip, *categories: str):
     return twin.lines_of(*categories)
 
 
+def _wrong_fund(commune: Commune, rng, rule: str, predicate, fund: str, categories, description: str):
+    """Affiliate a whole year of an agent to the wrong pension fund; one entry per payslip with
+    the contributions paid to that fund (employee and employer shares)."""
+    a = commune.pick_agent(rng, lambda a: _staff(a) and predicate(a))
+    a.pension_fund = fund
+    return [AnswerKeyEntry(rule, a.matricule, commune.year, ps.month, description=description,
+                           amount=sum(abs(ln.amount) for ln in _contribution_lines(commune, ps, *categories)))
+            for ps in commune.payslips_of(a)]
+
+
 @plant("COTIS-001")
 def contract_agent_at_cnracl(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.statut == "NON_TITULAIRE")
-    a.pension_fund = "CNRACL"
-    return [AnswerKeyEntry("COTIS-001", a.matricule, commune.year, ps.month,
-                           amount=sum(abs(ln.amount) for ln in _contribution_lines(commune, ps, "cot_sal_cnracl",
-                                                                                   "cot_pat_cnracl")),
-                           description="Contractuel affilié à la CNRACL toute l'année")
-            for ps in commune.payslips_of(a)]
+    return _wrong_fund(commune, rng, "COTIS-001", lambda a: a.statut == "NON_TITULAIRE", "CNRACL",
+                       ("cot_sal_cnracl", "cot_pat_cnracl"), "Contractuel affilié à la CNRACL toute l'année")
 
 
 @plant("COTIS-002")
 def titulaire_at_ircantec(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.statut == "TITULAIRE" and a.quotite == 1.0
-                           and a.pension_fund == "CNRACL")
-    a.pension_fund = "IRCANTEC"
-    return [AnswerKeyEntry("COTIS-002", a.matricule, commune.year, ps.month,
-                           amount=sum(abs(ln.amount) for ln in _contribution_lines(commune, ps, "cot_sal_ircantec",
-                                                                                   "cot_pat_ircantec")),
-                           description="Titulaire à temps complet affilié à l'IRCANTEC toute l'année")
-            for ps in commune.payslips_of(a)]
+    return _wrong_fund(commune, rng, "COTIS-002",
+                       lambda a: a.statut == "TITULAIRE" and a.quotite == 1.0 and a.pension_fund == "CNRACL",
+                       "IRCANTEC", ("cot_sal_ircantec", "cot_pat_ircantec"),
+                       "Titulaire à temps complet affilié à l'IRCANTEC toute l'année")
 
 
 @plant("COTIS-003")
 def cnracl_former_rate(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, lambda a: _staff(a) and a.pension_fund == "CNRACL")
+    a = _pick(commune, rng, lambda a: a.pension_fund == "CNRACL")
     m = _plain_month(commune, a, rng)
     ps = commune.payslips[(a.matricule, m)]
     ps.cnracl_employer_rate = FORMER_CNRACL_RATE
