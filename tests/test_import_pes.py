@@ -274,3 +274,11 @@ def test_unreadable_date_is_left_empty_with_a_warning(tmp_path):
     dates = parsed.tables["payslips"]["payment_date"]
     assert pd.isna(dates.iloc[0]) and dates.iloc[1] == pd.Timestamp("2025-03-28")
     assert parsed.warnings == ["paie.xml : 1 date(s) DatePaiement illisible(s) (format attendu AAAA-MM-JJ), laissée(s) vide(s)."]
+
+
+def test_invalid_month_fails_the_file_with_its_line(tmp_path):
+    text = document(donnees(payslip("A1")), mois="13")
+    with pytest.raises(ImportError_) as exc:
+        parse_pes_file(write(tmp_path, text))
+    mois_line = 1 + text[: text.index("<Mois")].count("\n")
+    assert f"ligne {mois_line} : Mois invalide ('13')" in str(exc.value)
