@@ -1,0 +1,37 @@
+"""The demo commune: every planted pay irregularity is found with its amount, and nothing else."""
+
+import pytest
+
+from rhaudit.check import run_check
+from rhaudit.demo import compare_with_answer_key, generate_commune
+from rhaudit.importers import import_files
+from rhaudit.rules import select_rules
+from rhaudit.workspace import Workspace
+
+PAY_RULES = "IHTS*,NBI*,SFT*,COTIS*,AVN*"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_pay")
+    files = generate_commune(out, n_agents=120, seed=1)
+    ws = Workspace(out / "workspace")
+    import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
+                 deliberations=files.deliberations_file)
+    return files, run_check(ws, rule_patterns=PAY_RULES, deliberations=files.deliberations_file)
+
+
+def test_every_pay_plant_is_planted(demo):
+    files, _ = demo
+    assert [p for p in files.skipped_plants if p.split("-")[0] in {"IHTS", "NBI", "SFT", "COTIS", "AVN"}] == []
+
+
+def test_every_pay_plant_found_with_its_amount_and_nothing_else(demo):
+    files, findings = demo
+    registered = {r.id for r in select_rules(PAY_RULES)}
+    cmp = compare_with_answer_key([f.to_dict() for f in findings], files.answer_key, registered)
+    assert len(cmp.expected) >= 19  # at least one plant per rule but IHTS-011 on a 120-agent commune
+    assert {e["rule"] for e in cmp.expected} >= registered - {"IHTS-011"}
+    assert cmp.missed == []
+    assert cmp.amount_mismatches == []
+    assert [(f["rule"], f["matricule"], f["month"], f["message"]) for f in cmp.extras] == []
