@@ -21,7 +21,7 @@ NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/paye_1_1"
 ENCODING = "ISO-8859-1"
 # PES element of each kind, in the order the Remuneration groups must appear.
 ELEMENT_OF_KIND = {kind: element for element, kind in LINE_KINDS.items()}
-KIND_ORDER = list(LINE_KINDS.values())
+KIND_RANK = {kind: rank for rank, kind in enumerate(LINE_KINDS.values())}
 CHUNK = 500  # payslips rendered per write
 
 
@@ -68,21 +68,25 @@ def _line_head(kind: str, label: str, code: str) -> str:
 
 
 def _line(line: Line, order: int) -> str:
-    parts = [_line_head(line.kind, line.label, line.code)]
+    text = _line_head(line.kind, line.label, line.code)
     if line.base is not None:
-        parts.append(_num_leaf("Base", f"{line.base:.2f}"))
+        text += f'\n<Base V = "{line.base:.2f}"/>'
     if line.rate is not None:
-        parts.append(_num_leaf("Taux", f"{line.rate:.4f}".rstrip("0").rstrip(".")))
+        text += f'\n<Taux V = "{_rate(line.rate)}"/>'
     if line.units is not None:
-        parts.append(_num_leaf("NbUnite", f"{line.units:.2f}"))
-    parts.append(_num_leaf("Mt", _num(line.amount)))
+        text += f'\n<NbUnite V = "{line.units:.2f}"/>'
+    text += f'\n<Mt V = "{line.amount:.2f}"/>'
     if line.ref is not None:
-        parts.append(f"<PeriodeRef>\n{_num_leaf('DateDebut', line.ref[0].isoformat())}\n"
-                     f"{_num_leaf('DateFin', line.ref[1].isoformat())}\n</PeriodeRef>")
+        text += (f'\n<PeriodeRef>\n<DateDebut V = "{line.ref[0].isoformat()}"/>\n'
+                 f'<DateFin V = "{line.ref[1].isoformat()}"/>\n</PeriodeRef>')
     if line.caisse:
-        parts.append(_leaf("CodeCaisse", line.caisse))
-    parts.append(f'<Ordre V = "{order}"/>\n</{ELEMENT_OF_KIND[line.kind]}>')
-    return "\n".join(parts)
+        text += "\n" + _leaf("CodeCaisse", line.caisse)
+    return text + f'\n<Ordre V = "{order}"/>\n</{ELEMENT_OF_KIND[line.kind]}>'
+
+
+@lru_cache(maxsize=4096)
+def _rate(rate: float) -> str:
+    return f"{rate:.4f}".rstrip("0").rstrip(".")
 
 
 def overtime_hours(ps: Payslip) -> float:
@@ -118,18 +122,18 @@ def render_payslip(ps: Payslip, agent_blocks: dict | None = None) -> str:
     for code, description in ps.events:
         parts += ["<Evenement>", _leaf("Code", code), _leaf("Description", description), "</Evenement>"]
     parts.append(_leaf("Service", a.service))
-    parts.append(_leaf("NBI", f"{a.nbi_points:g}"))
-    parts.append(_leaf("QuotiteTrav", f"{a.quotite * 100:.2f}"))
-    parts += ["<Periode>", _leaf("DateDebut", first.isoformat()), _leaf("DateFin", last.isoformat()), "</Periode>"]
+    parts.append(_num_leaf("NBI", f"{a.nbi_points:g}"))
+    parts.append(_num_leaf("QuotiteTrav", f"{a.quotite * 100:.2f}"))
+    parts.append(f"<Periode>\n{_num_leaf('DateDebut', first.isoformat())}\n{_num_leaf('DateFin', last.isoformat())}\n</Periode>")
     parts.append("<Remuneration>")
-    ordered = sorted(enumerate(ps.lines), key=lambda il: (KIND_ORDER.index(il[1].kind), il[0]))
+    ordered = sorted(enumerate(ps.lines), key=lambda il: (KIND_RANK[il[1].kind], il[0]))
     parts += [_line(line, order) for order, (_, line) in enumerate(ordered, start=1)]
     parts.append("</Remuneration>")
     hours_total = 0.0 if a.population == "elu" else round(a.post_hours * a.part_time * 52 / 12, 2)
     parts += [
-        _leaf("NbHeureTotal", _num(hours_total)), _leaf("NbHeureSup", _num(overtime_hours(ps))),
-        _leaf("MtBrut", _num(ps.gross)), _leaf("MtNet", _num(ps.net)), _leaf("MtNetAPayer", _num(ps.net)),
-        _leaf("DatePaiement", dt.date(ps.year, ps.month, min(25, last.day)).isoformat()),
+        _num_leaf("NbHeureTotal", _num(hours_total)), _num_leaf("NbHeureSup", _num(overtime_hours(ps))),
+        _num_leaf("MtBrut", _num(ps.gross)), _num_leaf("MtNet", _num(ps.net)), _num_leaf("MtNetAPayer", _num(ps.net)),
+        _num_leaf("DatePaiement", dt.date(ps.year, ps.month, min(25, last.day)).isoformat()),
         "</PayeIndivMensuel>",
     ]
     return "\n".join(parts)
