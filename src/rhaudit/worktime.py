@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -504,8 +505,6 @@ def assign_cycles(payslips: pd.DataFrame, agents: pd.DataFrame, working_time, ye
 
 
 def _fullmatch(pattern: str, text: str) -> bool:
-    import re
-
     try:
         return re.fullmatch(pattern, text, flags=re.IGNORECASE) is not None
     except re.error:
