@@ -154,6 +154,8 @@ def test_demo_summary_in_french(demo_run):
     out, summary = demo_run
     assert "12 fichiers de paie PES" in summary
     assert "Import :" in summary and "bulletins, brut total" in summary
+    # The generated files match the import profiles: nothing is rejected.
+    assert "; 0 enregistrement(s) rejeté(s)" in summary
     assert "Anomalies plantées retrouvées :" in summary
     assert (out / "reports" / "findings.json").is_file() and (out / "corrige.json").is_file()
 

@@ -140,13 +140,15 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
         return "\n".join(lines)
 
     ws = Workspace(out / "workspace")
-    import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
+    report = import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
                  deliberations=files.deliberations_file)
     payslips = ws.read("payslips")
     findings = run_check(ws, deliberations=files.deliberations_file)
     written = write_findings(findings, out / "reports")
+    rejected = [r for e in report.imported for r in e.rejected]
     lines += [
-        f"Import : {len(payslips)} bulletins, brut total {_eur(float(payslips['gross'].sum()))}.",
+        f"Import : {len(payslips)} bulletins, brut total {_eur(float(payslips['gross'].sum()))} ; "
+        f"{len(rejected)} enregistrement(s) rejeté(s) (détail dans {ws.log_path}).",
         f"Contrôle : {len(findings)} constats, écrits dans {written[0].parent}.",
     ]
     counts: dict[str, int] = {}

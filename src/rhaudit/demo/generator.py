@@ -131,7 +131,7 @@ DGS_MATRICULE = "100001"  # the délibération's benefit in kind (vehicle) names
 DGS_VEHICLE_COST = 24000.0  # purchase price of the DGS's service vehicle (a demo fact, EUR TTC)
 
 STATUT_SHARES = {"TITULAIRE": 0.72, "STAGIAIRE": 0.04, "NON_TITULAIRE": 0.24}
-TNC_POST_HOURS = (17.5, 20.0, 24.0, 28.0, 30.0, 31.5)
+TNC_POST_HOURS = (17.5, 21.0, 24.5, 28.0, 31.5)  # quotités 0.5 to 0.9: exact in the 2 decimals of QuotiteTrav
 PART_TIME_SHARES = (0.5, 0.6, 0.7)  # paid exactly at the quotité (80 % and 90 % are not)
 CHILDREN_P = (0.5, 0.2, 0.2, 0.08, 0.02)
 INHABITANTS_PER_AGENT = 40  # order of magnitude for a commune, to choose the élus' stratum
