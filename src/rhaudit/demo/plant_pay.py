@@ -367,7 +367,8 @@ def cnracl_former_rate(commune: Commune, rng) -> list[AnswerKeyEntry]:
     expected = _rates(commune)("cotisations.cnracl_patronal", m)
     return [AnswerKeyEntry("COTIS-003", a.matricule, commune.year, m,
                            amount=abs(line.rate / 100 - expected) * line.base,
-                           description=f"Contribution CNRACL employeur au taux de {FORMER_CNRACL_RATE:.2%} en {m:02d}")]
+                           description=f"Contribution CNRACL employeur au taux de {100 * FORMER_CNRACL_RATE:.2f} % en {m:02d}"
+                                       .replace(".", ","))]
 
 
 # --- benefits in kind ---------------------------------------------------------------------------

@@ -18,7 +18,20 @@ SLIP_ATTRIBUTES = ["statut", "categorie", "population", "emploi", "grade", "indi
 
 def lines_of(ctx, categories, with_slip: bool = True) -> pd.DataFrame:
     """Pay lines of `categories` with a non-zero amount, the month they pay attached, and the
-    attributes of the payslip that carries them."""
+    attributes of the payslip that carries them.
+
+    Computed once per check run (cached in ctx.options): several rules read the same lines.
+    Callers must not modify the returned frame in place (copy-on-write makes `.copy(deep=False)`
+    enough before setting a column).
+    """
+    cache = ctx.options.setdefault("_lines_of_cache", {})
+    key = (tuple(categories), with_slip)
+    if key not in cache:
+        cache[key] = _lines_of(ctx, categories, with_slip)
+    return cache[key]
+
+
+def _lines_of(ctx, categories, with_slip: bool) -> pd.DataFrame:
     pl = ctx.pay_lines
     lines = pl[pl["category"].isin(list(categories)) & pl["amount"].fillna(0).ne(0)]
     lines = pay.attach_period(lines)
@@ -29,11 +42,20 @@ def lines_of(ctx, categories, with_slip: bool = True) -> pd.DataFrame:
     return lines
 
 
-def evidence_by(lines: pd.DataFrame, keys: list[str]) -> dict[tuple, list[Evidence]]:
-    """Evidence lists of `lines`, keyed by the tuple of `keys` values."""
-    out = {}
-    for key, group in lines.groupby(keys, sort=False, dropna=False):
-        out[key if isinstance(key, tuple) else (key,)] = evidence_from_lines(group)
+def evidence_by(lines: pd.DataFrame, keys: list[str], limit: int = 50) -> dict[tuple, list[Evidence]]:
+    """Evidence lists of `lines` (at most `limit` each), keyed by the tuple of `keys` values.
+
+    One pass over the few evidence columns: a groupby over the wide line frame would cost a
+    frame per group.
+    """
+    cols = [c for c in ("source_file", "source_line", "code", "label", "amount", "year", "month") if c in lines]
+    narrow = lines[list(dict.fromkeys(keys + cols))]
+    out: dict[tuple, list[Evidence]] = {}
+    key_values = zip(*(narrow[k].tolist() for k in keys))
+    for key, ev in zip(key_values, evidence_from_lines(narrow[cols], limit=len(narrow))):
+        bucket = out.setdefault(key, [])
+        if len(bucket) < limit:
+            bucket.append(ev)
     return out
 
 
@@ -52,5 +74,6 @@ def month_label(year, month) -> str:
     return f"{int(month):02d}/{int(year)}"
 
 
-def tolerance(ctx, name: str, year, month=1) -> float:
-    return float(ctx.params.value(f"tolerances_paie.{name}", (int(year), int(month))))
+def tolerance(ctx, name: str, years, months):
+    """Control tolerance `tolerances_paie.<name>` in force each month (numpy array)."""
+    return pay.param_by_month(ctx.params, f"tolerances_paie.{name}", years, months).to_numpy()

@@ -120,14 +120,13 @@ def cnracl_employer_rate(ctx: RuleContext):
     read = _as_fraction(lines["rate"]).where(lines["rate"].notna() & (lines["rate"] != 0),
                                              lines["amount"].astype(float) / base.where(base > 0))
     lines = lines.assign(read_rate=read.to_numpy())
-    expected, tol = [], []
+    expected = []
     for y, m in zip(lines["year"], lines["month"]):
         try:
             expected.append(float(ctx.params.value("cotisations.cnracl_patronal", (int(y), int(m)))))
         except ParameterError:
             expected.append(np.nan)  # no rate on file for that date: not judged
-        tol.append(tolerance(ctx, "taux_cotisation_ecart", y, m))
-    lines = lines.assign(expected=expected, tol=tol)
+    lines = lines.assign(expected=expected, tol=tolerance(ctx, "taux_cotisation_ecart", lines["year"], lines["month"]))
     bad = lines[(lines["read_rate"] - lines["expected"]).abs() > lines["tol"]]
     bad = bad.assign(amount_gap=(bad["read_rate"] - bad["expected"]) * bad["base"].astype(float).fillna(
         bad["amount"].astype(float) / bad["read_rate"]))

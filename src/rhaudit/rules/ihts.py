@@ -27,7 +27,7 @@ NOT_WORKING = ("conge_annuel", "rtt", "cet", "asa", "cmo", "clm", "cld", "cgm", 
 
 def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES) -> pd.DataFrame:
     """IHTS lines with their hours, the month they pay, and a usable quotité (unknown or 0 -> 1)."""
-    lines = lines_of(ctx, categories)
+    lines = lines_of(ctx, categories).copy(deep=False)  # the cached frame stays untouched
     if lines.empty:
         return lines.assign(hours=pd.Series(dtype=float))
     y, m = lines["period_year"], lines["period_month"]
@@ -213,7 +213,8 @@ def flat_rate(ctx: RuleContext):
     pattern = (months.groupby(["matricule", "period_year", "hours_key"], as_index=False)
                .agg(n=("period_month", "nunique"), amount=("amount", "sum"), first=("period_month", "min"),
                     last=("period_month", "max")))
-    pattern["threshold"] = [tolerance(ctx, "ihts_mois_identiques_forfait", y) for y in pattern["period_year"]]
+    pattern["threshold"] = tolerance(ctx, "ihts_mois_identiques_forfait", pattern["period_year"],
+                                     pd.Series(1, index=pattern.index))
     flagged = pattern[(pattern["n"] >= pattern["threshold"]) & (pattern["hours_key"] > 0)]
     keep = months.merge(flagged[["matricule", "period_year", "hours_key"]], on=["matricule", "period_year", "hours_key"])
     ev = evidence_by(lines.merge(keep[MONTH], on=MONTH), ["matricule", "period_year"])
@@ -347,7 +348,7 @@ def rate_check(ctx: RuleContext):
     due = np.where(part_time, base * h_total, due_full)
     m["due"] = due
     m["excess"] = m["amount"] - m["due"]
-    m["tol"] = [tolerance(ctx, "ihts_ecart_montant_eur", a, b) for a, b in zip(y, mo)]
+    m["tol"] = tolerance(ctx, "ihts_ecart_montant_eur", y, mo)
     m["base"] = base
     m["hours"] = h_total
     over = m[m["excess"] > m["tol"]]
@@ -390,7 +391,7 @@ def declared_vs_paid(ctx: RuleContext):
     m = m[m["overtime_hours"].notna() & ((m["overtime_hours"].fillna(0) != 0) | m["paid_hours"].notna())]
     m["paid_hours"] = m["paid_hours"].fillna(0.0).astype(float)
     m["diff"] = m["paid_hours"] - m["overtime_hours"].astype(float)
-    tol = np.array([tolerance(ctx, "ihts_ecart_heures", a, b) for a, b in zip(m["year"], m["month"])])
+    tol = tolerance(ctx, "ihts_ecart_heures", m["year"], m["month"])
     bad = m[m["diff"].abs().to_numpy() > tol]
     ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP_MONTH)
     return [
@@ -409,7 +410,7 @@ def declared_vs_paid(ctx: RuleContext):
 def _same_month_findings(ctx: RuleContext, other_categories, why, amount_of_ihts: bool):
     """Agent-months (payment month) with IHTS lines and lines of `other_categories`."""
     lines = lines_of(ctx, IHTS_CATEGORIES + tuple(other_categories), with_slip=False)
-    lines["is_ihts"] = lines["category"].isin(IHTS_CATEGORIES)
+    lines = lines.assign(is_ihts=lines["category"].isin(IHTS_CATEGORIES))
     g = lines.groupby(SLIP_MONTH).agg(ihts=("is_ihts", "any"), other=("is_ihts", lambda s: (~s).any()))
     both = g[g["ihts"] & g["other"]].reset_index()
     sel = lines.merge(both[SLIP_MONTH], on=SLIP_MONTH)

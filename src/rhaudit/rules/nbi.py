@@ -102,7 +102,7 @@ def amount_check(ctx: RuleContext):
         return []
     m = m[m["points"].notna() & m["fraction"].notna()]
     m = m.assign(diff=m["paid"] - m["due"])
-    tol = np.array([tolerance(ctx, "nbi_ecart_montant_eur", y, mo) for y, mo in zip(m["year"], m["month"])])
+    tol = tolerance(ctx, "nbi_ecart_montant_eur", m["year"], m["month"])
     bad = m[m["diff"].abs().to_numpy() > tol]
     lines = lines_of(ctx, ("nbi",), with_slip=False)
     ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)

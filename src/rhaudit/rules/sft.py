@@ -84,7 +84,7 @@ def amount_check(ctx: RuleContext):
     candidates = [pay.sft_due(*args, f, tnc) for f in (quotite, frac_paid) for tnc in (False, True)]
     low, high = np.min(candidates, axis=0), np.max(candidates, axis=0)
     per = per.assign(low=low, high=high)
-    tol = np.array([tolerance(ctx, "sft_ecart_montant_eur", y, m) for y, m in zip(per["year"], per["month"])])
+    tol = tolerance(ctx, "sft_ecart_montant_eur", per["year"], per["month"])
     per["diff"] = np.where(per["paid"] > per["high"], per["paid"] - per["high"],
                            np.where(per["paid"] < per["low"], per["paid"] - per["low"], 0.0))
     bad = per[np.abs(per["diff"].to_numpy()) > tol]
