@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from .classify import ClassificationError, classify_lines
 from .deliberations import DeliberationError, find_deliberations, load_deliberations
 from .findings import Finding
 from .params import ParameterError, default_parameters
+from .population import PopulationError, annotate_population
 from .privacy import Pseudonymiser
 from .rules import RuleContext, run_rules, select_rules
 from .workspace import Workspace
@@ -24,14 +26,23 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         delib = load_deliberations(delib_path) if delib_path else None
     except (ParameterError, DeliberationError) as exc:
         raise CheckError(str(exc)) from exc
+    # Classification and population are recomputed from the current configs/ so that a corrected
+    # code table or grade table takes effect without re-importing (cheap: unique rubrics only).
+    pay_lines = ws.read("pay_lines", years)
+    agents = ws.read("agents")
+    try:
+        pay_lines["category"] = classify_lines(pay_lines)
+        payslips = annotate_population(ws.read("payslips", years), pay_lines, agents)
+    except (ClassificationError, PopulationError) as exc:
+        raise CheckError(str(exc)) from exc
     absences = ws.read("absences")
     if years and not absences.empty:
         absences = absences[absences["start"].dt.year.isin(years) | absences["end"].dt.year.isin(years)]
     return RuleContext(
-        payslips=ws.read("payslips", years),
-        pay_lines=ws.read("pay_lines", years),
+        payslips=payslips,
+        pay_lines=pay_lines,
         absences=absences.reset_index(drop=True),
-        agents=ws.read("agents"),
+        agents=agents,
         params=params,
         deliberation=delib,
         options={"years": years, "workspace": ws.root},
