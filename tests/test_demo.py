@@ -185,3 +185,10 @@ def test_findings_match_the_answer_key(demo_run):
 
 def test_quality_plants_are_registered():
     assert {"QUAL-001", "QUAL-002", "QUAL-003", "QUAL-004"} <= set(all_plants())
+
+
+def test_demo_without_check_only_writes_the_files(tmp_path):
+    summary = run_demo(tmp_path, n_agents=20, seed=1, check=False)
+    assert "12 fichiers de paie PES" in summary and "Import :" not in summary
+    assert len(list((tmp_path / "paie").glob("demo_2025_*.xml"))) == 12
+    assert not (tmp_path / "workspace").exists()

@@ -573,17 +573,9 @@ def build_commune(n_agents: int, year: int, seed: int, params: Parameters) -> tu
         if a.population == "agent":
             commune.absences += _absences(rng, a, year, cal, delib)
     long_abs = _long_absences(rng, commune.agents, year)
+    # Agents on a long leave take no other leave: their ARTT rights are reduced by the sick
+    # days (loi 2010-1657 art. 115), so taking none stays within them.
     busy = {ab.matricule for ab in long_abs}
-    commune.absences = [ab for ab in commune.absences if ab.matricule not in busy or ab.type in ("rtt",)] + long_abs
-    _drop_rtt_overlaps(commune)
+    commune.absences = [ab for ab in commune.absences if ab.matricule not in busy] + long_abs
     _payslips(rng, commune, params, rates, code_table)
     return commune, rates
-
-
-def _drop_rtt_overlaps(commune: Commune) -> None:
-    """Agents on a long leave keep only the ARTT days outside it."""
-    long_by = {ab.matricule: ab for ab in commune.absences if ab.type in ("clm", "maternite")}
-    commune.absences = [
-        ab for ab in commune.absences
-        if not (ab.type == "rtt" and ab.matricule in long_by and long_by[ab.matricule].start <= ab.start <= long_by[ab.matricule].end)
-    ]
