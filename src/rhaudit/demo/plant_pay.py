@@ -78,10 +78,10 @@ def _eligible_ihts(commune: Commune, a: Agent) -> bool:
 
 
 def _plain_months(commune: Commune, a: Agent) -> list[int]:
-    """Months without IHTS, carence or CIA lines and not spent entirely absent."""
+    """Months without IHTS, astreinte, carence or CIA lines and not spent entirely absent."""
     full = _fully_absent_months(commune, a)
     return [ps.month for ps in commune.payslips_of(a)
-            if not ps.lines_of(*IHTS_CATS, "carence", "cia") and ps.month not in full]
+            if not ps.lines_of(*IHTS_CATS, "astreinte", "carence", "cia") and ps.month not in full]
 
 
 def _plain_month(commune: Commune, a: Agent, rng) -> int:
