@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..findings import evidence_from_lines
 from ..model import RI_CATEGORIES
 from ..params import ParameterError
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, lines_of, month_label, num
+from ._paie import eur, lines_of, month_label, num
 
 RI = "regimes_indemnitaires"
 DECRET = "Décret 2014-513 du 20 mai 2014"
@@ -43,6 +44,23 @@ def ri_lines(ctx: RuleContext, categories) -> pd.DataFrame:
     lines["paid"] = lines["amount"].astype(float)
     lines["fte"] = lines["paid"] / quotite
     return lines
+
+
+EVIDENCE_COLUMNS = ["source_file", "source_line", "code", "label", "amount", "year", "month"]
+
+
+class LazyEvidence:
+    """Evidence of `lines` grouped by `keys`, built only for the keys a finding asks for (building
+    it for every agent-month of a large payroll would cost more than the rule itself)."""
+
+    def __init__(self, lines: pd.DataFrame, keys: list[str]):
+        self.lines = lines[EVIDENCE_COLUMNS].reset_index(drop=True)
+        self.positions = lines.reset_index(drop=True).groupby(keys, sort=False, dropna=False).indices
+        self.single = len(keys) == 1
+
+    def get(self, key: tuple):
+        pos = self.positions.get(key[0] if self.single else key)
+        return [] if pos is None else evidence_from_lines(self.lines.iloc[pos])
 
 
 def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
@@ -154,17 +172,17 @@ def _groups_by_name(ctx: RuleContext) -> dict:
 
 
 def _annual_in_groups(ctx: RuleContext, category: str):
-    """(annual row, délibération group, evidence) of each agent-year paid `category` whose group the
+    """(annual row, délibération group, LazyEvidence by (matricule, year)) of each agent-year paid `category` whose group the
     délibération defines; nothing without a RIFSEEP délibération."""
     groups = _groups_by_name(ctx)
     annual = _annual(ctx, category) if groups else None
     if annual is None or annual.empty:
         return
-    evidence = evidence_by(annual.attrs["lines"], ["matricule", "period_year"])
+    evidence = LazyEvidence(annual.attrs["lines"], ["matricule", "period_year"])
     for row in annual.itertuples(index=False):
         g = groups.get(row.group) if pd.notna(row.group) else None
         if g is not None:
-            yield row, g, evidence.get((row.matricule, row.period_year))
+            yield row, g, evidence
 
 
 def _paid_excess(row, allowed_fte: float) -> float:
@@ -206,7 +224,7 @@ def ifse_above_group_ceiling(ctx: RuleContext):
             continue
         excess = _paid_excess(row, allowed)
         yield ctx.finding(
-            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence,
+            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence.get((row.matricule, row.period_year)),
             message=(
                 f"En {int(row.period_year)}, l'agent {row.matricule} (groupe {g.name}) a perçu une IFSE de "
                 f"{_fte_text(row)} pour {num(row.months)} mois de paie ; le plafond annuel du groupe"
@@ -275,7 +293,7 @@ def above_state_ceiling(ctx: RuleContext):
             continue
         excess = (counted_fte - state * share) * (row.paid / row.fte if row.fte else 1.0)
         yield ctx.finding(
-            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence,
+            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence.get((row.matricule, row.period_year)),
             message=(
                 f"En {int(row.period_year)}, l'agent {row.matricule} (groupe {g.name}) a perçu une IFSE de {_fte_text(row)} "
                 f"pour {num(row.months)} mois ; le plafond de l'État du corps équivalent (« {st.corps} », groupe "
@@ -307,7 +325,7 @@ def cia_above_ceiling(ctx: RuleContext):
             continue
         excess = _paid_excess(row, g.cia_annual_ceiling)
         yield ctx.finding(
-            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence,
+            matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence.get((row.matricule, row.period_year)),
             message=(
                 f"En {int(row.period_year)}, l'agent {row.matricule} (groupe {g.name}) a perçu un CIA de {_fte_text(row)} ; "
                 f"le plafond annuel de CIA du groupe fixé par la {decision_label(ctx, ctx.deliberation.rifseep.decision)} est de "
@@ -338,7 +356,7 @@ def cia_instalments(ctx: RuleContext):
     if lines.empty:
         return
     monthly = lines.groupby(["matricule", "year", "month"], sort=True)["paid"].sum().reset_index()
-    evidence = evidence_by(lines, ["matricule", "year"])
+    evidence = LazyEvidence(lines, ["matricule", "year"])
     for (matricule, year), g in monthly.groupby(["matricule", "year"], sort=True):
         most = int(ri_param(ctx, "cia_versements_maximum", year))
         if len(g) <= most:
@@ -420,25 +438,25 @@ def ifse_not_prorated(ctx: RuleContext):
     monthly = lines.groupby(["matricule", "year", "month"], sort=True).agg(paid=("paid", "sum"), quotite=("quotite", "first"))
     monthly = monthly.reset_index()
     monthly["quotite"] = monthly["quotite"].astype(float)
-    evidence = evidence_by(lines, ["matricule", "year", "month"])
-    for (matricule, year), g in monthly.groupby(["matricule", "year"], sort=True):
-        full = g.loc[g["quotite"] >= 0.9999, "paid"].round(2)
-        if full.empty:
-            continue
-        tol = float(ri_param(ctx, "ecart_montant_mensuel_eur", year))
-        for row in g[g["quotite"] < 0.9999].itertuples(index=False):
-            if not (full - row.paid).abs().le(tol).any():
-                continue
-            excess = row.paid * (1 - row.quotite)
-            yield ctx.finding(
-                matricule=matricule, year=year, month=row.month, amount=excess,
-                evidence=evidence.get((matricule, year, row.month)),
-                message=(
-                    f"En {month_label(year, row.month)}, l'agent {matricule}, à la quotité de {num(100 * row.quotite, 2)} %, "
-                    f"a perçu une IFSE de {eur(row.paid)}, le même montant qu'un mois à temps plein ; proratisée, elle "
-                    f"serait de {eur(row.paid * row.quotite)}. Trop-perçu : {eur(excess)} ({DECRET} ; loi 84-53, art. 60)."
-                ),
-            )
+    evidence = LazyEvidence(lines, ["matricule", "year", "month"])
+    full_time = monthly["quotite"] >= 0.9999
+    # Each reduced-quotité month paired with the same agent-year's full-time amounts.
+    pairs = monthly[~full_time].merge(monthly.loc[full_time, ["matricule", "year", "paid"]].rename(columns={"paid": "full"}),
+                                      on=["matricule", "year"])
+    tol = pairs["year"].map({y: float(ri_param(ctx, "ecart_montant_mensuel_eur", y)) for y in pairs["year"].unique()})
+    same = pairs[(pairs["paid"] - pairs["full"]).abs().le(tol.astype(float))]
+    for row in same.drop_duplicates(["matricule", "year", "month"]).itertuples(index=False):
+        matricule, year = row.matricule, row.year
+        excess = row.paid * (1 - row.quotite)
+        yield ctx.finding(
+            matricule=matricule, year=year, month=row.month, amount=excess,
+            evidence=evidence.get((matricule, year, row.month)),
+            message=(
+                f"En {month_label(year, row.month)}, l'agent {matricule}, à la quotité de {num(100 * row.quotite, 2)} %, "
+                f"a perçu une IFSE de {eur(row.paid)}, le même montant qu'un mois à temps plein ; proratisée, elle "
+                f"serait de {eur(row.paid * row.quotite)}. Trop-perçu : {eur(excess)} ({DECRET} ; loi 84-53, art. 60)."
+            ),
+        )
 
 
 # --- RIFSEEP-007 ---------------------------------------------------------------------------------
@@ -510,7 +528,7 @@ def ri_maintained_during_absence(ctx: RuleContext):
     monthly["reference"] = monthly["reference"].fillna(monthly["paid"])
     monthly["due"] = monthly["reference"] * (1 - monthly["frac"])
     monthly["excess"] = (monthly["paid"] - monthly["due"]).clip(upper=monthly["paid"])
-    evidence = evidence_by(lines, ["matricule", "period_year", "period_month"])
+    evidence = LazyEvidence(lines, ["matricule", "period_year", "period_month"])
     labels = {"clm": "congé de longue maladie", "cld": "congé de longue durée", "cgm": "congé de grave maladie"}
     for row in monthly[monthly["frac"] > 0].itertuples(index=False):
         tol = float(ri_param(ctx, "ecart_montant_mensuel_eur", row.period_year, row.period_month))
