@@ -385,3 +385,35 @@ def test_real_ville2012_snapshot(shared_pes, params):
     c = by_group[(by_group["axis"] == "catégorie") & (by_group["value"] == "C")].iloc[0]
     assert (c["agents"], round(c["min"], 2), round(c["max"], 2), round(c["ratio"], 2)) == (10, 1048.48, 3520.18, 3.36)
     assert above.empty and len(found) == 3
+
+
+# --- the demo commune: every planted RIFSEEP irregularity found with its amount, nothing else ----
+
+
+@pytest.fixture(scope="module")
+def demo_rifseep(tmp_path_factory):
+    from rhaudit.check import run_check
+    from rhaudit.demo import generate_commune
+    from rhaudit.importers import import_files
+    from rhaudit.workspace import Workspace
+
+    out = tmp_path_factory.mktemp("demo_rifseep")
+    files = generate_commune(out, n_agents=120, seed=1)
+    ws = Workspace(out / "workspace")
+    import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
+                 deliberations=files.deliberations_file)
+    return files, run_check(ws, rule_patterns="RIFSEEP*", deliberations=files.deliberations_file)
+
+
+def test_demo_rifseep_plants_found_with_their_amounts_and_nothing_else(demo_rifseep):
+    from rhaudit.demo import compare_with_answer_key
+    from rhaudit.rules import select_rules
+
+    files, findings = demo_rifseep
+    assert [p for p in files.skipped_plants if p.startswith("RIFSEEP")] == []
+    registered = {r.id for r in select_rules("RIFSEEP*")}
+    cmp = compare_with_answer_key([f.to_dict() for f in findings], files.answer_key, registered)
+    # every rule planted except RIFSEEP-006 (one quotité per agent in the demo) and the information rule
+    assert {e["rule"] for e in cmp.expected} == registered - {"RIFSEEP-006", "RIFSEEP-012"}
+    assert cmp.missed == [] and cmp.amount_mismatches == []
+    assert [(f["rule"], f["matricule"], f["month"], f["message"]) for f in cmp.extras] == []
