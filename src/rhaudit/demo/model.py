@@ -15,7 +15,9 @@ délibérations YAML). Everything a plant needs is here:
   used by another plant (it is marked used); raises LookupError when none is left.
 - `Payslip.add_line(code, amount, base=..., rate=..., units=..., ref=(start, end))`: a line of
   the demo code table (label, PES kind and category come from configs/rubriques/demo.yaml);
-  `Payslip.add_raw_line(...)` for a line outside the code table (label and kind given).
+  `Payslip.add_raw_line(...)` for a line outside the code table (label and kind given);
+  `Payslip.lines_of(*categories)` and `Payslip.remove_lines(*categories)` select or drop lines.
+- `Commune.absences_of(agent)`: an agent's absences (indexed; append to `Commune.absences`).
 - Gross (MtBrut) and net are recomputed from the lines when the file is written, unless a plant
   sets `Payslip.forced_gross`. Contributions (kinds D and C) are computed by the generator's
   `finalize` step from the gross lines after the plants ran, from `Agent.pension_fund`
