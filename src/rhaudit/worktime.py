@@ -33,6 +33,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -511,25 +512,63 @@ def _fullmatch(pattern: str, text: str) -> bool:
         return False
 
 
-def fractionnement_earned(leave: pd.DataFrame, year: int, rule: dict) -> float:
-    """Fractionnement days earned by annual leave taken outside 1 May–31 Oct of `year`.
+def _days_outside_period(leave: pd.DataFrame, year: int, rule: dict) -> pd.Series:
+    """Per leave record, its `days` taken outside 1 May–31 Oct of `year` (split pro rata of the
+    record's weekdays outside the period); vectorised, a year of a large city has many records."""
+    first = np.datetime64(f"{year}-{rule['periode_debut']}", "D")
+    last = np.datetime64(f"{year}-{rule['periode_fin']}", "D")
+    start = leave["start"].to_numpy(dtype="datetime64[D]")
+    end = leave["end"].to_numpy(dtype="datetime64[D]") + np.timedelta64(1, "D")  # busday_count excludes the end
+    total = np.busday_count(start, end)
+    inside = np.busday_count(np.maximum(start, first), np.maximum(np.minimum(end, last + np.timedelta64(1, "D")),
+                                                                   np.maximum(start, first)))
+    share = np.divide(total - inside, total, out=np.zeros(len(total)), where=total > 0)
+    return pd.Series(leave["days"].astype(float).to_numpy() * share, index=leave.index)
 
-    Each leave record's `days` are split pro rata of its weekdays outside the period.
-    """
-    first = dt.date.fromisoformat(f"{year}-{rule['periode_debut']}")
-    last = dt.date.fromisoformat(f"{year}-{rule['periode_fin']}")
-    outside = 0.0
-    for r in leave.itertuples(index=False):
-        dates = pd.bdate_range(r.start, r.end)
-        if len(dates) == 0:
-            continue
-        out = sum(not (first <= d.date() <= last) for d in dates)
-        outside += float(r.days) * out / len(dates)
-    return float(max((granted for threshold, granted in rule["seuils"].items() if outside + 1e-9 >= float(threshold)),
-                     default=0))
+
+def _fractionnement_granted(outside_days: float, rule: dict) -> float:
+    return float(max((granted for threshold, granted in rule["seuils"].items()
+                      if outside_days + 1e-9 >= float(threshold)), default=0))
+
+
+def fractionnement_earned(leave: pd.DataFrame, year: int, rule: dict) -> float:
+    """Fractionnement days earned by annual leave taken outside 1 May–31 Oct of `year`."""
+    if leave.empty:
+        return 0.0
+    return _fractionnement_granted(float(_days_outside_period(leave, year, rule).sum()), rule)
 
 
 FRACTIONNEMENT_LABEL = r"(?i)fraction"
+
+
+_NO_ABSENCE = {"leave": 0.0, "frac": 0.0, "outside": 0.0, "sick": 0.0, "rtt": 0.0}
+
+
+def _absence_totals(absences: pd.DataFrame, year: int, frac_rule: dict, sick_types) -> dict[str, dict]:
+    """Per matricule, days of the absences starting in `year`: annual leave (fractionnement days
+    apart), leave days outside 1 May–31 Oct, sick days that reduce ARTT, RTT days."""
+    if absences.empty:
+        return {}
+    a = absences[absences["start"].dt.year == year]
+    if a.empty:
+        return {}
+    days = a["days"].astype(float).fillna(0.0)
+    leave = a["type"].eq("conge_annuel").fillna(False)
+    is_frac = leave & (a["motive"].fillna("").str.contains(FRACTIONNEMENT_LABEL)
+                       | a["source_label"].fillna("").str.contains(FRACTIONNEMENT_LABEL))
+    plain_leave = leave & ~is_frac
+    outside = pd.Series(0.0, index=a.index)
+    if plain_leave.any():
+        outside[plain_leave] = _days_outside_period(a[plain_leave], year, frac_rule)
+    table = pd.DataFrame({
+        "matricule": a["matricule"],
+        "leave": days.where(plain_leave, 0.0),
+        "frac": days.where(is_frac, 0.0),
+        "outside": outside,
+        "sick": days.where(a["type"].isin(list(sick_types)).fillna(False), 0.0),
+        "rtt": days.where(a["type"].eq("rtt").fillna(False), 0.0),
+    })
+    return table.groupby("matricule").sum().to_dict("index")
 
 
 def agent_balances(absences: pd.DataFrame, assigned: pd.DataFrame, cycles: dict[str, WorkRegime], year: int,
@@ -545,32 +584,25 @@ def agent_balances(absences: pd.DataFrame, assigned: pd.DataFrame, cycles: dict[
     norms = Norms.of(year, params)
     frac_rule = params.value("temps_travail.fractionnement", dt.date(year, 1, 1))
     sick_types = params.value("temps_travail.artt_absences_reductrices", dt.date(year, 1, 1))
-    abs_year = absences[absences["start"].dt.year == year] if not absences.empty else absences
+    per_agent = _absence_totals(absences, year, frac_rule, sick_types)
+    full_of = {name: count_regime(c.model_copy(update={"quotite": 1.0}), "norme", norms) for name, c in cycles.items()}
     rows = []
     for a in assigned.itertuples(index=False):
-        regime = cycles.get(a.cycle)
-        if regime is None:
+        full = full_of.get(a.cycle)
+        if full is None:
             continue
-        full = count_regime(regime.model_copy(update={"quotite": 1.0}), "norme", norms)
         share = float(a.quotite) * min(int(a.months), 12) / 12
-        mine = abs_year[abs_year["matricule"] == a.matricule] if not abs_year.empty else abs_year
-        leave = mine[mine["type"] == "conge_annuel"] if not mine.empty else mine
-        is_frac = (leave["motive"].fillna("").str.contains(FRACTIONNEMENT_LABEL)
-                   | leave["source_label"].fillna("").str.contains(FRACTIONNEMENT_LABEL)) if not leave.empty else []
-        frac_taken = float(leave[is_frac]["days"].sum()) if not leave.empty else 0.0
-        leave_taken = float(leave["days"].sum()) - frac_taken if not leave.empty else 0.0
-        earned = fractionnement_earned(leave[~is_frac], year, frac_rule) if not leave.empty else 0.0
-        sick = float(mine[mine["type"].isin(sick_types)]["days"].sum()) if not mine.empty else 0.0
+        t = per_agent.get(a.matricule, _NO_ABSENCE)
         artt_full = full.artt_days
         n1 = full.days_worked + artt_full - full.solidarity_days
-        reduction = math.floor(sick / (n1 / artt_full) + 1e-9) if artt_full > 0 and sick > 0 else 0
-        artt_taken = float(mine[mine["type"] == "rtt"]["days"].sum()) if not mine.empty else 0.0
+        reduction = math.floor(t["sick"] / (n1 / artt_full) + 1e-9) if artt_full > 0 and t["sick"] > 0 else 0
         rows.append({
             "matricule": a.matricule, "cycle": a.cycle, "quotite": float(a.quotite), "months": int(a.months),
             "daily_hours": full.daily_hours, "obligation_hours": norms.annual_hours * share,
-            "leave_entitlement": full.annual_leave_days * share, "leave_taken": leave_taken,
-            "fractionnement_earned": earned, "fractionnement_taken": frac_taken,
+            "leave_entitlement": full.annual_leave_days * share, "leave_taken": t["leave"],
+            "fractionnement_earned": _fractionnement_granted(t["outside"], frac_rule),
+            "fractionnement_taken": t["frac"],
             "artt_entitlement": max(0.0, artt_full * share - reduction), "artt_reduction": reduction,
-            "artt_taken": artt_taken, "sick_days": sick,
+            "artt_taken": t["rtt"], "sick_days": t["sick"],
         })
     return pd.DataFrame(rows)
