@@ -23,10 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from . import model, paths
+from . import configfile, model, paths
 
 UNCLASSIFIED = "non_classe"
 PATTERNS_FILE = "motifs.yaml"
@@ -123,17 +122,12 @@ class PatternFile(BaseModel):
     motifs: list[Pattern]
 
 
+RUBRIC_HINT = "Corrigez le fichier (format décrit dans docs/rubriques.md)."
+
+
 def load_yaml_model(path: Path, schema: type[BaseModel], error: type[Exception] | None = None):
-    """Read a YAML configuration file into `schema`; a French `error` names the file and entry."""
-    error = error or ClassificationError
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return schema.model_validate(raw)
-    except yaml.YAMLError as exc:
-        raise error(f"{path} : YAML illisible : {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
-        raise error(f"{path} : {problems}. Corrigez le fichier (format décrit dans docs/rubriques.md).") from exc
+    """A configs/rubriques or configs/grades file read into `schema` (French error naming the file)."""
+    return configfile.load_yaml_model(path, schema, error or ClassificationError, RUBRIC_HINT)
 
 
 @dataclass(frozen=True)

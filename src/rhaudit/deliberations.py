@@ -13,10 +13,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from . import paths
+from . import configfile
 
 
 class DeliberationError(Exception):
@@ -192,21 +191,11 @@ class Deliberations(_Model):
 
 
 def load_deliberations(path: Path | str) -> Deliberations:
-    path = Path(path)
-    if not path.is_file():
-        raise DeliberationError(f"Fichier de délibérations introuvable : {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Deliberations.model_validate(raw)
-    except yaml.YAMLError as exc:
-        raise DeliberationError(f"{path} : YAML invalide : {exc}") from exc
-    except ValidationError as exc:
-        lines = [f"{path} : délibérations invalides :"]
-        for err in exc.errors():
-            loc = ".".join(str(x) for x in err["loc"])
-            lines.append(f"  - {loc} : {err['msg']}")
-        lines.append("Corrigez le fichier (voir configs/collectivites/exemple.yaml).")
-        raise DeliberationError("\n".join(lines)) from exc
+    return configfile.load_yaml_model(
+        Path(path), Deliberations, DeliberationError,
+        "Corrigez le fichier de délibérations (exemple complet : configs/collectivites/demo.yaml ; "
+        "schéma : src/rhaudit/deliberations.py).",
+    )
 
 
 def find_deliberations(workspace_root: Path | None = None) -> Path | None:
@@ -214,7 +203,3 @@ def find_deliberations(workspace_root: Path | None = None) -> Path | None:
     if workspace_root and (workspace_root / "deliberations.yaml").is_file():
         return workspace_root / "deliberations.yaml"
     return None
-
-
-def default_example() -> Path:
-    return paths.configs_dir() / "collectivites" / "exemple.yaml"
