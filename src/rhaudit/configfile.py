@@ -7,6 +7,38 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
+# French wording of the pydantic errors users meet in hand-written configuration files.
+_MESSAGES = {
+    "extra_forbidden": "clé inconnue (faute de frappe ?)",
+    "missing": "champ obligatoire manquant",
+    "date_from_datetime_parsing": "date invalide (format AAAA-MM-JJ)",
+    "date_parsing": "date invalide (format AAAA-MM-JJ)",
+    "date_type": "date attendue (format AAAA-MM-JJ)",
+    "float_parsing": "nombre attendu",
+    "float_type": "nombre attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "string_type": "texte attendu",
+    "list_type": "liste attendue",
+    "dict_type": "tableau de clés attendu",
+    "model_type": "tableau de clés attendu",
+    "bool_parsing": "true ou false attendu",
+    "too_short": "liste vide ou trop courte",
+}
+
+
+def validation_problems(exc: ValidationError) -> str:
+    """The errors of `exc` as "location : reason" in French, separated by semicolons."""
+    problems = []
+    for e in exc.errors():
+        where = ".".join(map(str, e["loc"])) or "fichier"
+        if e["type"] == "literal_error":
+            why = f"valeur {e.get('input')!r} non autorisée (attendu : {e['ctx']['expected']})"
+        else:
+            why = _MESSAGES.get(e["type"], e["msg"].removeprefix("Value error, "))
+        problems.append(f"{where} : {why}")
+    return "; ".join(problems)
+
 
 def load_yaml_model(path: Path, schema: type[BaseModel], error: type[Exception], hint: str):
     """`schema` validated from the YAML file `path`; on failure raise `error` with the file, each
@@ -17,10 +49,7 @@ def load_yaml_model(path: Path, schema: type[BaseModel], error: type[Exception],
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return schema.model_validate(raw)
-    except yaml.YAMLError as exc:
-        raise error(f"{path} : YAML illisible : {exc}. {hint}") from exc
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'fichier'} : {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
-        )
-        raise error(f"{path} : {problems}. {hint}") from exc
+        raise error(f"{path} : {validation_problems(exc)}. {hint}") from exc
+    except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for an impossible date
+        raise error(f"{path} : YAML illisible : {exc}. {hint}") from exc

@@ -26,10 +26,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import paths
+from .configfile import load_yaml_model
 
 
 class ParameterError(Exception):
@@ -102,11 +102,11 @@ class Parameters:
             raise ParameterError(f"Dossier de paramètres introuvable : {folder}")
         files: dict[str, ParameterFile] = {}
         for path in sorted(folder.glob("*.yaml")):
-            try:
-                raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-                files[path.stem] = ParameterFile.model_validate(raw)
-            except (yaml.YAMLError, ValidationError) as exc:
-                raise ParameterError(f"{path} : fichier de paramètres invalide : {exc}") from exc
+            files[path.stem] = load_yaml_model(
+                path, ParameterFile, ParameterError,
+                "Corrigez le fichier de paramètres : chaque valeur a « depuis », « valeur » et « source » "
+                "(voir configs/parametres/ihts.yaml).",
+            )
         return cls(files)
 
     def names(self) -> list[str]:
