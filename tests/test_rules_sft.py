@@ -23,25 +23,32 @@ def test_sft_two_children(params):
 
 
 def test_sft_three_children_below_floor_index(params):
-    # IM 400 < floor 449: 449 × 59.0734 / 12 = 2210.329717 ; × 8 % = 176.826377 ; + 15.24 = 192.066377
-    assert pay.sft_monthly(params, 3, 400, "2025-03-01") == pytest.approx(192.066377, abs=1e-4)
+    # IM 400 < floor 454 (IB 524 since 2024-01-01): 454 × 59.0734 / 12 = 2234.943633 ; × 8 % = 178.795491
+    # + 15.24 = 194.035491
+    assert pay.sft_monthly(params, 3, 400, "2025-03-01") == pytest.approx(194.035491, abs=1e-4)
+
+
+def test_sft_floor_index_in_force_on_the_payroll_date(params):
+    # 2023-12 (floor IM 449, point 59.0734 since 2023-07): 449 × 59.0734 / 12 = 2210.329717 ; × 8 %
+    # = 176.826377 ; + 15.24 = 192.066377 ; one month later the floor is IM 454 (194.035491 above)
+    assert pay.sft_monthly(params, 3, 400, (2023, 12)) == pytest.approx(192.066377, abs=1e-4)
 
 
 def test_sft_four_children_above_ceiling_index(params):
-    # IM 800 > ceiling 717: 717 × 59.0734 / 12 = 3529.635650 ; rate 8 % + 6 % = 14 % -> 494.148991
-    # fixed 15.24 + 4.57 = 19.81 ; total 513.958991
-    assert pay.sft_monthly(params, 4, 800, "2025-03-01") == pytest.approx(513.958991, abs=1e-4)
+    # IM 800 > ceiling 722 (IB 879 since 2024-01-01): 722 × 59.0734 / 12 = 3554.249567 ;
+    # rate 8 % + 6 % = 14 % -> 497.594939 ; fixed 15.24 + 4.57 = 19.81 ; total 517.404939
+    assert pay.sft_monthly(params, 4, 800, "2025-03-01") == pytest.approx(517.404939, abs=1e-4)
 
 
 def test_sft_part_time_never_below_full_time_minimum(params):
-    # 80 % paid 6/7: 84.511750 × 6/7 = 72.438643 ; full-time minimum (IM 449, 2 children)
-    # = 10.67 + 3 % × 2210.329717 = 76.979892 -> the minimum applies
-    assert pay.sft_monthly(params, 2, 500, "2025-03-01", quotite=6 / 7) == pytest.approx(76.979892, abs=1e-4)
+    # 80 % paid 6/7: 84.511750 × 6/7 = 72.438643 ; full-time minimum (IM 454, 2 children)
+    # = 10.67 + 3 % × 2234.943633 = 77.718309 -> the minimum applies
+    assert pay.sft_monthly(params, 2, 500, "2025-03-01", quotite=6 / 7) == pytest.approx(77.718309, abs=1e-4)
 
 
 def test_sft_part_time_above_minimum_is_prorated(params):
     # IM 700: 700 × 59.0734 / 12 = 3445.948333 ; × 3 % = 103.378450 ; + 10.67 = 114.048450
-    # × 6/7 = 97.755814 > 76.979892
+    # × 6/7 = 97.755814 > 77.718309
     assert pay.sft_monthly(params, 2, 700, "2025-03-01", quotite=6 / 7) == pytest.approx(97.755814, abs=1e-4)
 
 
@@ -90,11 +97,11 @@ def test_sft_002_underpaid_number_of_children_not_updated(params):
 
 def test_sft_002_part_time_range(params):
     # quotité 0.8, traitement paid 6/7: the due range spans temps non complet (84.511750 × 0.8 = 67.609400)
-    # to the part-time floor (76.979892); paid 76.98 → inside ; paid 90 → 90 − 76.979892 = 13.020108
+    # to the part-time floor (77.718309); paid 77.72 → inside ; paid 90 → 90 − 77.718309 = 12.281691
     trait = TRAIT_500 * 6 / 7
-    assert run("SFT-002", ctx_of([_sft(76.98, traitement=trait, quotite=0.8)], params)) == []
+    assert run("SFT-002", ctx_of([_sft(77.72, traitement=trait, quotite=0.8)], params)) == []
     [f] = run("SFT-002", ctx_of([_sft(90.0, traitement=trait, quotite=0.8)], params))
-    assert f.amount == pytest.approx(13.020108, abs=1e-4)
+    assert f.amount == pytest.approx(12.281691, abs=1e-4)
 
 
 def test_sft_rules_cope_with_empty_tables(params):
