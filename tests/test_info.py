@@ -99,3 +99,10 @@ def test_info_on_a_missing_workspace_fails_clearly(tmp_path):
 def test_render_info_of_an_empty_workspace():
     data = {"periods": [], "total": {"payslips": 0, "agents": 0, "gross": 0.0}, "headcount": {}, "files": 1}
     assert render_info(data) == "Aucun bulletin dans l'espace de travail (1 fichier(s) importé(s))."
+
+
+def test_input_errors_are_introduced_in_french(tmp_path):
+    # click would print "Error: ..." (English) before the French message.
+    result = CliRunner().invoke(main, ["info", "--workspace", str(tmp_path / "nulle_part")])
+    assert result.exit_code == 2
+    assert result.output.startswith("Erreur : ") and "Error" not in result.output

@@ -26,6 +26,10 @@ class InputError(click.ClickException):
     def format_message(self) -> str:
         return self.message
 
+    def show(self, file=None) -> None:
+        # click's own show() prefixes the English "Error: ".
+        click.echo(f"Erreur : {self.message}", err=True)
+
 
 def _workspace_option(required: bool = True):
     return click.option(
