@@ -56,9 +56,21 @@ def run_check(
     deliberations: Path | None = None,
     pseudonymise: bool = False,
 ) -> list[Finding]:
-    rules = select_rules(rule_patterns)
+    try:
+        rules = select_rules(rule_patterns)
+    except KeyError as exc:
+        raise CheckError(exc.args[0]) from exc
+    missing = sorted(set(years or []) - set(ws.years()))
+    if missing:
+        raise CheckError(
+            f"Aucun bulletin importé pour {', '.join(map(str, missing))} dans {ws.root} "
+            f"(années importées : {', '.join(map(str, ws.years())) or 'aucune'}). Corrigez --year ou importez ces paies."
+        )
     ctx = build_context(ws, years, deliberations)
-    findings = run_rules(ctx, rules)
+    try:
+        findings = run_rules(ctx, rules)
+    except ParameterError as exc:
+        raise CheckError(f"{exc} Complétez configs/parametres/ ou restreignez --year.") from exc
     if pseudonymise:
         pseudo = Pseudonymiser.for_workspace(ws.root)
         findings = [replace(f, matricule=pseudo(f.matricule), message=_mask(f, pseudo)) for f in findings]

@@ -110,8 +110,8 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
     try:
         findings = run_check(ws, rule_patterns=rule_patterns, years=list(year) or None,
                              deliberations=deliberations, pseudonymise=pseudonymise)
-    except (CheckError, KeyError) as exc:
-        raise InputError(str(exc.args[0] if exc.args else exc)) from exc
+    except CheckError as exc:
+        raise InputError(str(exc)) from exc
     out_dir = out or Path("reports")
     written = write_findings(findings, out_dir)
     if fmt == "json":
