@@ -29,3 +29,41 @@ def test_check_with_an_unknown_rule_is_an_input_error(ville2012, tmp_path):
     result = CliRunner().invoke(main, ["check", "-w", str(ville2012), "--rules", "XYZ*", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "Erreur : Aucune règle ne correspond à : XYZ*" in result.output
+
+
+def test_pseudonymisation_replaces_every_known_matricule_and_no_digit_of_an_amount():
+    from rhaudit.check import pseudonymised
+    from rhaudit.findings import Evidence, Finding
+    from rhaudit.privacy import Pseudonymiser
+
+    pseudo = Pseudonymiser(b"cle-de-test")
+    f = Finding(
+        "QUAL-002", "alerte", "Bulletin en double", "réf.", matricule="12",
+        message="Agent 12 : 1 212,12 EUR versés deux fois, comme à l'agent A-7 (12.5 h).",
+        evidence=[Evidence("paie_12.xml", 12, code="012", label="RAPPEL AGENT A-7", amount=12.0)],
+    )
+    [out] = pseudonymised([f], pseudo, known={"A-7", "99"})
+    p12, pa7 = pseudo("12"), pseudo("A-7")
+    assert out.matricule == p12 and p12.startswith("P-") and len(p12) == 12  # "P-" + 10 hex digits
+    # The amounts 1 212,12 and 12.5 keep their digits (the old str.replace made "1 2P-…,P-…").
+    assert out.message == f"Agent {p12} : 1 212,12 EUR versés deux fois, comme à l'agent {pa7} (12.5 h)."
+    assert out.evidence[0].label == f"RAPPEL AGENT {pa7}"
+    assert out.evidence[0].file == "paie_12.xml" and out.evidence[0].code == "012"  # "paie_12" is one word
+
+
+def test_check_pseudonymise_leaves_no_matricule_in_the_outputs(ville2012, tmp_path):
+    import re
+
+    import pandas as pd
+
+    from rhaudit.workspace import Workspace
+
+    result = CliRunner().invoke(main, ["check", "-w", str(ville2012), "--pseudonymise", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    matricules = set(Workspace(ville2012).read("payslips")["matricule"])
+    assert len(matricules) == 19  # `rhaudit info` on ville2012: 19 agents
+    texts = [(tmp_path / n).read_text(encoding="utf-8-sig") for n in ("findings.csv", "findings.json")]
+    texts += [sheet.to_csv() for sheet in pd.read_excel(tmp_path / "findings.xlsx", sheet_name=None, dtype=str).values()]
+    for m in matricules:
+        assert not any(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", t) for t in texts), m
+    assert "P-" in texts[1]

@@ -72,10 +72,19 @@ def run_check(
     except ParameterError as exc:
         raise CheckError(f"{exc} Complétez configs/parametres/ ou restreignez --year.") from exc
     if pseudonymise:
-        pseudo = Pseudonymiser.for_workspace(ws.root)
-        findings = [replace(f, matricule=pseudo(f.matricule), message=_mask(f, pseudo)) for f in findings]
+        known = set(ctx.agents["matricule"].dropna()) | set(ctx.payslips["matricule"].dropna())
+        findings = pseudonymised(findings, Pseudonymiser.for_workspace(ws.root), known)
     return findings
 
 
-def _mask(f: Finding, pseudo: Pseudonymiser) -> str:
-    return f.message.replace(f.matricule, pseudo(f.matricule)) if f.matricule else f.message
+def pseudonymised(findings: list[Finding], pseudo: Pseudonymiser, known: set[str]) -> list[Finding]:
+    """The findings with every matricule replaced: the agent's own, and any known matricule quoted
+    in a message or an evidence (another agent of a duplicate, a label...)."""
+    out = []
+    for f in findings:
+        known_here = known | ({f.matricule} if f.matricule else set())
+        evidence = [replace(e, file=pseudo.mask(e.file, known_here), label=pseudo.mask(e.label, known_here))
+                    for e in f.evidence]
+        out.append(replace(f, matricule=pseudo(f.matricule), message=pseudo.mask(f.message, known_here),
+                           evidence=evidence))
+    return out

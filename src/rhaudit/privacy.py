@@ -10,8 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
+
+
+# A word that may be a matricule ("010985", "A-123", "12/B"), never a piece of a number such as
+# the "12" of "1 212,12 EUR": not glued to a letter or digit, nor to a decimal separator.
+_TOKEN = re.compile(r"(?<!\w)(?<!\d[,.])\w+(?:[-/]\w+)*(?!\w)(?![,.]\d)")
 
 
 class Pseudonymiser:
@@ -37,3 +43,9 @@ class Pseudonymiser:
             digest = hmac.new(self._key, matricule.encode("utf-8"), hashlib.sha256).hexdigest()
             self._cache[matricule] = "P-" + digest[:10].upper()
         return self._cache[matricule]
+
+    def mask(self, text: str | None, matricules: set[str]) -> str | None:
+        """`text` with every whole-word occurrence of a known matricule replaced by its pseudonym."""
+        if not text:
+            return text
+        return _TOKEN.sub(lambda m: self(m.group()) if m.group() in matricules else m.group(), text)
