@@ -67,3 +67,24 @@ def test_check_pseudonymise_leaves_no_matricule_in_the_outputs(ville2012, tmp_pa
     for m in matricules:
         assert not any(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", t) for t in texts), m
     assert "P-" in texts[1]
+
+
+def test_check_of_one_year_keeps_an_absence_spanning_it(shared_pes, tmp_path):
+    from rhaudit.check import build_context
+    from rhaudit.workspace import Workspace
+
+    absences = tmp_path / "absences.csv"
+    absences.write_text(
+        "Matricule;Libellé;Début;Fin;Jours\n"
+        "010985;Congé de longue durée;01/11/2011;28/02/2013;\n"  # starts before 2012, ends after
+        "010985;Congé annuel;02/01/2013;04/01/2013;\n",  # 2013 only
+        encoding="utf-8",
+    )
+    ws_dir = tmp_path / "w"
+    result = CliRunner().invoke(main, ["import", str(shared_pes / "ville2012" / "ville_2012_01.xhl"),
+                                       "--absences", str(absences), "--workspace", str(ws_dir)])
+    assert result.exit_code == 0, result.output
+    kept = build_context(Workspace(ws_dir), years=[2012]).absences
+    # Only the CLD overlaps 2012; its days are calendar days: 30 (Nov 2011) + 31 (Dec 2011)
+    # + 366 (2012, leap year) + 31 (Jan 2013) + 28 (Feb 2013) = 486.
+    assert kept["type"].tolist() == ["cld"] and kept["days"].tolist() == [486.0]

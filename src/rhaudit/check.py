@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,7 +39,9 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         raise CheckError(str(exc)) from exc
     absences = ws.read("absences")
     if years and not absences.empty:
-        absences = absences[absences["start"].dt.year.isin(years) | absences["end"].dt.year.isin(years)]
+        # An absence counts for every year it overlaps (a CLD from 2011 to 2013 also covers 2012).
+        first, last = absences["start"].dt.year, absences["end"].dt.year
+        absences = absences[functools.reduce(operator.or_, [(first <= y) & (last >= y) for y in years])]
     return RuleContext(
         payslips=payslips,
         pay_lines=pay_lines,
