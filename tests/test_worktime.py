@@ -193,3 +193,28 @@ def test_cli_worktime_table_and_input_error(tmp_path):
     bad.write_text("year: 2026\nscenarios: []\n", encoding="utf-8")
     res = CliRunner().invoke(main, ["worktime", str(bad)])
     assert res.exit_code == 2 and "s.yaml : fichier de scénarios invalide : scenarios" in res.output
+
+
+@pytest.mark.parametrize("scenario", ["{name: A, weekly_hours: 0}", "{name: A, weekday_hours: {lun: 0}}",
+                                      "{name: A, weekly_hours: -35}"])
+def test_week_without_hours_is_refused_in_french(tmp_path, scenario):
+    # Used to raise ZeroDivisionError (daily hours = 0 h / 5 days, then target / 0).
+    bad = tmp_path / "zero.yaml"
+    bad.write_text(f"year: 2026\nscenarios:\n  - {scenario}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"zero.yaml : fichier de scénarios invalide : scenarios.0 : A : "
+                                            r"durée de travail nulle ou négative"):
+        run_worktime(bad)
+
+
+def test_more_days_off_than_open_days_names_the_file_and_scenario(tmp_path):
+    # Norme, 5-day week: 365 - 104 - 8 = 253 open days; 250 leave + 5 extra = 255 > 253 (was -2 days worked).
+    bad = tmp_path / "conges.yaml"
+    bad.write_text("year: 2026\nscenarios:\n  - {name: A, weekly_hours: 35, annual_leave_days: 250, "
+                   "extra_days: {pont: 5}}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"conges.yaml : A : 255 jours de congés.* pour 253 jours ouvrés"):
+        run_worktime(bad)
+    # Unknown weekday of weekday_hours: the error now names the file too.
+    day = tmp_path / "jour.yaml"
+    day.write_text("year: 2026\nscenarios:\n  - {name: B, weekday_hours: {lundi: 8}}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"jour.yaml : B : jours inconnus dans weekday_hours : lundi"):
+        run_worktime(day)

@@ -168,4 +168,5 @@ def _read_local(path: Path) -> LocalCalendarFile:
 
 def validation_details(exc: ValidationError) -> str:
     """The fields in error and why, on one line ("scenarios.0.weekly_hours : ...; ...")."""
-    return " ; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg']}" for e in exc.errors())
+    # Our validators' messages are French; drop pydantic's English "Value error, " prefix.
+    return " ; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())

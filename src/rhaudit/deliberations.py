@@ -102,6 +102,11 @@ class WorkRegime(_Model):
     def _needs_duration(self):
         if self.weekly_hours is None and self.daily_hours is None and self.weekday_hours is None:
             raise ValueError(f"{self.name} : indiquez weekly_hours, daily_hours ou weekday_hours")
+        # A week without hours has no daily duration (every count would divide by zero).
+        used = (list(self.weekday_hours.values()) if self.weekday_hours
+                else [h for h in (self.weekly_hours, self.daily_hours) if h is not None])
+        if any(h < 0 for h in used) or sum(used) <= 0:
+            raise ValueError(f"{self.name} : durée de travail nulle ou négative (heures positives attendues)")
         return self
 
 

@@ -215,7 +215,13 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
         raise ValueError(f"unknown method {method}")
     leave = regime.annual_leave_days if regime.annual_leave_days is not None else norms.leave_weeks * dpw
     extra = sum(regime.extra_days.values())
-    available = year_days - weekend - holidays - local - leave - regime.fractionnement_days - extra - regime.asa_days
+    open_days = year_days - weekend - holidays - local
+    days_off = leave + regime.fractionnement_days + extra + regime.asa_days
+    if days_off > open_days:
+        raise ScenarioError(f"{regime.name} : {fr_number(days_off)} jours de congés, fractionnement, jours extra-légaux "
+                            f"et absences pour {fr_number(open_days)} jours ouvrés du cycle "
+                            f"({METHOD_LABELS[method].lower()}) : vérifiez annual_leave_days, extra_days et asa_days")
+    available = open_days - days_off
 
     solidarity_hours = 0.0
     whit_monday = calendar.holiday_named("Pentecôte") if calendar is not None and method == "calendrier" else None
@@ -452,7 +458,10 @@ def write_xlsx(counts: list[Count], cal: Calendar, norms: Norms, out: Path) -> N
 def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str:
     """`rhaudit worktime`: the text to print (the export path when a file is written)."""
     spec = load_scenarios(path)
-    counts, cal, norms = simulate(spec)
+    try:
+        counts, cal, norms = simulate(spec)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path} : {exc}") from exc
     if fmt == "xlsx":
         target = out or Path("temps_de_travail.xlsx")
         write_xlsx(counts, cal, norms, target)
