@@ -88,3 +88,11 @@ def test_check_of_one_year_keeps_an_absence_spanning_it(shared_pes, tmp_path):
     # Only the CLD overlaps 2012; its days are calendar days: 30 (Nov 2011) + 31 (Dec 2011)
     # + 366 (2012, leap year) + 31 (Jan 2013) + 28 (Feb 2013) = 486.
     assert kept["type"].tolist() == ["cld"] and kept["days"].tolist() == [486.0]
+
+
+def test_check_summary_shows_french_severity_labels(ville2012, tmp_path):
+    # ville2012 gives QUAL-001 (alerte) and IHTS-010 (info): see `rhaudit check` on the sample.
+    result = CliRunner().invoke(main, ["check", "-w", str(ville2012), "--rules", "QUAL-001,IHTS-010", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split()[1] for line in result.output.splitlines() if line.startswith(("QUAL-", "IHTS-"))}
+    assert rows == {"IHTS-010": "Information", "QUAL-001": "Alerte"}

@@ -14,7 +14,7 @@ import click
 from tabulate import tabulate
 
 from . import __version__
-from .findings import SEVERITIES, findings_json, summary_frame, write_findings
+from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, summary_frame, write_findings
 from .workspace import Workspace
 
 
@@ -121,6 +121,7 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
         if summary.empty:
             click.echo("Aucun constat.")
         else:
+            summary["severity"] = summary["severity"].map(lambda v: SEVERITY_LABELS.get(v, v))
             click.echo(tabulate(
                 summary.values.tolist(),
                 headers=["Règle", "Gravité", "Constat", "Nb", "Agents", "Mois-agents", "Montant (EUR)", "Heures"],
