@@ -157,7 +157,18 @@ def test_run_worktime_exports(tmp_path):
     out = tmp_path / "t.xlsx"
     assert "Classeur écrit" in run_worktime(REPO_EXAMPLE, fmt="xlsx", out=out)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Norme", "Calendrier réel", "Jours fériés", "Sources"]
+    assert wb.sheetnames == ["Norme", "Calendrier réel", "Jours fériés", "Notes", "Sources"]
+    norme = {row[0]: row[1:4] for row in wb["Norme"].iter_rows(values_only=True)}
+    # Proposition syndicale, 37 h on 4.5 days: 37 / 4.5 = 8.2222 h -> 8.22; (365 - 130.1 - 7.2 - 22.5 - 1 - 12)
+    # = 192.2 days x 8.2222 = 1,580.31 + 4 + 7 = 1,591.31 h (was written 1591.311111111111).
+    assert norme["Durée quotidienne (h)"][2] == 8.22
+    assert norme["Durée annuelle (h)"][2] == 1591.31
+    # Protocole actuel: (365 - 104 - 8 - 25 - 2 - 4 - 20) = 202 days x 7.6 = 1,535.2 + 4 = 1,539.2 -> -67.8 h.
+    assert norme["Écart à la durée légale (h)"][0] == -67.8
+    notes = [row[2] for row in wb["Notes"].iter_rows(values_only=True)]
+    assert notes[1].startswith("Dérivation de la norme : 365 − 104 − 8 − 25 = 228 jours")
+    assert "Journée de solidarité non appliquée : 7 h manquent." in notes
+    assert wb["Norme"].column_dimensions["A"].width > 30  # the row labels are readable
     data = json.loads(run_worktime(REPO_EXAMPLE, fmt="json"))
     assert {d["method"] for d in data} == {"norme", "calendrier"}
     assert len(data) == 2 * 3  # three variants, two methods
@@ -168,6 +179,7 @@ def test_run_worktime_exports(tmp_path):
     assert "Jours fériés et chômés 2026" in run_worktime(REPO_EXAMPLE, fmt="md")
     csv = run_worktime(REPO_EXAMPLE, fmt="csv")
     assert csv.splitlines()[0].startswith("Scénario;Méthode;")
+    assert ";1591,31;" in csv and "1591,311" not in csv  # Proposition syndicale, norme (see above)
 
 
 def test_bad_scenario_file_is_explained(tmp_path):

@@ -445,14 +445,37 @@ def long_frame(counts: list[Count]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values to the hundredth: float noise (1591.311111 h, -67.80000000000018 h) is unreadable in a negotiation."""
+    return frame.map(lambda v: round(v, 2) if isinstance(v, float) else v)
+
+
+def notes_frame(counts: list[Count], norms: Norms) -> pd.DataFrame:
+    """The norm's derivation and every scenario's notes (ARTT solved, solidarity), as printed in text."""
+    rows = [{"Méthode": METHOD_LABELS["norme"], "Scénario": "", "Note": f"Dérivation de la norme : {norm_derivation(norms)}"}]
+    rows += [{"Méthode": METHOD_LABELS[c.method], "Scénario": c.name, "Note": n} for c in counts for n in c.notes]
+    return pd.DataFrame(rows)
+
+
 def write_xlsx(counts: list[Count], cal: Calendar, norms: Norms, out: Path) -> None:
+    """A workbook for negotiators: values rounded to the hundredth, readable column widths, the notes."""
     out.parent.mkdir(parents=True, exist_ok=True)
     sources = pd.DataFrame({"Paramètre": list(norms.sources), "Valeur et source": list(norms.sources.values())})
+    sheets = {
+        "Norme": (comparison_frame(counts, "norme"), True),
+        "Calendrier réel": (comparison_frame(counts, "calendrier"), True),
+        "Jours fériés": (dates_frame(counts, cal), False),
+        "Notes": (notes_frame(counts, norms), False),
+        "Sources": (sources, False),
+    }
     with pd.ExcelWriter(out, engine="openpyxl") as xw:
-        for method, sheet in (("norme", "Norme"), ("calendrier", "Calendrier réel")):
-            comparison_frame(counts, method).to_excel(xw, sheet_name=sheet)
-        dates_frame(counts, cal).to_excel(xw, sheet_name="Jours fériés", index=False)
-        sources.to_excel(xw, sheet_name="Sources", index=False)
+        for sheet, (frame, index) in sheets.items():
+            _rounded(frame).to_excel(xw, sheet_name=sheet, index=index)
+            ws = xw.sheets[sheet]
+            for column in ws.columns:
+                width = max(len(_cell(c.value)) for c in column)
+                ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 80)
+            ws.freeze_panes = "B2" if index else "A2"
 
 
 def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str:
@@ -469,7 +492,7 @@ def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str
     if fmt == "json":
         text = json.dumps([c.to_dict() for c in counts], ensure_ascii=False, indent=1)
     elif fmt == "csv":
-        text = long_frame(counts).to_csv(sep=";", index=False, decimal=",")
+        text = _rounded(long_frame(counts)).to_csv(sep=";", index=False, decimal=",")
     elif fmt == "md":
         text = render_text(counts, cal, norms, tablefmt="github")
     else:
