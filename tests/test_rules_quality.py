@@ -205,3 +205,12 @@ def test_samples_codes_with_several_labels(shared_pes, params):
     assert "« NOMBRE HEURES DIM. JRS FERIES » (7 lignes)" in f[1].message
     _, pl = sample(shared_pes, "metro2011")
     assert run("QUAL-003", params, None, pl) == []
+
+
+def test_number_format_keeps_the_zeros_of_whole_numbers():
+    from rhaudit.rules._paie import num
+
+    # 10 with no decimals must stay "10" (the zeros of "10" are not decimals); 1820 gets a narrow
+    # no-break space as thousands separator, as in eur(); decimals lose their useless zeros only
+    assert num(10, 0) == "10" and num(100.0, 1) == "100"
+    assert num(1820, 0) == "1\u202f820" and num(12.50) == "12,5" and num(0.8) == "0,8"

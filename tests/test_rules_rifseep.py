@@ -154,6 +154,9 @@ def test_005_cia_share_above_guide(params):
     groups = [dict(name="C1", categorie="C", ifse_annual_ceiling=9000, cia_annual_ceiling=1260)]
     [f] = run("RIFSEEP-005", ctx_of([], params, deliberation=delib(groups)))
     assert "12,3 %" in f.message and "1\u202f026,00 EUR" in f.message and "234,00 EUR" in f.message
+    # the guide for catégorie C is 10 % (cia_part_indicative), printed whole: it read "1 %" when the
+    # number formatter stripped the zeros of whole numbers
+    assert "le guide de la circulaire du 5 décembre 2014 est de 10 %," in f.message
 
 
 def test_005_share_at_guide_does_not_fire(params):

@@ -65,9 +65,11 @@ def eur(x: float) -> str:
 
 
 def num(x: float, digits: int = 2) -> str:
-    """12.5 -> '12,5' ; 25.0 -> '25' (no useless zeros)."""
-    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    """12.5 -> '12,5' ; 25.0 -> '25' ; 1820 -> '1 820' (no useless zeros, French grouping)."""
+    text = f"{x:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def month_label(year, month) -> str:
