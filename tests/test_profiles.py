@@ -194,3 +194,25 @@ def test_documentation_example_imports(tmp_path):
     assert (slip.matricule, slip.year, slip.month, slip.statut, slip.quotite, slip.gross) == (
         "A001", 2025, 3, "TITULAIRE", 1.0, 1801.74)
     assert parsed.tables["pay_lines"]["source_line"].tolist() == [4, 5]  # header on line 3
+
+
+def test_a_matricule_column_holding_nirs_stops_the_import_without_showing_them(tmp_path):
+    # Line 3: "2 85 07 2A 123 456 78" is a NIR shape (sex 2, born 07/1985, Corse-du-Sud, key 78);
+    # line 2 "185079" (6 digits) is an ordinary matricule.
+    path = write(tmp_path / "agents.csv", "Matricule;Filière\n185079;Technique\n2 85 07 2A 123 456 78;Technique\n")
+    with pytest.raises(ImportError_) as err:
+        read_mapped(path, load_profile(None, "agents"), ["matricule"])
+    message = str(err.value)
+    assert f"{path}, ligne 3" in message and "NIR" in message and "Rien n'a été importé" in message
+    assert "123" not in message and "456" not in message
+
+
+def test_a_nir_typed_as_an_excel_number_is_recognised(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["Matricule"])
+    wb.active.append([1850799123456])  # 13 digits without key, read back by Excel as 1850799123456.0
+    wb.save(tmp_path / "agents.xlsx")
+    with pytest.raises(ImportError_, match=r"ligne 2 : la colonne « Matricule », lue comme matricule"):
+        read_mapped(tmp_path / "agents.xlsx", load_profile(None, "agents"), ["matricule"])

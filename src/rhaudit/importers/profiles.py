@@ -375,12 +375,34 @@ def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]
     picked.columns = list(chosen)
     for fld, const in prof.constants.items():
         picked[fld] = picked[fld].where(picked[fld].notna(), const) if fld in picked else const
+    if "matricule" in chosen:
+        _refuse_nir(path, chosen["matricule"], picked["matricule"])
     names = list(picked.columns)
     records = (dict(zip(names, values)) for values in zip(*(picked[c].tolist() for c in names)))
     rows = list(zip(picked.index.tolist(), records))
     if not rows and not malformed:
         raise ImportError_(f"{path} : aucune ligne de données sous l'en-tête (profil {prof.label}). Vérifiez le fichier et « ligne_entete ».")
     return MappedTable(path=path, profile=prof, rows=rows, fields=present, malformed=malformed)
+
+
+# A French social security number (NIR): sex digit, year, month, department (2A/2B for
+# Corsica), commune, order, optional 2-digit key; 13 or 15 characters once spaces are removed.
+_NIR = re.compile(r"^[1-478]\d{4}(\d{2}|2[AB])\d{6}(\d{2})?$")
+
+
+def _refuse_nir(path: Path, column: str, matricules: pd.Series) -> None:
+    """Stop the import when the matricule column holds NIRs: they must never reach the workspace.
+
+    The message names the line but never shows the number itself.
+    """
+    for line, value in matricules.items():
+        text = re.sub(r"\s", "", str(value)).removesuffix(".0") if value is not None else ""
+        if _NIR.match(text.upper()):
+            raise ImportError_(
+                f"{path}, ligne {line} : la colonne « {column} », lue comme matricule, contient un numéro de "
+                f"sécurité sociale (NIR). rhaudit n'enregistre jamais de NIR : associez au matricule la colonne "
+                f"du matricule interne de l'agent dans le profil (section « colonnes »). Rien n'a été importé."
+            )
 
 
 # --- converting cells ------------------------------------------------------------------------
