@@ -1,7 +1,5 @@
 """TEMPS rules on a small hand-built collectivité: every rule fires once where planted, nowhere else."""
 
-import datetime as dt
-
 import pandas as pd
 import pytest
 

@@ -17,7 +17,7 @@ from ..params import Parameters, default_parameters
 from .generator import add_contributions, build_commune
 from .model import Commune
 from .pes_writer import write_absences, write_agents, write_payrolls
-from .plants import AnswerKeyEntry, run_plants
+from .plants import run_plants
 
 __all__ = ["DemoFiles", "generate_commune", "run_demo", "compare_with_answer_key"]
 

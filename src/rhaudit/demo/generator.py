@@ -435,18 +435,16 @@ def _payslips(rng, commune: Commune, params: Parameters, rates: Rates, code_tabl
                 continue
             _events(ps, a, mine, year, m)
             q = a.quotite
-            trait = ps.add_line("101000", pay.traitement_monthly(params, a.indice, when, quotite=q)).amount
-            nbi = 0.0
+            ps.add_line("101000", pay.traitement_monthly(params, a.indice, when, quotite=q))
             if a.nbi_points:
-                nbi = ps.add_line("101500", pay.nbi_monthly(params, a.nbi_points, when, quotite=q), units=a.nbi_points).amount
+                ps.add_line("101500", pay.nbi_monthly(params, a.nbi_points, when, quotite=q), units=a.nbi_points)
             sft = sft_amounts.get((a.matricule, m))
             if sft:
                 ps.add_line("103000", sft)
             if a.benefit_in_kind == "vehicule":
                 ps.add_line("104100", DGS_VEHICLE_COST * rates("avantages_nature.vehicule_taux_annuel_achat", m) / 12)
-            ifse = 0.0
             if a.rifseep_group and a.ifse_annual and m not in suspended:
-                ifse = ps.add_line("201000", a.ifse_annual / 12 * q).amount
+                ps.add_line("201000", a.ifse_annual / 12 * q)
                 if m in cia_months and a.cia_annual:
                     ps.add_line("201100", a.cia_annual * q)
             if a.legacy_bonus == "iat":
