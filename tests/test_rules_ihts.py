@@ -1,11 +1,14 @@
 """IHTS-001..011: for each rule a payslip that fires and one just inside the limit."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from rhaudit.deliberations import Deliberations, Ihts
 from rulekit import ctx_of, pay_line, payslip, run
+
+REPO = Path(__file__).resolve().parents[1]
 
 # 2025: annual point value 59.0734; IM 400 hourly base = 400 × 59.0734 / 1820 = 12.983165 EUR
 
@@ -38,6 +41,25 @@ def test_001_part_time_cap_is_prorated(params):
     assert run("IHTS-001", ctx_of([_ihts("1", 3, 20.0, 290.0, quotite=0.8)], params)) == []
     [f] = run("IHTS-001", ctx_of([_ihts("1", 3, 20.5, 300.0, quotite=0.8)], params))
     assert f.hours == pytest.approx(0.5) and f.amount == pytest.approx(7.317073, abs=1e-5)
+
+
+def test_001_message_reads_the_cap_in_force(tmp_path):
+    """The message quotes the cap of the parameter file, not a literal 25 h."""
+    import shutil
+
+    from rhaudit.params import Parameters
+
+    folder = tmp_path / "parametres"
+    shutil.copytree(REPO / "configs" / "parametres", folder)
+    ihts = folder / "ihts.yaml"
+    text = ihts.read_text(encoding="utf-8")
+    cap_25 = '- {depuis: 2002-01-01, valeur: 25, source: "Décret 2002-60 du 14 janvier 2002, art. 6"}'
+    assert cap_25 in text
+    ihts.write_text(text.replace(cap_25, cap_25 + '\n      - {depuis: 2025-01-01, valeur: 30, source: "test"}'),
+                    encoding="utf-8")
+    # cap 30 h × quotité 0.5 = 15 h ; 16 h paid → 1 h over
+    [f] = run("IHTS-001", ctx_of([_ihts("1", 3, 16.0, 200.0, quotite=0.5)], Parameters.load(folder)))
+    assert f.hours == pytest.approx(1.0) and "le plafond est de 15 h (30 h × quotité 0,5)" in f.message
 
 
 def test_001_back_pay_is_reattached_to_the_month_it_pays(params):
@@ -116,6 +138,9 @@ def test_007_overpaid_rate(params):
     # due 10 h × 12.983165 × 1.25 = 162.289560 ; paid 180 → excess 17.710440
     [f] = run("IHTS-007", ctx_of([_ihts("1", 3, 10, 180.0)], params))
     assert f.amount == pytest.approx(17.710440, abs=1e-4)
+    # divisor and coefficients quoted from ihts.yaml (1820 ; 1.25 / 1.27 ; night 2 ; Sunday 1.6666667)
+    assert "/ 1\u202f820)" in f.message
+    assert "avec les majorations de 1,25 / 1,27 (nuit × 2, dimanche et férié × 1,67)" in f.message
     # paid 163: 0.71 EUR above, inside the 1 EUR tolerance
     assert run("IHTS-007", ctx_of([_ihts("1", 3, 10, 163.0)], params)) == []
 

@@ -95,6 +95,7 @@ def over_monthly_cap(ctx: RuleContext):
         return []
     months = per_month(lines)
     cap = pay.param_by_month(ctx.params, "ihts.plafond_mensuel_heures", months["period_year"], months["period_month"])
+    months["cap_full_time"] = cap.to_numpy()
     months["cap"] = cap.to_numpy() * months["quotite"].fillna(1.0).astype(float).to_numpy()
     months["excess"] = months["hours"] - months["cap"]
     over = months[months["excess"] > 1e-6]
@@ -109,7 +110,8 @@ def over_monthly_cap(ctx: RuleContext):
             message=(
                 f"L'agent {row.matricule} a été payé de {num(row.hours)} h d'IHTS au titre de "
                 f"{month_label(row.period_year, row.period_month)} ({eur(row.amount)}) ; le plafond est de "
-                f"{num(row.cap)} h (25 h × quotité {num(float(row.quotite) if pd.notna(row.quotite) else 1.0)}). "
+                f"{num(row.cap)} h ({num(row.cap_full_time)} h × quotité "
+                f"{num(float(row.quotite) if pd.notna(row.quotite) else 1.0)}). "
                 f"Dépassement : {num(row.excess)} h, soit {eur(amount)} au taux moyen payé "
                 f"(décret 2002-60, art. 6)."
             ),
@@ -351,19 +353,22 @@ def rate_check(ctx: RuleContext):
     m["tol"] = tolerance(ctx, "ihts_ecart_montant_eur", y, mo)
     m["base"] = base
     m["hours"] = h_total
+    m["divisor"], m["k1"], m["k2"], m["night"], m["sunday"] = divisor, k1, k2, night, sunday
     over = m[m["excess"] > m["tol"]]
     ev = evidence_by(lines.merge(over[MONTH], on=MONTH), MONTH)
     out = []
     for r in over.itertuples(index=False):
         part_time = pd.notna(r.quotite) and float(r.quotite) < 1
-        regime = "au taux simple (temps partiel)" if part_time else "avec les majorations de 1,25 / 1,27 (nuit × 2, dimanche et férié × 5/3)"
+        regime = ("au taux simple (temps partiel)" if part_time else
+                  f"avec les majorations de {num(r.k1)} / {num(r.k2)} (nuit × {num(r.night)}, dimanche et férié "
+                  f"× {num(r.sunday)})")
         out.append(ctx.finding(
             matricule=r.matricule, year=r.period_year, month=r.period_month, amount=r.excess, hours=None,
             evidence=ev[(r.matricule, r.period_year, r.period_month)],
             message=(f"L'agent {r.matricule} a perçu {eur(r.amount)} pour {num(r.hours)} h d'IHTS au titre de "
                      f"{month_label(r.period_year, r.period_month)} ; au taux horaire de base de {eur(r.base)} "
                      f"(IM {int(r.indice)}, NBI {num(float(r.nbi) if pd.notna(r.nbi) else 0)} points, résidence "
-                     f"{num(100 * float(r.ir) if pd.notna(r.ir) else 0)} %, / 1 820), le maximum dû {regime} est de "
+                     f"{num(100 * float(r.ir) if pd.notna(r.ir) else 0)} %, / {num(r.divisor, 0)}), le maximum dû {regime} est de "
                      f"{eur(r.due)}. Excédent : {eur(r.excess)} (décret 2002-60, art. 7 et 8)."),
         ))
     return out
