@@ -25,6 +25,8 @@ def test_cotis_002_titulaire_28h_at_ircantec(params):
     lines = [pay_line("cot_pat_ircantec", 60.0)]
     [f] = run("COTIS-002", ctx_of([_cot(lines, quotite=1.0)], params))
     assert f.amount == pytest.approx(60.0)
+    # threshold quoted from cotisations.seuil_affiliation_cnracl_heures (28 h since 2002)
+    assert "occupant un emploi d'au moins 28 h hebdomadaires" in f.message
     # 0.8 × 35 h = 28 h: at the threshold, CNRACL → fires
     assert len(run("COTIS-002", ctx_of([_cot(lines, quotite=0.8)], params))) == 1
     # 0.7 × 35 h = 24.5 h < 28 h: IRCANTEC is right for a temps non complet

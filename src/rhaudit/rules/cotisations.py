@@ -86,7 +86,9 @@ def fonctionnaire_ircantec(ctx: RuleContext):
         ctx, ("cot_sal_ircantec", "cot_pat_ircantec"), mask,
         lambda r: (f"L'agent {r.matricule} (statut {r.statut}, quotité {num(float(r.quotite) if pd.notna(r.quotite) else 1.0)}) "
                    f"cotise à l'IRCANTEC en {month_label(r.year, r.month)} pour {eur(r.amount)} ; un fonctionnaire "
-                   f"occupant un emploi d'au moins 28 h hebdomadaires relève de la CNRACL (décret 2003-1306, art. 1)."),
+                   f"occupant un emploi d'au moins "
+                   f"{num(float(ctx.params.value('cotisations.seuil_affiliation_cnracl_heures', (int(r.year), int(r.month)))))} h "
+                   f"hebdomadaires relève de la CNRACL (décret 2003-1306, art. 1)."),
     )
 
 
