@@ -106,3 +106,13 @@ def test_input_errors_are_introduced_in_french(tmp_path):
     result = CliRunner().invoke(main, ["info", "--workspace", str(tmp_path / "nulle_part")])
     assert result.exit_code == 2
     assert result.output.startswith("Erreur : ") and "Error" not in result.output
+
+
+def test_months_without_payslips_are_pointed_out(imported):
+    # The samples cover 01/2011 to 12/2012 (metro2011: 12 months; ville2012: all but April,
+    # no ville_2012_04.xhl file), so 04/2012 is the only month without any payslip.
+    ws_dir, _ = imported
+    data = workspace_info(Workspace(ws_dir))
+    assert data["missing_months"] == ["2012-04"]
+    text = render_info(data)
+    assert "aucun bulletin pour : 04/2012" in text

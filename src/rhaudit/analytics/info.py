@@ -35,6 +35,7 @@ def workspace_info(ws: Workspace) -> dict:
         }
     return {
         "periods": periods,
+        "missing_months": _missing_months(periods),
         "total": {
             "payslips": len(slips),
             "agents": int(slips["matricule"].nunique()),
@@ -43,6 +44,15 @@ def workspace_info(ws: Workspace) -> dict:
         "headcount": headcount,
         "files": len(ws.read_log()),
     }
+
+
+def _missing_months(periods: list[dict]) -> list[str]:
+    """Months ("AAAA-MM") without any payslip between the first and the last imported month:
+    usually a monthly file forgotten at import, which would bias every annual total."""
+    present = {p["year"] * 12 + p["month"] - 1 for p in periods}
+    if not present:
+        return []
+    return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(min(present), max(present) + 1) if m not in present]
 
 
 def _money(x) -> float:
@@ -79,6 +89,10 @@ def render_info(data: dict) -> str:
         tabulate(rows, headers=["Mois", "Bulletins", "Agents", "Brut"] + [f"Nature {k}" for k in kinds],
                  tablefmt="simple", colalign=("left",) + ("right",) * (3 + len(kinds))),
     ]
+    if data.get("missing_months"):
+        months = ", ".join(f"{m[5:]}/{m[:4]}" for m in data["missing_months"])
+        out.append(f"\nAttention, aucun bulletin pour : {months} (entre le premier et le dernier mois importés). "
+                   f"Importez le fichier de ce mois s'il manque : les totaux annuels en dépendent.")
     # Categories by year (twelve month columns would not fit a terminal).
     years = sorted({p["year"] for p in data["periods"]})
     categories = sorted({c for p in data["periods"] for c in p["lines_by_category"]})
