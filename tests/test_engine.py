@@ -55,7 +55,7 @@ def test_exports_keep_the_json_contract(tmp_path):
     assert [p.name for p in paths] == ["findings.csv", "findings.json", "findings.xlsx"]
     table = findings_frame([f, f])
     assert list(table["number"]) == [1, 2]
-    assert "a.xhl:120 2025-03 1010 TRAITEMENT 1500.00" == table["evidence"][0]
+    assert "a.xhl:120 2025-03 1010 TRAITEMENT 1 500,00" == table["evidence"][0]  # French amount, as in the csv
     summary = summary_frame([f, f])
     # two findings for the same agent-month: 2 findings, 1 agent, 1 month; amounts are rounded to
     # the cent per finding (10.456 -> 10.46) so that the summary equals the sum of the rows: 20.92
@@ -82,3 +82,14 @@ def test_workspace_commit_reads_back_and_failed_commit_leaves_it_unchanged(tmp_p
         ws.commit([(_entry("b" * 64), {"payslips": slips}), (_entry("a" * 64), {"payslips": slips})])
     assert sorted(p.relative_to(ws.root) for p in ws.root.rglob("*")) == before
     assert len(ws.read_log()) == 1
+
+
+@pytest.mark.parametrize("value, text", [
+    (1234567.891, "1 234 567,89"),  # thousands separated by spaces, rounded to the cent, decimal comma
+    (-45.5, "-45,50"),
+    (0.0, "0,00"),
+])
+def test_fr_amount(value, text):
+    from rhaudit.findings import fr_amount
+
+    assert fr_amount(value) == text

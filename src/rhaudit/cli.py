@@ -14,7 +14,7 @@ import click
 from tabulate import tabulate
 
 from . import __version__
-from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, summary_frame, write_findings
+from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, fr_amount, summary_frame, write_findings
 from .workspace import Workspace
 
 
@@ -122,10 +122,12 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
             click.echo("Aucun constat.")
         else:
             summary["severity"] = summary["severity"].map(lambda v: SEVERITY_LABELS.get(v, v))
+            for col in ("amount", "hours"):
+                summary[col] = summary[col].map(fr_amount)
             click.echo(tabulate(
                 summary.values.tolist(),
                 headers=["Règle", "Gravité", "Constat", "Nb", "Agents", "Mois-agents", "Montant (EUR)", "Heures"],
-                floatfmt=".2f", tablefmt="simple",
+                tablefmt="simple", disable_numparse=True, colalign=("left",) * 3 + ("right",) * 5,
             ))
         click.echo(f"\n{len(findings)} constat(s). Fichiers : " + ", ".join(str(p) for p in written))
     if fail_on and max_severity_at_least(findings, fail_on):

@@ -125,8 +125,13 @@ def _evidence_text(e: Evidence) -> str:
     parts = [f"{e.file}:{e.position}" if e.file else ""]
     parts += [x for x in (e.period, e.code, e.label) if x]
     if e.amount is not None:
-        parts.append(f"{e.amount:.2f}")
+        parts.append(fr_amount(e.amount))
     return " ".join(p for p in parts if p)
+
+
+def fr_amount(x: float) -> str:
+    """An amount as French readers write it: "1 234,56" (space for thousands, decimal comma)."""
+    return f"{x:,.2f}".replace(",", " ").replace(".", ",")
 
 
 def summary_frame(findings: list[Finding]) -> pd.DataFrame:

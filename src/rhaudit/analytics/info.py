@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from tabulate import tabulate
 
+from ..findings import fr_amount
 from ..workspace import Workspace
 
 _UNKNOWN = "(non renseigné)"
@@ -69,19 +70,15 @@ def _distinct_agents(df: pd.DataFrame, col: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.sort_index().items()}
 
 
-def _fr(x: float) -> str:
-    return f"{x:,.2f}".replace(",", " ").replace(".", ",")
-
-
 def render_info(data: dict) -> str:
     """French text tables of `workspace_info`."""
     if not data["periods"]:
         return f"Aucun bulletin dans l'espace de travail ({data['files']} fichier(s) importé(s))."
     kinds = sorted({k for p in data["periods"] for k in p["lines_by_kind"]})
-    rows = [[f"{p['month']:02d}/{p['year']}", p["payslips"], p["agents"], _fr(p["gross"])]
+    rows = [[f"{p['month']:02d}/{p['year']}", p["payslips"], p["agents"], fr_amount(p["gross"])]
             + [p["lines_by_kind"].get(k, 0) for k in kinds] for p in data["periods"]]
     t = data["total"]
-    rows.append(["Total", t["payslips"], t["agents"], _fr(t["gross"])]
+    rows.append(["Total", t["payslips"], t["agents"], fr_amount(t["gross"])]
                 + [sum(p["lines_by_kind"].get(k, 0) for p in data["periods"]) for k in kinds])
     out = [
         f"{data['files']} fichier(s) importé(s).\n",

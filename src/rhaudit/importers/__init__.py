@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..findings import fr_amount
 from ..model import GROSS_KINDS, PAYSLIP_KEY
 from ..workspace import FileEntry, Workspace, now_iso
 from .base import ImportError_, ParsedFile, file_sha256
@@ -90,7 +91,7 @@ def _first_items(items: list[str], indent: str, where_more: str) -> list[str]:
 
 
 def _eur(x: float) -> str:
-    return f"{x:,.2f} EUR".replace(",", " ").replace(".", ",")
+    return f"{fr_amount(x)} EUR"
 
 
 def _describe(rejection: dict) -> str:
