@@ -37,17 +37,20 @@ def test_two_week_cycle_average_is_within_44h(limits):
 
 def test_daily_limits_rest_and_break(limits):
     week = {
-        "lun": "06:00-13:00",                # 7 h without a break (> 6 h)
-        "mar": "07:00-12:00, 13:00-19:00",   # 11 h of work (> 10 h), amplitude 12 h
-        "mer": "06:00-12:00, 13:00-19:30",   # amplitude 13 h 30 (> 12 h); 12 h 30 of work (> 10 h)
+        "lun": "06:00-13:00",                # 7 h without a break (reaches 6 h)
+        "mar": "07:00-12:00, 13:00-19:00",   # 11 h of work (> 10 h), amplitude 12 h; 13:00-19:00 reaches 6 h
+        "mer": "06:00-12:00, 13:00-19:30",   # amplitude 13 h 30 (> 12 h); 12 h 30 of work (> 10 h);
+                                             # 6 h and 6 h 30 without a break: two breaches
         "jeu": "05:00-10:00",                # rest since Wednesday 19:30: 9 h 30 (< 11 h)
     }
     found = check_cycle([week], limits)
     assert checks(found) == [
         (1, "lun", "pause_apres_heures"),
         (1, "mar", "duree_quotidienne_max"),
+        (1, "mar", "pause_apres_heures"),
         (1, "mer", "amplitude_max"),
         (1, "mer", "duree_quotidienne_max"),
+        (1, "mer", "pause_apres_heures"),
         (1, "mer", "pause_apres_heures"),
         (1, "mer", "repos_quotidien_min"),
     ]
@@ -64,10 +67,20 @@ def test_weekly_rest_below_35h(limits):
 
 
 def test_night_shift_crossing_midnight(limits):
-    # 21:00-01:00 + 01:30-07:30 = 4 h + 6 h = 10 h a night, three nights; rest 07:30 -> 21:00 = 13 h 30.
-    week = {d: "21:00-01:00, 01:30-07:30" for d in ("lun", "mar", "mer")}
+    # 21:00-01:00 + 01:30-07:20 = 4 h + 5 h 50 = 9 h 50 a night, three nights; rest 07:20 -> 21:00 = 13 h 40.
+    week = {d: "21:00-01:00, 01:30-07:20" for d in ("lun", "mar", "mer")}
     assert check_cycle([week], limits) == []
-    assert weekly_hours([week]) == pytest.approx(30)
+    assert weekly_hours([week]) == pytest.approx(3 * (9 + 5 / 6))
+
+
+def test_six_hours_without_break_already_breach(limits):
+    # Décret 2000-815 art. 3: no daily work may "atteindre six heures" without a 20-minute break:
+    # 01:30-07:30 is 6 h 00 of continuous work (was accepted with a strict "> 6 h").
+    week = {"lun": "21:00-01:00, 01:30-07:30", "mer": "08:00-13:59"}  # Wednesday: 5 h 59 -> fine
+    found = check_cycle([week], limits)
+    assert checks(found) == [(1, "lun", "pause_apres_heures")]
+    assert found[0].value_hours == 6
+    assert "pause due dès 6 h" in found[0].message
 
 
 def test_unreadable_schedule_names_cycle_week_and_day(limits):

@@ -92,10 +92,10 @@ def check_cycle(weeks: list[dict[str, str]], limits: dict, cycle_name: str = "")
     for s in segments:
         days.setdefault((s.week, s.weekday), []).append(s)
 
-    def add(week, day, check, value, limit, what):
+    def add(week, day, check, value, limit, what, limit_text=None):
         where = f"semaine {week}" + (f", {WEEKDAY_LABELS[day]}" if day else "")
         breaches.append(Breach(week, day, check, round(value, 2), limit,
-                               f"{where} : {what} {_fmt(value)} (limite {_fmt(limit)})"))
+                               f"{where} : {what} {_fmt(value)} ({limit_text or f'limite {_fmt(limit)}'})"))
 
     for (week, day), segs in days.items():
         worked = sum(s.minutes for s in segs) / 60
@@ -105,9 +105,11 @@ def check_cycle(weeks: list[dict[str, str]], limits: dict, cycle_name: str = "")
         if amplitude > limits["amplitude_max"]:
             add(week, day, "amplitude_max", amplitude, limits["amplitude_max"], "amplitude de la journée")
         for stretch in _stretches(segs, limits["pause_min_minutes"]):
-            if stretch / 60 > limits["pause_apres_heures"]:
+            # Art. 3: work may not "atteindre six heures" without a break: 6 h 00 already breaches.
+            if stretch / 60 >= limits["pause_apres_heures"]:
                 add(week, day, "pause_apres_heures", stretch / 60, limits["pause_apres_heures"],
-                    f"travail continu sans pause de {limits['pause_min_minutes']} min :")
+                    f"travail continu sans pause de {limits['pause_min_minutes']} min :",
+                    f"pause due dès {_fmt(limits['pause_apres_heures'])}")
 
     weekly = [sum(s.minutes for s in segments if s.week == w) / 60 for w in range(1, n_weeks + 1)]
     for w, hours in enumerate(weekly, start=1):
