@@ -420,3 +420,11 @@ def test_demo_rifseep_plants_found_with_their_amounts_and_nothing_else(demo_rifs
     assert {e["rule"] for e in cmp.expected} == registered - {"RIFSEEP-006", "RIFSEEP-012"}
     assert cmp.missed == [] and cmp.amount_mismatches == []
     assert [(f["rule"], f["matricule"], f["month"], f["message"]) for f in cmp.extras] == []
+
+
+def test_iat_reference_amounts_follow_the_point_value(params):
+    # Arrêté du 14 janvier 2002: IAT reference amounts are indexed on the point value.
+    # 2017-02 amount 475.31 ; 2024-03 point 59.0734 vs 56.2323 in 2017: 475.31 × 59.0734 / 56.2323 = 499.32
+    assert params.value("iat.montant_reference_annuel", (2017, 3))["GARDIEN-BRIGADIER"] == pytest.approx(475.31)
+    ref = params.value("iat.montant_reference_annuel", (2024, 3))["GARDIEN-BRIGADIER"]
+    assert ref == pytest.approx(475.31 * 59.0734 / 56.2323, abs=0.005)
