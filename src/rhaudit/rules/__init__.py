@@ -153,3 +153,13 @@ def run_rules(ctx: RuleContext, rules: list[RuleSpec]) -> list[Finding]:
 def max_severity_at_least(findings: list[Finding], level: str) -> bool:
     threshold = SEVERITIES.index(level)
     return any(SEVERITIES.index(f.severity) >= threshold for f in findings)
+
+
+def rules_markdown() -> str:
+    """Documentation of every rule as Markdown (docs/regles.md), generated from the rules."""
+    parts = ["# Règles de contrôle\n", "Généré par `rhaudit rules --format md` à partir des règles elles-mêmes.\n"]
+    parts.append("| règle | gravité | titre | référence |\n|---|---|---|---|")
+    parts += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.title} | {r.legal_ref} |" for r in all_rules()]
+    for r in all_rules():
+        parts.append(f"\n## {r.id}\n\n**{r.title}** — gravité : {r.severity} — référence : {r.legal_ref}\n\n{r.doc}")
+    return "\n".join(parts) + "\n"
