@@ -212,3 +212,24 @@ def test_many_duplicates_are_shown_capped_after_the_gross_gaps(tmp_path):
     assert "50 bulletin(s) dont le brut (MtBrut) diffère" in text
     assert text.count("bulletin en double") == 19  # 20 warnings shown, the first being the gross gaps
     assert "... et 6 autres, les doublons sont détaillés par rhaudit check (QUAL-002)" in text
+
+
+def test_deliberations_alone_replace_those_of_an_existing_workspace(shared_pes, tmp_path):
+    from click.testing import CliRunner
+
+    from rhaudit.cli import main
+
+    first, second = tmp_path / "v1.yaml", tmp_path / "v2.yaml"
+    first.write_text("name: Commune de Test\n", encoding="utf-8")
+    second.write_text("name: Commune de Test (délibération modifiée)\n", encoding="utf-8")
+    ws_dir = tmp_path / "w"
+    # Without a workspace, a délibérations file alone imports nothing: refused (exit 2).
+    alone = CliRunner().invoke(main, ["import", "--deliberations", str(first), "-w", str(ws_dir)])
+    assert alone.exit_code == 2 and "Rien à importer" in alone.output
+    ok = CliRunner().invoke(main, ["import", str(shared_pes / "ville2012" / "ville_2012_05.xhl"),
+                                   "--deliberations", str(first), "-w", str(ws_dir)])
+    assert ok.exit_code == 0, ok.output
+    update = CliRunner().invoke(main, ["import", "--deliberations", str(second), "-w", str(ws_dir)])
+    assert update.exit_code == 0, update.output
+    assert (ws_dir / "deliberations.yaml").read_text(encoding="utf-8") == second.read_text(encoding="utf-8")
+    assert len(Workspace(ws_dir).read_log()) == 1  # the payroll file, imported once

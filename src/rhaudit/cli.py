@@ -62,7 +62,8 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
     """Importer des fichiers de paie (PES XML .xhl/.xml, CSV, XLSX), d'absences et d'agents."""
     from .importers import ImportFailed, import_files
 
-    if not (payroll or absences or agents):
+    # --deliberations alone replaces the délibérations of an existing workspace.
+    if not (payroll or absences or agents or (deliberations and Workspace(workspace).exists())):
         raise InputError("Rien à importer : donnez des fichiers de paie, --absences ou --agents.")
     try:
         report = import_files(
