@@ -2,7 +2,7 @@
 
 import pytest
 
-from rhaudit.garanties import ScheduleError, check_cycle, weekly_hours
+from rhaudit.garanties import ScheduleError, check_cycle, parse_cycle, weekly_hours
 
 
 @pytest.fixture(scope="module")
@@ -84,5 +84,11 @@ def test_six_hours_without_break_already_breach(limits):
 
 
 def test_unreadable_schedule_names_cycle_week_and_day(limits):
-    with pytest.raises(ScheduleError, match="cycle Voirie, semaine 2, mardi : plage illisible '8h-12h'"):
-        check_cycle([{"lun": "08:00-12:00"}, {"mar": "8h-12h"}], limits, cycle_name="Voirie")
+    with pytest.raises(ScheduleError, match="cycle Voirie, semaine 2, mardi : plage illisible '8-12'"):
+        check_cycle([{"lun": "08:00-12:00"}, {"mar": "8-12"}], limits, cycle_name="Voirie")
+
+
+def test_french_hour_notation_is_read():
+    # "8h-12h, 13h30-17h" is how a délibération writes 08:00-12:00, 13:30-17:00: 4 h + 3 h 30 = 7 h 30.
+    assert parse_cycle([{"lun": "8h-12h, 13h30-17h"}]) == parse_cycle([{"lun": "08:00-12:00, 13:30-17:00"}])
+    assert weekly_hours([{"lun": "8h-12h, 13h30-17h"}]) == 7.5

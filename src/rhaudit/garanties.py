@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 WEEKDAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
 WEEKDAY_LABELS = dict(zip(WEEKDAYS, ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")))
-_SEGMENT = re.compile(r"^\s*(\d{1,2})[:h](\d{2})\s*-\s*(\d{1,2})[:h](\d{2})\s*$")
+# "08:00-12:00", "8h30-12h", "8h-12h" (French usage: minutes optional after "h").
+_TIME = r"(\d{1,2})(?::(\d{2})|h(\d{2})?)"
+_SEGMENT = re.compile(rf"^\s*{_TIME}\s*-\s*{_TIME}\s*$", re.IGNORECASE)
 _DAY_MIN = 24 * 60
 _WEEK_MIN = 7 * _DAY_MIN
 
@@ -62,9 +64,9 @@ def parse_cycle(weeks: list[dict[str, str]], cycle_name: str = "") -> list[Segme
                 if not m:
                     raise ScheduleError(
                         f"cycle {cycle_name}, semaine {w}, {WEEKDAY_LABELS[day]} : plage illisible {part.strip()!r} "
-                        "(attendu : \"08:00-12:00, 13:00-17:00\")"
+                        "(attendu : \"08:00-12:00, 13:00-17:00\" ou \"8h-12h, 13h30-17h\")"
                     )
-                h1, m1, h2, m2 = map(int, m.groups())
+                h1, m1, h2, m2 = (int(g or 0) for g in (m[1], m[2] or m[3], m[4], m[5] or m[6]))
                 if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
                     raise ScheduleError(f"cycle {cycle_name}, semaine {w}, {WEEKDAY_LABELS[day]} : heure impossible dans {part.strip()!r}")
                 start, end = h1 * 60 + m1, h2 * 60 + m2
