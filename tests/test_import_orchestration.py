@@ -233,3 +233,11 @@ def test_deliberations_alone_replace_those_of_an_existing_workspace(shared_pes, 
     assert update.exit_code == 0, update.output
     assert (ws_dir / "deliberations.yaml").read_text(encoding="utf-8") == second.read_text(encoding="utf-8")
     assert len(Workspace(ws_dir).read_log()) == 1  # the payroll file, imported once
+
+
+def test_a_profile_that_applies_to_no_file_is_pointed_out(shared_pes, tmp_path):
+    # A PES file read with --profile: the profile is for spreadsheet exports only.
+    report = import_files(Workspace(tmp_path / "w"), payroll=[shared_pes / "ville2012" / "ville_2012_05.xhl"],
+                          profile="paie_generique")
+    assert report.warnings[-1:] == ["--profile paie_generique sans effet : aucun export tableur de paie (.csv/.xlsx) "
+                               "à importer (un flux PES n'a pas de profil)."]

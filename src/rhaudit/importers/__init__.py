@@ -255,6 +255,13 @@ def import_files(
     jobs += [("agents", Path(p), agent_profile) for p in agents or []]
     jobs += [("absences", Path(p), absence_profile) for p in absences or []]
 
+    kinds = {kind for kind, _, _ in jobs}
+    for option, value, kind, files in (("--profile", profile, "paie_tableur", "aucun export tableur de paie (.csv/.xlsx)"),
+                                       ("--absence-profile", absence_profile, "absences", "aucun fichier --absences"),
+                                       ("--agent-profile", agent_profile, "agents", "aucun fichier --agents")):
+        if value and kind not in kinds:
+            report.warnings.append(f"{option} {value} sans effet : {files} à importer (un flux PES n'a pas de profil).")
+
     known = ws.known_hashes()
     parsed_files: list[tuple[ParsedFile, str]] = []
     for kind, path, prof in jobs:
