@@ -139,7 +139,11 @@ def summary_frame(findings: list[Finding]) -> pd.DataFrame:
     if not findings:
         return pd.DataFrame(columns=["rule", "severity", "title", "findings", "agents", "months", "amount", "hours"])
     df = pd.DataFrame([f.to_dict() for f in findings])
-    df["agent_month"] = df["matricule"].astype(str) + "|" + df["year"].astype(str) + "-" + df["month"].astype(str)
+    df["severity"] = df["severity"].map(lambda v: SEVERITY_LABELS.get(v, v))
+    # An agent-month needs both: collectivité-level or annual findings count no agent-month.
+    dated = df["matricule"].notna() & df["month"].notna()
+    df["agent_month"] = (df["matricule"].astype(str) + "|" + df["year"].astype(str) + "-"
+                         + df["month"].astype(str)).where(dated)
     g = df.groupby(["rule", "severity", "title"], sort=True, dropna=False)
     out = g.agg(
         findings=("rule", "size"),
@@ -168,7 +172,24 @@ def write_findings(findings: list[Finding], out_dir: Path) -> list[Path]:
     with pd.ExcelWriter(paths[2], engine="openpyxl") as xw:
         summary.to_excel(xw, sheet_name="Synthèse", index=False)
         table.to_excel(xw, sheet_name="Constats", index=False)
+        _layout(xw.sheets["Synthèse"], {"Constat": 60})
+        _layout(xw.sheets["Constats"], {"Constat": 40, "Référence": 40, "Explication": 90, "Pièces (fichier:ligne code libellé montant)": 60})
     return paths
+
+
+def _layout(sheet, wide: dict[str, int]) -> None:
+    """Readable sheet: frozen header with filters, sensible widths, long texts wrapped."""
+    from openpyxl.styles import Alignment, Font
+
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        width = wide.get(cell.value)
+        sheet.column_dimensions[cell.column_letter].width = width or max(10, len(str(cell.value)) + 2)
+        if width:
+            for (c,) in sheet.iter_rows(min_row=2, min_col=cell.column, max_col=cell.column):
+                c.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def findings_json(findings: list[Finding]) -> str:
