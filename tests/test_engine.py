@@ -97,7 +97,7 @@ def test_fr_amount(value, text):
 
 def test_summary_counts_agent_months_only_for_dated_findings():
     # Two monthly findings of agent 1 (Jan, Feb), one annual finding of agent 2 (no month) and one
-    # collectivité-level finding (no matricule): 3 agents? no: 2 agents, 2 agent-months.
+    # collectivité-level finding (no matricule): 2 distinct agents, 2 agent-months; 1 + 2 + 4 = 7 EUR.
     fs = [Finding("X-001", "alerte", "T", "R", matricule="1", year=2025, month=1, amount=1.0),
           Finding("X-001", "alerte", "T", "R", matricule="1", year=2025, month=2, amount=2.0),
           Finding("X-001", "alerte", "T", "R", matricule="2", year=2025, amount=4.0),
