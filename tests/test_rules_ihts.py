@@ -112,6 +112,7 @@ def test_005_same_hours_six_months(params):
     # 6 months × 162.29 = 973.74 EUR ; 6 × 10 h = 60 h
     assert (f.year, f.month) == (2025, None)
     assert f.amount == pytest.approx(973.74) and f.hours == pytest.approx(60)
+    assert "L'agent 1 a été payé d'exactement 10 h d'IHTS pendant 6 mois de 2025 (de 01 à 06)" in f.message
     five = [_ihts("1", m, 10, 162.29) for m in range(1, 6)] + [_ihts("1", 6, 12, 195.0)]
     assert run("IHTS-005", ctx_of(five, params)) == []
 

@@ -226,7 +226,7 @@ def flat_rate(ctx: RuleContext):
             matricule=row.matricule, year=row.period_year, amount=row.amount, hours=row.hours_key * row.n,
             evidence=ev[(row.matricule, row.period_year)],
             message=(
-                f"L'agent {row.matricule} a été payé de exactement {num(row.hours_key)} h d'IHTS pendant {row.n} mois "
+                f"L'agent {row.matricule} a été payé d'exactement {num(row.hours_key)} h d'IHTS pendant {row.n} mois "
                 f"de {int(row.period_year)} (de {int(row.first):02d} à {int(row.last):02d}), pour {eur(row.amount)} ; "
                 f"ce nombre constant présume un forfait, alors que seules les heures effectivement accomplies et "
                 f"décomptées sont payables (décret 2002-60, art. 2). Demander les décomptes horaires."
