@@ -158,6 +158,11 @@ def test_demo_summary_in_french(demo_run):
     assert "; 0 enregistrement(s) rejeté(s)" in summary
     assert "Anomalies plantées retrouvées :" in summary
     assert (out / "reports" / "findings.json").is_file() and (out / "corrige.json").is_file()
+    # Seed 1, 60 agents: no catégorie C titulaire with NBI and without IHTS for the NBI-003 plant, but
+    # the NBI-001 plant (NBI to a contract agent, no bonified function) also expects an NBI-003 finding.
+    key_rules = {e["rule"] for e in json.loads((out / "corrige.json").read_text(encoding="utf-8"))}
+    assert "NBI-003" in key_rules
+    assert "NBI-003 (constat attendu par une autre anomalie)" in summary
 
 
 def test_no_nir_nor_bank_details_leave_the_pes_files(demo_run):

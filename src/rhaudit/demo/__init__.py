@@ -135,7 +135,11 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
         f"  - corrigé des anomalies plantées : {files.answer_key_file} ({len(files.answer_key)} anomalies)",
     ]
     if files.skipped_plants:
-        lines.append(f"  Anomalies non plantées faute d'agent adapté (commune trop petite) : {', '.join(files.skipped_plants)}")
+        # Another plant may still expect the rule's finding (an NBI to a contract agent without a
+        # bonified function is also NBI-003): say so, or the rule's count below looks unexplained.
+        covered = {e["rule"] for e in files.answer_key}
+        skipped = [f"{p} (constat attendu par une autre anomalie)" if p in covered else p for p in files.skipped_plants]
+        lines.append(f"  Anomalies non plantées faute d'agent adapté (commune trop petite) : {', '.join(skipped)}")
     if not check:
         return "\n".join(lines)
 
