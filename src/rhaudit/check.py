@@ -76,7 +76,7 @@ def run_check(
     except ParameterError as exc:
         raise CheckError(f"{exc} Complétez configs/parametres/ ou restreignez --year.") from exc
     if pseudonymise:
-        known = set(ctx.agents["matricule"].dropna()) | set(ctx.payslips["matricule"].dropna())
+        known = {m for t in (ctx.agents, ctx.payslips, ctx.absences) for m in t["matricule"].dropna()}
         findings = pseudonymised(findings, Pseudonymiser.for_workspace(ws.root), known)
     return findings
 
@@ -84,11 +84,9 @@ def run_check(
 def pseudonymised(findings: list[Finding], pseudo: Pseudonymiser, known: set[str]) -> list[Finding]:
     """The findings with every matricule replaced: the agent's own, and any known matricule quoted
     in a message or an evidence (another agent of a duplicate, a label...)."""
+    known = known | {f.matricule for f in findings if f.matricule}
     out = []
     for f in findings:
-        known_here = known | ({f.matricule} if f.matricule else set())
-        evidence = [replace(e, file=pseudo.mask(e.file, known_here), label=pseudo.mask(e.label, known_here))
-                    for e in f.evidence]
-        out.append(replace(f, matricule=pseudo(f.matricule), message=pseudo.mask(f.message, known_here),
-                           evidence=evidence))
+        evidence = [replace(e, file=pseudo.mask(e.file, known), label=pseudo.mask(e.label, known)) for e in f.evidence]
+        out.append(replace(f, matricule=pseudo(f.matricule), message=pseudo.mask(f.message, known), evidence=evidence))
     return out
