@@ -230,3 +230,20 @@ def test_more_days_off_than_open_days_names_the_file_and_scenario(tmp_path):
     day.write_text("year: 2026\nscenarios:\n  - {name: B, weekday_hours: {lundi: 8}}\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"jour.yaml : B : jours inconnus dans weekday_hours : lundi"):
         run_worktime(day)
+
+
+def test_whit_monday_outside_the_worked_periods_is_not_the_solidarity_day(norms, tmp_path):
+    # School-weeks staff whose periods skip 25 May 2026 (Whit Monday): the day is neither counted as
+    # a holiday of the cycle nor as a worked solidarity day (was +1 day worked outside the periods);
+    # the 7 h are then spread.
+    (tmp_path / "ecoles.yaml").write_text(
+        "name: Écoles\nbase: metropole\nworked_periods:\n  - {start: 2026-01-05, end: 2026-05-22}\n"
+        "  - {start: 2026-05-26, end: 2026-07-03}\n", encoding="utf-8")
+    cal = Calendar.load("ecoles", 2026, folder=tmp_path)
+    c = count_regime(WorkRegime(name="ATSEM", weekly_hours=35, annual_leave_days=0, artt_days=0), "calendrier", norms, cal)
+    assert next(d for d in c.counted_dates if d["date"] == "2026-05-25")["counted_days"] == 0
+    assert (c.solidarity_days, c.solidarity_hours) == (0, 7)
+    # Weekdays 5 Jan-22 May 2026 = 100, 26 May-3 Jul = 29 -> 129; minus holidays on weekdays inside:
+    # 6/4, 1/5, 8/5, 14/5 = 4 -> 125 days x 7 h = 875 h + 7 h spread = 882 h.
+    assert c.days_worked == 125
+    assert c.annual_hours == pytest.approx(882)

@@ -226,7 +226,7 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
     solidarity_hours = 0.0
     whit_monday = calendar.holiday_named("Pentecôte") if calendar is not None and method == "calendrier" else None
     if regime.solidarity == "worked_day":
-        if whit_monday is not None and week.weight(whit_monday.weekday()) > 0:
+        if whit_monday is not None and week.weight(whit_monday.weekday()) > 0 and calendar.in_worked_period(whit_monday):
             solidarity_days = week.weight(whit_monday.weekday())
             notes.append(f"Journée de solidarité travaillée le lundi de Pentecôte ({whit_monday:%d/%m/%Y}).")
         else:
