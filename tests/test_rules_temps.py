@@ -173,3 +173,16 @@ def test_temps_002_counts_the_local_calendar_days_off(tmp_path):
     # 1 day x 7.8 h x 3 agents (A1, A2, T1) = 23.4 h; no ETP cost given: no amount.
     assert [(f.hours, f.amount) for f in found] == [(pytest.approx(23.4), None)]
     assert "Fête locale (19/06/2026, calendrier local)" in found[0].message
+
+
+def test_temps_002_says_when_the_territory_is_unknown():
+    # "Alsace" is not a territory nor a calendars/ file: the local days off cannot be checked (they
+    # used to be skipped silently); one finding says so, the cycle's own extra days are still counted.
+    delib = {"name": "Ville", "territory": "Alsace", "working_time": {"cycles": [
+        {"name": "Tous", "weekly_hours": 35, "services": [".*"], "extra_days": {"pont": 1}}]}}
+    found = run_rules(context([], delib), select_rules("TEMPS-002"))
+    assert len(found) == 2
+    assert "Jours chômés locaux non contrôlés : Territoire inconnu : 'Alsace'" in found[0].message
+    assert "Corrigez « territory » dans la délibération." in found[0].message
+    # 1 "pont" day x 7 h x 3 agents = 21 h.
+    assert found[1].hours == pytest.approx(21)

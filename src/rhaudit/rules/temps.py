@@ -141,9 +141,17 @@ def extra_legal_days(ctx: RuleContext):
     × 45 000 EUR = 70 566,27 EUR par an → constat ; un cycle sans jour extra-légal → rien.
     """
     out = []
+    local_of: dict[int, dict] = {}
     for wt, year, norms, cycle in _each_cycle(ctx):
         daily = _daily_hours(cycle, norms)
-        local = _local_days_off(ctx, year)
+        if year not in local_of:
+            try:
+                local_of[year] = _local_days_off(ctx, year)
+            except CalendarError as exc:  # said once per year, never silently skipped
+                local_of[year] = {}
+                out.append(ctx.finding(year=year, message=f"Jours chômés locaux non contrôlés : {exc} Corrigez "
+                                                          "« territory » dans la délibération."))
+        local = local_of[year]
         days = dict(cycle.extra_days) | {f"{label} ({d:%d/%m/%Y}, calendrier local)": 1.0 for d, label in local.items()}
         for name, n in days.items():
             out.append(_cycle_findings(
@@ -159,10 +167,7 @@ def _daily_hours(cycle, norms: Norms) -> float:
 
 def _local_days_off(ctx: RuleContext, year: int) -> dict:
     """Local days off of the collectivité's calendar that fall on a weekday not already a public holiday."""
-    try:
-        cal = Calendar.load(ctx.deliberation.territory, year)
-    except CalendarError:
-        return {}
+    cal = Calendar.load(ctx.deliberation.territory, year)
     return {d: label for d, label in cal.local_days_off.items() if d.weekday() < 5 and d not in cal.public_holidays}
 
 
