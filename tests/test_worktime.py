@@ -247,3 +247,16 @@ def test_whit_monday_outside_the_worked_periods_is_not_the_solidarity_day(norms,
     # 6/4, 1/5, 8/5, 14/5 = 4 -> 125 days x 7 h = 875 h + 7 h spread = 882 h.
     assert c.days_worked == 125
     assert c.annual_hours == pytest.approx(882)
+
+
+def test_a_legal_holiday_listed_in_the_local_calendar_stays_a_holiday(norms, tmp_path):
+    # 14/7/2026 (Tuesday) is a public holiday even if the commune lists it; only 19/6/2026 (Friday) is
+    # an extra-legal local day (it was shown as two local days, i.e. one legal day priced as extra-legal).
+    (tmp_path / "ville.yaml").write_text(
+        "name: Ville\nbase: metropole\ndays_off:\n  - {date: 2026-07-14, label: Fête nationale et bal}\n"
+        "  - {date: 2026-06-19, label: Fête locale}\n", encoding="utf-8")
+    cal = Calendar.load("ville", 2026, folder=tmp_path)
+    c = count_regime(WorkRegime(name="A", weekly_hours=35), "calendrier", norms, cal)
+    # 9 public holidays on weekdays in 2026 (see test_35h_2026_metropole_calendrier); 1 local day.
+    assert (c.holidays_on_workdays, c.local_days_off) == (9, 1)
+    assert next(d for d in c.counted_dates if d["date"] == "2026-07-14")["kind"] == "ferie"

@@ -282,7 +282,7 @@ def _calendar_days(week: Week, cal: Calendar):
     listed = []
     for d, label in sorted(days_off.items()):
         w = week.weight(d.weekday()) if cal.in_worked_period(d) else 0.0
-        is_local = d in cal.local_days_off
+        is_local = d not in cal.public_holidays  # a legal holiday also listed locally stays a holiday
         if is_local:
             local += w
         else:
