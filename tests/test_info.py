@@ -116,3 +116,16 @@ def test_months_without_payslips_are_pointed_out(imported):
     assert data["missing_months"] == ["2012-04"]
     text = render_info(data)
     assert "aucun bulletin pour : 04/2012" in text
+
+
+@pytest.mark.parametrize("command", [["info"], ["check"], ["import", "--agents", "AGENTS"]])
+def test_a_damaged_import_log_is_a_clear_error(tmp_path, command):
+    ws_dir = tmp_path / "w"
+    ws_dir.mkdir()
+    (ws_dir / "import_log.json").write_text("{", encoding="utf-8")  # truncated JSON
+    agents = tmp_path / "agents.csv"
+    agents.write_text("Matricule\nA1\n", encoding="utf-8")
+    args = [str(agents) if a == "AGENTS" else a for a in command]
+    result = CliRunner().invoke(main, args + ["--workspace", str(ws_dir), *(["--out", str(tmp_path / "r")] if command == ["check"] else [])])
+    assert result.exit_code == 2, result.output
+    assert "import_log.json est illisible" in result.output and "Restaurez-le" in result.output

@@ -15,7 +15,7 @@ from tabulate import tabulate
 
 from . import __version__
 from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, fr_amount, summary_frame, write_findings
-from .workspace import Workspace
+from .workspace import Workspace, WorkspaceError
 
 
 class InputError(click.ClickException):
@@ -71,7 +71,7 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
             profile=profile, absence_profile=absence_profile, agent_profile=agent_profile,
             deliberations=deliberations, keep_names=keep_names,
         )
-    except ImportFailed as exc:
+    except (ImportFailed, WorkspaceError) as exc:
         raise InputError(str(exc)) from exc
     click.echo(report.render())
 
@@ -236,6 +236,10 @@ def worktime_cmd(scenario_file, fmt, out):
 
 def _open_workspace(path: Path) -> Workspace:
     ws = Workspace(path)
+    try:
+        ws.read_log()
+    except WorkspaceError as exc:
+        raise InputError(str(exc)) from exc
     if not ws.exists():
         raise InputError(
             f"{path} n'est pas un espace de travail rhaudit (pas de import_log.json). "

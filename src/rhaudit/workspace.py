@@ -86,7 +86,13 @@ class Workspace:
     def read_log(self) -> list[dict]:
         if not self.log_path.is_file():
             return []
-        return json.loads(self.log_path.read_text(encoding="utf-8"))["files"]
+        try:
+            return json.loads(self.log_path.read_text(encoding="utf-8"))["files"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise WorkspaceError(
+                f"{self.log_path} est illisible ({exc}) : ce journal d'import a été modifié ou abîmé. "
+                f"Restaurez-le depuis une sauvegarde, ou réimportez les fichiers dans un nouvel espace de travail."
+            ) from exc
 
     def known_hashes(self) -> dict[str, str]:
         return {e["sha256"]: e["path"] for e in self.read_log()}
