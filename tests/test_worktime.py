@@ -260,3 +260,24 @@ def test_a_legal_holiday_listed_in_the_local_calendar_stays_a_holiday(norms, tmp
     # 9 public holidays on weekdays in 2026 (see test_35h_2026_metropole_calendrier); 1 local day.
     assert (c.holidays_on_workdays, c.local_days_off) == (9, 1)
     assert next(d for d in c.counted_dates if d["date"] == "2026-07-14")["kind"] == "ferie"
+
+
+def test_a_year_before_the_journee_de_solidarite(params, tmp_path):
+    # 2003: 1,600 h (décret 2000-815), no journée de solidarité yet (loi 2004-626). It used to crash
+    # with a traceback (no parameter value on 01/01/2003).
+    n2003 = Norms.of(2003, params)
+    assert (n2003.annual_hours, n2003.solidarity_hours) == (1600, 0)
+    # Norme 35 h: 228 days x 7 h = 1,596 + 4 (rounding) + 0 = 1,600 h: no gap, even with "artt" mode
+    # (no ARTT day removed: the solver gives floor(228 - 1,596 / 7) = 0 anyway) or "worked_day".
+    for mode in ("worked_day", "artt", "none"):
+        c = count_regime(WorkRegime(name="A", weekly_hours=35, solidarity=mode), "norme", n2003)
+        assert (c.annual_hours, c.gap_hours) == (1600, 0)
+    # 39 h with 23 ARTT, mode "artt": 23 are kept (was 22): 205 days x 7.8 = 1,599 + 4 = 1,603 h.
+    c = count_regime(WorkRegime(name="B", weekly_hours=39, artt_days=23, solidarity="artt"), "norme", n2003)
+    assert (c.artt_days, c.annual_hours) == (23, pytest.approx(1603))
+    # Calendrier 2003, mode worked_day: Whit Monday (9 June 2003) is a holiday, not a solidarity day.
+    c = count_regime(WorkRegime(name="A", weekly_hours=35), "calendrier", n2003, Calendar.load("metropole", 2003))
+    assert c.solidarity_days == 0
+    old = tmp_path / "2003.yaml"
+    old.write_text("year: 2003\nscenarios:\n  - {name: A, weekly_hours: 35}\n", encoding="utf-8")
+    assert "+ 0 h de solidarité = 1 600 h" in run_worktime(old)

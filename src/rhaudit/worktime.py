@@ -42,7 +42,7 @@ from tabulate import tabulate
 from .calendar import Calendar, CalendarError, validation_details
 from .deliberations import WorkRegime
 from .garanties import WEEKDAYS
-from .params import Parameters, default_parameters
+from .params import ParameterError, Parameters, default_parameters
 
 
 class ScenarioError(Exception):
@@ -225,16 +225,20 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
 
     solidarity_hours = 0.0
     whit_monday = calendar.holiday_named("Pentecôte") if calendar is not None and method == "calendrier" else None
-    if regime.solidarity == "worked_day":
+    # Before the journée de solidarité (loi 2004-626) its parameter is 0 h: no day worked, no ARTT removed.
+    solidarity = regime.solidarity if norms.solidarity_hours > 0 else "sans objet"
+    if solidarity == "sans objet":
+        notes.append(f"Pas de journée de solidarité en {norms.year} (temps_travail.journee_solidarite_heures = 0 h).")
+    elif solidarity == "worked_day":
         if whit_monday is not None and week.weight(whit_monday.weekday()) > 0 and calendar.in_worked_period(whit_monday):
             solidarity_days = week.weight(whit_monday.weekday())
             notes.append(f"Journée de solidarité travaillée le lundi de Pentecôte ({whit_monday:%d/%m/%Y}).")
         else:
             solidarity_hours = norms.solidarity_hours
-    elif regime.solidarity == "spread":
+    elif solidarity == "spread":
         solidarity_hours = norms.solidarity_hours
         notes.append(f"Journée de solidarité : {fr_number(norms.solidarity_hours)} h réparties sur l'année.")
-    elif regime.solidarity == "none":
+    elif solidarity == "none":
         notes.append(f"Journée de solidarité non appliquée : {fr_number(norms.solidarity_hours * q)} h manquent.")
 
     solved = regime.artt_days is None
@@ -243,7 +247,7 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
     if solved:
         notes.append(f"ARTT calculés : {fr_number(artt)} j (arrondi au jour inférieur pour ne pas passer sous "
                      f"{fr_number(norms.annual_hours)} h).")
-    if regime.solidarity == "artt":
+    if solidarity == "artt":
         if artt >= 1:
             artt -= 1
             notes.append("Journée de solidarité : un jour ARTT retiré.")
@@ -483,7 +487,7 @@ def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str
     spec = load_scenarios(path)
     try:
         counts, cal, norms = simulate(spec)
-    except ScenarioError as exc:
+    except (ScenarioError, ParameterError) as exc:
         raise ScenarioError(f"{path} : {exc}") from exc
     if fmt == "xlsx":
         target = out or Path("temps_de_travail.xlsx")

@@ -224,6 +224,8 @@ def solidarity_not_applied(ctx: RuleContext):
     """
     out = []
     for wt, year, norms, cycle in _each_cycle(ctx):
+        if norms.solidarity_hours <= 0:  # a year before the journée de solidarité
+            continue
         if cycle.solidarity == "artt":  # nothing to remove when the cycle has no ARTT day
             plain = cycle.model_copy(update={"quotite": 1.0, "solidarity": "worked_day"})
             missing = count_regime(plain, "norme", norms).artt_days < 1
