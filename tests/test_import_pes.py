@@ -282,3 +282,17 @@ def test_invalid_month_fails_the_file_with_its_line(tmp_path):
         parse_pes_file(write(tmp_path, text))
     mois_line = 1 + text[: text.index("<Mois")].count("\n")
     assert f"ligne {mois_line} : Mois invalide ('13')" in str(exc.value)
+
+
+def test_a_nir_in_the_matricule_element_stops_the_import_without_showing_it(tmp_path):
+    # "1 85 07 99 123 456 78" (sex 1, born 07/1985, department 99, key 78) given as Matricule of the
+    # second payslip: the whole file is refused, the message names its line, never the number.
+    text = document(donnees(payslip("A1", lines=line()), payslip("1 85 07 99 123 456 78", lines=line())))
+    path = write(tmp_path, text)
+    second_slip_line = text.splitlines().index("<PayeIndivMensuel>", text.splitlines().index("<PayeIndivMensuel>") + 1) + 1
+    with pytest.raises(ImportError_) as err:
+        parse_pes_file(path)
+    message = str(err.value)
+    assert f"{path}, ligne {second_slip_line} : l'élément Agent/Matricule contient un numéro de sécurité sociale" in message
+    shown = message.replace(str(path), "")  # the temporary path may hold any digits
+    assert "123" not in shown and "456" not in shown and "Rien n'a été importé" in message

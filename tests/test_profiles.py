@@ -204,7 +204,8 @@ def test_a_matricule_column_holding_nirs_stops_the_import_without_showing_them(t
         read_mapped(path, load_profile(None, "agents"), ["matricule"])
     message = str(err.value)
     assert f"{path}, ligne 3" in message and "NIR" in message and "Rien n'a été importé" in message
-    assert "123" not in message and "456" not in message
+    shown = message.replace(str(path), "")  # the temporary path may hold any digits
+    assert "123" not in shown and "456" not in shown
 
 
 def test_a_nir_typed_as_an_excel_number_is_recognised(tmp_path):

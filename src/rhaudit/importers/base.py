@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,3 +41,13 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+# A French social security number (NIR): sex digit, year, month, department (2A/2B for
+# Corsica), commune, order, optional 2-digit key; 13 or 15 characters once spaces are removed.
+_NIR = re.compile(r"^[1-478]\d{4}(\d{2}|2[AB])\d{6}(\d{2})?$")
+
+
+def looks_like_nir(value) -> bool:
+    """Whether a matricule is in fact a NIR (Excel may give it as 1850799123456.0)."""
+    return bool(_NIR.match(re.sub(r"\s", "", str(value)).removesuffix(".0").upper()))

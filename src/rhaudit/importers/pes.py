@@ -22,7 +22,7 @@ from lxml import etree
 
 from ..model import LINE_KINDS, STATUTS, conform
 from ..workspace import Rejection
-from .base import ImportError_, ParsedFile
+from .base import ImportError_, ParsedFile, looks_like_nir
 
 PES_NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/paye_1_1"
 _ROOT = "DocumentPaye"
@@ -206,6 +206,12 @@ class _Collector:
                 year=self.year, month=self.month,
             ))
             return
+        if looks_like_nir(matricule):
+            raise ImportError_(
+                f"{self.path}, ligne {elem.sourceline} : l'élément Agent/Matricule contient un numéro de sécurité "
+                f"sociale (NIR). rhaudit n'enregistre jamais de NIR : demandez un export PES dont le matricule est "
+                f"le matricule interne de l'agent. Rien n'a été importé."
+            )
         statut = agent.get("statut")
         if statut is not None and statut.strip() not in STATUTS:
             self.warnings.append(

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .. import paths
 from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
 from ..workspace import Rejection
-from .base import ImportError_
+from .base import ImportError_, looks_like_nir
 
 DEFAULT_PROFILES = {"paie": "paie_generique", "absences": "absences_generique", "agents": "agents_generique"}
 KIND_LABELS = {"paie": "paie (export tableur)", "absences": "absences", "agents": "référentiel agents"}
@@ -385,19 +385,10 @@ def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]
     return MappedTable(path=path, profile=prof, rows=rows, fields=present, malformed=malformed)
 
 
-# A French social security number (NIR): sex digit, year, month, department (2A/2B for
-# Corsica), commune, order, optional 2-digit key; 13 or 15 characters once spaces are removed.
-_NIR = re.compile(r"^[1-478]\d{4}(\d{2}|2[AB])\d{6}(\d{2})?$")
-
-
 def _refuse_nir(path: Path, column: str, matricules: pd.Series) -> None:
-    """Stop the import when the matricule column holds NIRs: they must never reach the workspace.
-
-    The message names the line but never shows the number itself.
-    """
+    """Stop the import when the matricule column holds NIRs (the number itself is never shown)."""
     for line, value in matricules.items():
-        text = re.sub(r"\s", "", str(value)).removesuffix(".0") if value is not None else ""
-        if _NIR.match(text.upper()):
+        if value is not None and looks_like_nir(value):
             raise ImportError_(
                 f"{path}, ligne {line} : la colonne « {column} », lue comme matricule, contient un numéro de "
                 f"sécurité sociale (NIR). rhaudit n'enregistre jamais de NIR : associez au matricule la colonne "
