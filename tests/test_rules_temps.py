@@ -95,9 +95,11 @@ def test_temps_001_technique_cycle_gap(findings):
 
 def test_temps_002_jours_du_maire_cost(findings):
     f = by_rule(findings, "TEMPS-002")
-    # 3 days x 7 h = 21 h per agent x 2 agents (A1, A2) = 42 h = 42 / 1,607 ETP x 45,000 = 1,176.10 EUR.
-    assert f.hours == pytest.approx(42)
-    assert f.amount == pytest.approx(1176.10, abs=0.01)
+    # 3 days x 7 h = 21 h per full-time agent x (A1 100 % + A2 80 %, 12 months) 1.8 ETP = 37.8 h
+    # (was 42 h: A2's days counted as full-time days) = 37.8 / 1,607 ETP x 45,000 = 1,058.49 EUR.
+    assert f.hours == pytest.approx(37.8)
+    assert f.amount == pytest.approx(1058.49, abs=0.01)
+    assert "× 1,8 ETP (2 agent(s) du cycle" in f.message
     assert "délibération D2021-12 du 10/12/2021" in f.message
 
 
@@ -170,8 +172,8 @@ def test_temps_002_counts_the_local_calendar_days_off(tmp_path):
     delib = {"name": "Ville", "territory": str(cal), "working_time": {"cycles": [
         {"name": "Tous", "weekly_hours": 39, "artt_days": 23, "services": [".*"]}]}}
     found = run_rules(context([], delib), select_rules("TEMPS-002"))
-    # 1 day x 7.8 h x 3 agents (A1, A2, T1) = 23.4 h; no ETP cost given: no amount.
-    assert [(f.hours, f.amount) for f in found] == [(pytest.approx(23.4), None)]
+    # 1 day x 7.8 h x (1 + 0.8 + 1) ETP (A1, A2, T1) = 21.84 h; no ETP cost given: no amount.
+    assert [(f.hours, f.amount) for f in found] == [(pytest.approx(21.84), None)]
     assert "Fête locale (19/06/2026, calendrier local)" in found[0].message
 
 
@@ -184,5 +186,5 @@ def test_temps_002_says_when_the_territory_is_unknown():
     assert len(found) == 2
     assert "Jours chômés locaux non contrôlés : Territoire inconnu : 'Alsace'" in found[0].message
     assert "Corrigez « territory » dans la délibération." in found[0].message
-    # 1 "pont" day x 7 h x 3 agents = 21 h.
-    assert found[1].hours == pytest.approx(21)
+    # 1 "pont" day x 7 h x (1 + 0.8 + 1) ETP = 19.6 h.
+    assert found[1].hours == pytest.approx(19.6)

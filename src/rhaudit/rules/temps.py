@@ -6,8 +6,8 @@ fractionnement mode, extra days); the counts are those of the simulator (rhaudit
 agents file, else their service, else the default cycle (worktime.assign_cycles); their leave
 and ARTT come from the absence records (worktime.agent_balances).
 
-Collectivité-level findings carry no matricule; their hours are per agent × agents of the cycle
-paid that year (at least one), and the amount is the ETP cost when the délibération gives
+Collectivité-level findings carry no matricule; their hours are per full-time agent × the cycle's
+full-time equivalent paid that year (quotité × months paid / 12; one agent if none), and the amount is the ETP cost when the délibération gives
 working_time.etp_cost (or the check option "etp_cost").
 """
 
@@ -61,9 +61,14 @@ def _agent_findings(ctx: RuleContext, excess_of, message_of) -> list:
     return out
 
 
-def _headcounts(ctx: RuleContext, wt, year: int) -> dict[str, int]:
+def _staffing(ctx: RuleContext, wt, year: int) -> dict[str, tuple[int, float]]:
+    """Per cycle: agents paid in `year` and their full-time equivalent (quotité × months paid / 12):
+    a day granted to an agent at 80 % or present 6 months costs 80 % or half of a full-time day."""
     assigned = assign_cycles(ctx.payslips, ctx.agents, wt, year)
-    return assigned.groupby("cycle").size().to_dict() if not assigned.empty else {}
+    if assigned.empty:
+        return {}
+    etp = assigned["quotite"] * assigned["months"].clip(upper=12) / 12
+    return {name: (len(g), float(etp[g.index].sum())) for name, g in assigned.groupby("cycle")}
 
 
 def _etp_cost(ctx: RuleContext, wt) -> float | None:
@@ -73,13 +78,16 @@ def _etp_cost(ctx: RuleContext, wt) -> float | None:
 def _cycle_findings(ctx: RuleContext, year: int, wt, cycle, hours_per_agent: float, message: str):
     """A collectivité-level finding for `cycle`: hours for all its agents, ETP and cost."""
     norms = Norms.of(year, ctx.params)
-    agents = max(_headcounts(ctx, wt, year).get(cycle.name, 0), 1)
-    total = hours_per_agent * agents
+    agents, staff_etp = _staffing(ctx, wt, year).get(cycle.name, (0, 0.0))
+    if agents == 0:  # no agent of the cycle paid that year: priced for one full-time agent
+        agents, staff_etp = 1, 1.0
+    total = hours_per_agent * staff_etp
     etp = total / norms.annual_hours
     cost = _etp_cost(ctx, wt)
     amount = etp * cost if cost else None
-    text = (f"{message} Soit {num(hours_per_agent)} h par agent, × {agents} agent(s) du cycle = {num(total)} h, "
-            f"{num(etp, 3)} ETP" + (f", {eur(amount)} par an." if amount is not None else "."))
+    text = (f"{message} Soit {num(hours_per_agent)} h par agent à temps complet, × {num(staff_etp)} ETP "
+            f"({agents} agent(s) du cycle, selon quotité et mois payés) = {num(total)} h, {num(etp, 3)} ETP"
+            + (f", {eur(amount)} par an." if amount is not None else "."))
     return ctx.finding(year=year, hours=total, amount=amount, message=text)
 
 
@@ -137,7 +145,7 @@ def extra_legal_days(ctx: RuleContext):
 
     Texte : décret 2000-815, art. 1 ; loi 2019-828, art. 47.
 
-    Exemple : 3 « jours du maire » pour 120 agents à 7 h → 21 h × 120 = 2 520 h = 1,568 ETP,
+    Exemple : 3 « jours du maire » pour 120 agents à temps complet à 7 h → 21 h × 120 = 2 520 h = 1,568 ETP,
     × 45 000 EUR = 70 566,27 EUR par an → constat ; un cycle sans jour extra-légal → rien.
     """
     out = []
