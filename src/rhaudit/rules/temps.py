@@ -7,8 +7,9 @@ agents file, else their service, else the default cycle (worktime.assign_cycles)
 and ARTT come from the absence records (worktime.agent_balances).
 
 Collectivité-level findings carry no matricule; their hours are per full-time agent × the cycle's
-full-time equivalent paid that year (quotité × months paid / 12; one agent if none), and the amount is the ETP cost when the délibération gives
-working_time.etp_cost (or the check option "etp_cost").
+full-time equivalent paid that year (quotité × months paid / 12; one agent if none), and the
+amount is the ETP cost when the délibération gives working_time.etp_cost (or the check option
+"etp_cost").
 """
 
 from __future__ import annotations
