@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import pay
-from ..findings import Evidence, evidence_from_lines
+from ..findings import Evidence, evidence_from_lines, fr_amount
 from ..model import PAYSLIP_KEY
 
 SLIP_ATTRIBUTES = ["statut", "categorie", "population", "emploi", "grade", "indice", "nbi_points", "quotite",
@@ -60,16 +60,16 @@ def evidence_by(lines: pd.DataFrame, keys: list[str], limit: int = 50) -> dict[t
 
 
 def eur(x: float) -> str:
-    """1234.5 -> '1 234,50 EUR' (French typography, as auditors paste it)."""
-    return f"{x:,.2f}".replace(",", "\u202f").replace(".", ",") + " EUR"
+    """1234.5 -> '1 234,50 EUR' (the application's one French amount format, findings.fr_amount)."""
+    return f"{fr_amount(x)} EUR"
 
 
 def num(x: float, digits: int = 2) -> str:
-    """12.5 -> '12,5' ; 25.0 -> '25' ; 1820 -> '1 820' (no useless zeros, French grouping)."""
+    """12.5 -> '12,5' ; 25.0 -> '25' ; 1820 -> '1 820' (no useless zeros, grouped as fr_amount)."""
     text = f"{x:,.{digits}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text.replace(",", "\u202f").replace(".", ",")
+    return text.replace(",", " ").replace(".", ",")
 
 
 def month_label(year, month) -> str:
