@@ -129,3 +129,28 @@ def test_a_damaged_import_log_is_a_clear_error(tmp_path, command):
     result = CliRunner().invoke(main, args + ["--workspace", str(ws_dir), *(["--out", str(tmp_path / "r")] if command == ["check"] else [])])
     assert result.exit_code == 2, result.output
     assert "import_log.json est illisible" in result.output and "Restaurez-le" in result.output
+
+
+def test_info_counts_categories_with_the_current_code_tables(imported, tmp_path, monkeypatch):
+    import shutil
+
+    from rhaudit.classify import UNCLASSIFIED
+
+    ws_dir, _ = imported
+    home = tmp_path / "home"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "configs", home / "configs")
+    table = home / "configs" / "rubriques" / "ville2012.yaml"
+    text = table.read_text(encoding="utf-8")
+    line = '{code: "401A", categorie: autre_prime}'
+    assert line in text
+    table.write_text(text.replace(line, f'{{code: "401A", categorie: {UNCLASSIFIED}}}'), encoding="utf-8")
+
+    def in_2012(data, category):
+        return sum(p["lines_by_category"].get(category, 0) for p in data["periods"] if p["year"] == 2012)
+
+    before = workspace_info(Workspace(ws_dir))
+    monkeypatch.setenv("RHAUDIT_HOME", str(home))
+    after = workspace_info(Workspace(ws_dir))
+    # ville2012 has 5 lines of code 401A (months 05, 09, 11 twice, 12): they leave autre_prime.
+    assert in_2012(before, "autre_prime") - in_2012(after, "autre_prime") == 5
+    assert in_2012(after, UNCLASSIFIED) - in_2012(before, UNCLASSIFIED) == 5

@@ -84,8 +84,13 @@ def info_cmd(workspace, fmt):
     """Effectifs, bulletins, brut et lignes par période."""
     from .analytics.info import render_info, workspace_info
 
+    from .classify import ClassificationError
+
     ws = _open_workspace(workspace)
-    data = workspace_info(ws)
+    try:
+        data = workspace_info(ws)
+    except ClassificationError as exc:
+        raise InputError(str(exc)) from exc
     click.echo(json.dumps(data, ensure_ascii=False, indent=1) if fmt == "json" else render_info(data))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from tabulate import tabulate
 
+from ..classify import classify_lines
 from ..findings import fr_amount
 from ..workspace import Workspace
 
@@ -15,6 +16,8 @@ def workspace_info(ws: Workspace) -> dict:
     """Counts per year and month, totals and headcount, as plain JSON-ready values."""
     slips = ws.read("payslips")
     lines = ws.read("pay_lines")
+    # As in `rhaudit check`: categories from the current code tables, corrected ones included.
+    lines["category"] = classify_lines(lines)
     periods = []
     by_period = slips.groupby(["year", "month"], sort=True)
     lines_by_period = {k: g for k, g in lines.groupby(["year", "month"], sort=True)}
