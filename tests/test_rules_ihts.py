@@ -164,6 +164,18 @@ def test_007_tiers_night_residence_and_nbi(params):
     assert f.amount == pytest.approx(6.722009, abs=1e-4)
 
 
+def test_007_residence_rate_read_on_traitement_plus_nbi(params):
+    # Same agent with its NBI paid on a line: traitement 1969.11 + NBI 73.84 = 2042.95 ; IR 3 % of it
+    # = 61.29. Rate 61.29 / 2042.95 = 0.030 (61.29 / 1969.11 = 0.031 would inflate the base).
+    # base = 415 × 59.0734 × 1.03 / 1820 = 13.874136 ; due 13.874136 × 22.58 = 313.277991 ; excess 6.722009
+    lines = [pay_line("traitement", 1969.11), pay_line("nbi", 73.84, units=15),
+             pay_line("indemnite_residence", 61.29), pay_line("ihts_14", 240.0, units=14),
+             pay_line("ihts_15", 40.0, units=0, base=0), pay_line("ihts_nuit", 40.0, units=2)]
+    slip = payslip("1", 2025, 3, lines=lines, indice=400, nbi_points=15)
+    [f] = run("IHTS-007", ctx_of([slip], params))
+    assert f.amount == pytest.approx(6.722009, abs=1e-4)
+
+
 def test_007_part_time_plain_rate(params):
     # quotité 0.8: plain rate, due 10 × 12.983165 = 129.831650 ; paid 140 → excess 10.168350
     [f] = run("IHTS-007", ctx_of([_ihts("1", 3, 10, 140.0, quotite=0.8)], params))

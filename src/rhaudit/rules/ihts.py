@@ -287,15 +287,20 @@ def paid_while_absent(ctx: RuleContext):
 
 
 def residence_rate(ctx: RuleContext) -> pd.DataFrame:
-    """Indemnité de résidence rate of each payslip: IR paid / traitement paid (0 without IR)."""
+    """Indemnité de résidence rate of each payslip: IR paid / (traitement + NBI paid), 0 without IR.
+
+    The IR is a percentage of the traitement including the NBI (décret 85-1148, art. 9): dividing
+    by the traitement alone would overstate the rate of agents with NBI.
+    """
     pl = ctx.pay_lines
     current = pl[~pay.back_pay_mask(pl)] if not pl.empty else pl
-    sums = (current[current["category"].isin(["traitement", "indemnite_residence"])]
+    sums = (current[current["category"].isin(["traitement", "nbi", "indemnite_residence"])]
             .pivot_table(index=PAYSLIP_KEY, columns="category", values="amount", aggfunc="sum", fill_value=0.0))
-    for col in ("traitement", "indemnite_residence"):
+    for col in ("traitement", "nbi", "indemnite_residence"):
         if col not in sums:
             sums[col] = 0.0
-    rate = (sums["indemnite_residence"] / sums["traitement"].where(sums["traitement"] > 0)).fillna(0.0).round(3)
+    indiciaire = sums["traitement"] + sums["nbi"]
+    rate = (sums["indemnite_residence"] / indiciaire.where(indiciaire > 0)).fillna(0.0).round(3)
     return rate.rename("residence_rate").reset_index()
 
 
