@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..calendar import Calendar
+from ..params import default_parameters
 from .model import Absence, Agent, Commune
 from .plants import AnswerKeyEntry, plant
 
@@ -26,7 +27,6 @@ LONG_WEEK_CYCLE = {
     "schedule": [{d: "07:00-12:00, 13:00-18:00" for d in ("lun", "mar", "mer", "jeu", "ven")},
                  {d: "08:00-12:00, 13:00-16:00" for d in ("lun", "mar", "mer", "jeu")}],
 }
-SOLIDARITY_HOURS = 7  # temps_travail.journee_solidarite_heures in force since 2005
 EXCESS_DAYS = 2  # days of leave / ARTT / fractionnement taken beyond the right
 
 
@@ -92,8 +92,8 @@ def cycle_below_1607(commune: Commune, rng) -> list[AnswerKeyEntry]:
 def jours_du_maire(commune: Commune, rng) -> list[AnswerKeyEntry]:
     a = commune.pick_agent(rng, lambda x: _steady(commune)(x) and _taken(commune, x, "rtt") == 0)
     a.work_cycle = _add_cycle(commune, EXTRA_CYCLE)["name"]
-    # 2 days x 7 h x 1 agent = 14 h.
-    return [AnswerKeyEntry("TEMPS-002", None, commune.year, None, hours=MAYOR_DAYS * 7.0,
+    # 2 days x 7 h (35 h / 5) x 1 agent = 14 h.
+    return [AnswerKeyEntry("TEMPS-002", None, commune.year, None, hours=MAYOR_DAYS * _daily(commune, a),
                            description=f"{MAYOR_DAYS} « jours du maire » dans le cycle « {EXTRA_CYCLE['name']} » ; "
                                        f"agent {a.matricule}")]
 
@@ -113,8 +113,9 @@ def fractionnement_not_earned(commune: Commune, rng) -> list[AnswerKeyEntry]:
 def solidarity_not_applied(commune: Commune, rng) -> list[AnswerKeyEntry]:
     a = commune.pick_agent(rng, lambda x: _steady(commune)(x) and _taken(commune, x, "rtt") <= NO_SOLIDARITY_CYCLE["artt_days"])
     a.work_cycle = _add_cycle(commune, NO_SOLIDARITY_CYCLE)["name"]
-    # 7 h x 1 agent.
-    return [AnswerKeyEntry("TEMPS-004", None, commune.year, None, hours=SOLIDARITY_HOURS,
+    # 7 h (the parameter in force since 2005) x 1 agent.
+    hours = default_parameters().value("temps_travail.journee_solidarite_heures", dt.date(commune.year, 1, 1))
+    return [AnswerKeyEntry("TEMPS-004", None, commune.year, None, hours=float(hours),
                            description=f"Cycle « {NO_SOLIDARITY_CYCLE['name']} » sans journée de solidarité ; agent {a.matricule}")]
 
 
