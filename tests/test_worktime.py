@@ -169,6 +169,8 @@ def test_run_worktime_exports(tmp_path):
     assert notes[1].startswith("Dérivation de la norme : 365 − 104 − 8 − 25 = 228 jours")
     assert "Journée de solidarité non appliquée : 7 h manquent." in notes
     assert wb["Norme"].column_dimensions["A"].width > 30  # the row labels are readable
+    # Days off in French date format: Whit Monday 2026 = Easter (5 April) + 50 days = Monday 25 May.
+    assert ("25/05/2026", "lundi", "Lundi de Pentecôte") in [r[:3] for r in wb["Jours fériés"].iter_rows(values_only=True)]
     data = json.loads(run_worktime(REPO_EXAMPLE, fmt="json"))
     assert {d["method"] for d in data} == {"norme", "calendrier"}
     assert len(data) == 2 * 3  # three variants, two methods

@@ -384,7 +384,8 @@ def dates_frame(counts: list[Count], cal: Calendar) -> pd.DataFrame:
     rows = {}
     for c in (c for c in counts if c.method == "calendrier"):
         for d in c.counted_dates:
-            row = rows.setdefault(d["date"], {"Date": d["date"], "Jour": _weekday_fr(d["date"]), "Libellé": d["label"],
+            day = dt.date.fromisoformat(d["date"])
+            row = rows.setdefault(d["date"], {"Date": f"{day:%d/%m/%Y}", "Jour": _weekday_fr(day), "Libellé": d["label"],
                                               "Nature": "jour chômé local" if d["kind"] == "local" else "jour férié"})
             row[f"Jours décomptés ({c.name})"] = d["counted_days"]
     frame = pd.DataFrame(list(rows.values()))
@@ -392,8 +393,8 @@ def dates_frame(counts: list[Count], cal: Calendar) -> pd.DataFrame:
     return frame
 
 
-def _weekday_fr(iso: str) -> str:
-    return ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")[dt.date.fromisoformat(iso).weekday()]
+def _weekday_fr(day: dt.date) -> str:
+    return ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")[day.weekday()]
 
 
 def norm_derivation(norms: Norms) -> str:
