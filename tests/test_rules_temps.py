@@ -188,3 +188,21 @@ def test_temps_002_says_when_the_territory_is_unknown():
     assert "Corrigez « territory » dans la délibération." in found[0].message
     # 1 "pont" day x 7 h x (1 + 0.8 + 1) ETP = 19.6 h.
     assert found[1].hours == pytest.approx(19.6)
+
+
+def test_a_cycle_that_cannot_be_counted_is_reported_not_a_traceback():
+    # 250 days of leave (a typo for 25) + 5 extra days > 253 open days of the norm (365 - 104 - 8): the
+    # count raised ScenarioError inside `rhaudit check`. TEMPS-001 now says so once per year; the other
+    # rules skip that cycle (its agents are not checked) and still check the others.
+    delib = {"name": "Ville", "working_time": {"cycles": [
+        {"name": "Faute", "weekly_hours": 35, "annual_leave_days": 250, "extra_days": {"pont": 5}, "services": [".*"]},
+        {"name": "Technique", "weekly_hours": 38, "artt_days": 20, "services": ["Voirie"], "solidarity": "none"}]}}
+    found = run_rules(context(ABSENCES, delib), select_rules("TEMPS*"))
+    bad = [f for f in found if "incohérent" in f.message]
+    assert len(bad) == 1 and bad[0].rule == "TEMPS-001"
+    assert "Cycle « Faute » incohérent dans la délibération : Faute : 255 jours de congés" in bad[0].message
+    # The Technique cycle is still checked: below 1,607 h (TEMPS-001) and no solidarity (TEMPS-004).
+    assert {f.rule for f in found if "Technique" in f.message} == {"TEMPS-001", "TEMPS-004"}
+    # Every agent matches "Faute" first (services ".*"): no per-agent finding (A1's 30 days of leave
+    # would be TEMPS-005 in a countable cycle).
+    assert not [f for f in found if f.matricule]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..calendar import Calendar, CalendarError
 from ..garanties import ScheduleError, check_cycle
-from ..worktime import Norms, agent_balances, assign_cycles, count_regime, fr_number
+from ..worktime import Norms, ScenarioError, agent_balances, assign_cycles, count_regime, fr_number
 from . import RuleContext, rule
 from ._paie import eur, num
 
@@ -38,15 +38,26 @@ def _years(ctx: RuleContext) -> list[int]:
     return sorted(years)
 
 
+def _cycle_error(cycle, norms: Norms) -> str | None:
+    """Why the cycle cannot be counted (unknown weekday, more days off than open days), or None."""
+    try:
+        count_regime(cycle.model_copy(update={"quotite": 1.0}), "norme", norms)
+    except ScenarioError as exc:
+        return str(exc)
+    return None
+
+
 def _each_cycle(ctx: RuleContext):
-    """(working_time, year, norms, cycle) for every cycle of the délibération and year checked."""
+    """(working_time, year, norms, cycle) for every countable cycle of the délibération and year
+    checked; TEMPS-001 reports the others."""
     wt = _working_time(ctx)
     if wt is None:
         return
     for year in _years(ctx):
         norms = Norms.of(year, ctx.params)
         for cycle in wt.cycles:
-            yield wt, year, norms, cycle
+            if _cycle_error(cycle, norms) is None:
+                yield wt, year, norms, cycle
 
 
 def _agent_findings(ctx: RuleContext, excess_of, message_of) -> list:
@@ -117,6 +128,12 @@ def regime_below_legal_duration(ctx: RuleContext):
     → constat ; 39 h avec 23 ARTT → 1 610 h → rien.
     """
     out = []
+    wt = _working_time(ctx)
+    for year in _years(ctx) if wt is not None else []:
+        for cycle in wt.cycles:
+            if (error := _cycle_error(cycle, Norms.of(year, ctx.params))) is not None:
+                out.append(ctx.finding(year=year, message=f"Cycle « {cycle.name} » incohérent dans la délibération : "
+                                                          f"{error}. Ce cycle n'est pas contrôlé ; corrigez la délibération."))
     for wt, year, norms, cycle in _each_cycle(ctx):
         if cycle.sujetions:
             continue
@@ -252,7 +269,8 @@ def _balances(ctx: RuleContext, wt, year: int) -> pd.DataFrame:
     cache = ctx.options.setdefault("_temps_balances", {})
     if year not in cache:
         assigned = assign_cycles(ctx.payslips, ctx.agents, wt, year)
-        cycles = {c.name: c for c in wt.cycles}
+        norms = Norms.of(year, ctx.params)
+        cycles = {c.name: c for c in wt.cycles if _cycle_error(c, norms) is None}  # others: TEMPS-001
         cache[year] = (agent_balances(ctx.absences, assigned, cycles, year, ctx.params)
                        if not assigned.empty else pd.DataFrame())
     return cache[year]
