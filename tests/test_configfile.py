@@ -30,3 +30,10 @@ def test_wrong_value_type_and_literal(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(DeliberationError, match="Fichier introuvable"):
         load_deliberations(tmp_path / "absent.yaml")
+
+
+def test_malformed_regex_in_deliberations_is_reported_at_load(tmp_path):
+    bad = tmp_path / "c.yaml"
+    bad.write_text("name: X\nihts:\n  decision: D1\n  eligible_emplois: ['AGENT (TECH']\n", encoding="utf-8")
+    with pytest.raises(DeliberationError, match=r"ihts\.eligible_emplois\.0 : expression régulière invalide 'AGENT \(TECH'"):
+        load_deliberations(bad)

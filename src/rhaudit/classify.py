@@ -26,6 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import configfile, model, paths
+from .configfile import check_regex
 
 UNCLASSIFIED = "non_classe"
 PATTERNS_FILE = "motifs.yaml"
@@ -52,16 +53,6 @@ def normalize_label(text) -> str:
 
 
 # --- configuration files ---------------------------------------------------------------------
-def check_regex(value: str | None) -> str | None:
-    """Pydantic validator: `value` must be a valid regular expression."""
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"expression régulière invalide {value!r} : {exc}") from None
-    return value
-
-
 def one_of(allowed, what: str, hint: str | None = None):
     """Pydantic validator: the value must be one of `allowed` (French message naming `what`)."""
     def check(value):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 # French wording of the pydantic errors users meet in hand-written configuration files.
 _MESSAGES = {
@@ -25,6 +27,20 @@ _MESSAGES = {
     "bool_parsing": "true ou false attendu",
     "too_short": "liste vide ou trop courte",
 }
+
+
+def check_regex(value: str | None) -> str | None:
+    """Pydantic validator: `value` must be a valid regular expression."""
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"expression régulière invalide {value!r} : {exc}") from None
+    return value
+
+
+# A configuration field holding a regular expression, checked when the file is loaded.
+Regex = Annotated[str, AfterValidator(check_regex)]
 
 
 def validation_problems(exc: ValidationError) -> str:

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from . import configfile
+from .configfile import Regex
 
 
 class DeliberationError(Exception):
@@ -143,8 +144,8 @@ class GroupAssignment(_Model):
 
     group: str
     matricule: str | None = None
-    emploi: str | None = None
-    grade: str | None = None
+    emploi: Regex | None = None
+    grade: Regex | None = None
 
 
 class Rifseep(_Model):
@@ -159,16 +160,16 @@ class Rifseep(_Model):
 
 class Ihts(_Model):
     decision: str
-    eligible_emplois: list[str] = Field(default_factory=list)  # regexes on emploi
+    eligible_emplois: list[Regex] = Field(default_factory=list)  # regexes on emploi
     contract_agents: bool = False
     # Automated time recording, by site (service name regex) -> True/False.
-    automated_recording: dict[str, bool] = Field(default_factory=dict)
+    automated_recording: dict[Regex, bool] = Field(default_factory=dict)
 
 
 class NbiFunction(_Model):
     name: str
     points: float
-    emplois: list[str] = Field(default_factory=list)  # regexes on emploi
+    emplois: list[Regex] = Field(default_factory=list)  # regexes on emploi
 
 
 class BenefitInKind(_Model):
