@@ -143,18 +143,24 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
 # --- rules -----------------------------------------------------------------------------------
 @main.command("rules")
 @click.argument("rule_id", required=False)
-def rules_cmd(rule_id):
+@click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True,
+              help="md : documentation de toutes les règles en Markdown (docs/regles.md).")
+def rules_cmd(rule_id, fmt):
     """Lister les règles, ou afficher la documentation d'une règle."""
-    from .rules import all_rules, get_rule
+    from .findings import SEVERITY_LABELS
+    from .rules import all_rules, get_rule, rules_markdown
 
+    if fmt == "md":
+        click.echo(rules_markdown(), nl=False)
+        return
     if rule_id:
         try:
             r = get_rule(rule_id)
         except KeyError as exc:
             raise InputError(exc.args[0]) from exc
-        click.echo(f"{r.id} — {r.title}\nGravité : {r.severity}\nRéférence : {r.legal_ref}\n\n{r.doc}")
+        click.echo(f"{r.id} — {r.title}\nGravité : {SEVERITY_LABELS[r.severity]}\nRéférence : {r.legal_ref}\n\n{r.doc}")
         return
-    rows = [[r.id, r.severity, r.title, r.legal_ref] for r in all_rules()]
+    rows = [[r.id, SEVERITY_LABELS[r.severity], r.title, r.legal_ref] for r in all_rules()]
     click.echo(tabulate(rows, headers=["Règle", "Gravité", "Titre", "Référence"], maxcolwidths=[None, None, 50, 50]))
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from ..findings import SEVERITIES, Evidence, Finding
+from ..findings import SEVERITIES, SEVERITY_LABELS, Evidence, Finding
 from ..params import Parameters
 
 
@@ -159,7 +159,9 @@ def rules_markdown() -> str:
     """Documentation of every rule as Markdown (docs/regles.md), generated from the rules."""
     parts = ["# Règles de contrôle\n", "Généré par `rhaudit rules --format md` à partir des règles elles-mêmes.\n"]
     parts.append("| règle | gravité | titre | référence |\n|---|---|---|---|")
-    parts += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.title} | {r.legal_ref} |" for r in all_rules()]
+    parts += [f"| [{r.id}](#{r.id.lower()}) | {SEVERITY_LABELS[r.severity]} | {r.title} | {r.legal_ref} |"
+              for r in all_rules()]
     for r in all_rules():
-        parts.append(f"\n## {r.id}\n\n**{r.title}** — gravité : {r.severity} — référence : {r.legal_ref}\n\n{r.doc}")
+        parts.append(f"\n## {r.id}\n\n**{r.title}** — gravité : {SEVERITY_LABELS[r.severity].lower()} — "
+                     f"référence : {r.legal_ref}\n\n{r.doc}")
     return "\n".join(parts) + "\n"
