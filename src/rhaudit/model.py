@@ -36,7 +36,7 @@ PAYSLIP_FIELDS: tuple[Field, ...] = (
     Field("echelon", "string", "Échelon"),
     Field("indice", "Int64", "Indice majoré"),
     Field("nbi_points", "Float64", "Points de NBI (somme des éléments NBI)"),
-    Field("quotite", "Float64", "Quotité de travail (1.0 = temps plein)"),
+    Field("quotite", "Float64", "Quotité déclarée (QuotiteTrav / 100 ; 1.0 = temps plein). Dans les fichiers PES c'est la quotité de rémunération : 80 % de temps partiel = 6/7 = 0,8571, 90 % = 32/35"),
     Field("service", "string", "Service"),
     Field("hours_total", "Float64", "Nombre d'heures total (NbHeureTotal)"),
     Field("overtime_hours", "Float64", "Heures supplémentaires déclarées (NbHeureSup)"),
