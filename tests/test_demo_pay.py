@@ -3,21 +3,15 @@
 import pytest
 
 from rhaudit.check import run_check
-from rhaudit.demo import compare_with_answer_key, generate_commune
-from rhaudit.importers import import_files
+from rhaudit.demo import compare_with_answer_key
 from rhaudit.rules import select_rules
-from rhaudit.workspace import Workspace
 
 PAY_RULES = "IHTS*,NBI*,SFT*,COTIS*,AVN*"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_pay")
-    files = generate_commune(out, n_agents=120, seed=1)
-    ws = Workspace(out / "workspace")
-    import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
-                 deliberations=files.deliberations_file)
+def demo(demo_120):
+    files, ws = demo_120
     return files, run_check(ws, rule_patterns=PAY_RULES, deliberations=files.deliberations_file)
 
 

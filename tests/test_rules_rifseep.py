@@ -394,17 +394,10 @@ def test_real_ville2012_snapshot(shared_pes, params):
 
 
 @pytest.fixture(scope="module")
-def demo_rifseep(tmp_path_factory):
+def demo_rifseep(demo_120):
     from rhaudit.check import run_check
-    from rhaudit.demo import generate_commune
-    from rhaudit.importers import import_files
-    from rhaudit.workspace import Workspace
 
-    out = tmp_path_factory.mktemp("demo_rifseep")
-    files = generate_commune(out, n_agents=120, seed=1)
-    ws = Workspace(out / "workspace")
-    import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
-                 deliberations=files.deliberations_file)
+    files, ws = demo_120
     return files, run_check(ws, rule_patterns="RIFSEEP*", deliberations=files.deliberations_file)
 
 
