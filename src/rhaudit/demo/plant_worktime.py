@@ -82,8 +82,10 @@ def _taken(commune: Commune, a: Agent, kind: str) -> float:
 def cycle_below_1607(commune: Commune, rng) -> list[AnswerKeyEntry]:
     a = commune.pick_agent(rng, lambda x: _steady(commune)(x) and _taken(commune, x, "rtt") <= BELOW_CYCLE["artt_days"])
     a.work_cycle = _add_cycle(commune, BELOW_CYCLE)["name"]
-    # (228 - 20) x 7.6 = 1,580.8 + 4 (norm rounding) + 7 (solidarity) = 1,591.8 h: 15.2 h short, 1 agent.
-    return [AnswerKeyEntry("TEMPS-001", None, commune.year, None, hours=1607 - 1591.8,
+    # Worked out by hand for this cycle, independently of the rule: (228 - 20) x 7.6 = 1,580.8
+    # + 4 (norm rounding) + 7 (solidarity) = 1,591.8 h, i.e. 15.2 h short of the legal 1,607 h, 1 agent.
+    legal = float(default_parameters().value("temps_travail.duree_annuelle_heures", (commune.year, 1)))
+    return [AnswerKeyEntry("TEMPS-001", None, commune.year, None, hours=legal - 1591.8,
                            description=f"Cycle « {BELOW_CYCLE['name']} » (38 h, 20 ARTT, sans sujétions) ajouté à la "
                                        f"délibération : 1 591,8 h ; agent {a.matricule}")]
 
