@@ -134,6 +134,14 @@ def fr_amount(x: float) -> str:
     return f"{x:,.2f}".replace(",", " ").replace(".", ",")
 
 
+def fr_number(x: float, digits: int = 2) -> str:
+    """A quantity the French way without useless zeros: 12.5 -> "12,5", 25.0 -> "25", 1820 -> "1 820"."""
+    text = f"{x:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",")
+
+
 def summary_frame(findings: list[Finding]) -> pd.DataFrame:
     """Per rule: number of findings, agents, agent-months, amount and hours at stake."""
     if not findings:

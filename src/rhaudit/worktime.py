@@ -41,6 +41,7 @@ from tabulate import tabulate
 
 from .calendar import Calendar, CalendarError, validation_details
 from .deliberations import WorkRegime
+from .findings import fr_amount
 from .garanties import WEEKDAYS
 from .params import ParameterError, Parameters, default_parameters
 
@@ -434,7 +435,7 @@ def _cell(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, float):
-        return f"{v:,.2f}".replace(",", " ").replace(".", ",") if not v.is_integer() else f"{int(v):,}".replace(",", " ")
+        return fr_amount(v).removesuffix(",00")
     return str(v)
 
 

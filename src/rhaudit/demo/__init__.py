@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from ..findings import fr_amount
 from ..params import Parameters, default_parameters
 from .generator import add_contributions, build_commune
 from .model import Commune
@@ -110,7 +111,7 @@ def _who(rule, matricule, year, month) -> str:
 
 
 def _eur(x: float) -> str:
-    return f"{x:,.2f}".replace(",", " ").replace(".", ",") + " EUR"
+    return f"{fr_amount(x)} EUR"
 
 
 def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: bool = True) -> str:

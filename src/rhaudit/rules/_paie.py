@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import pay
-from ..findings import Evidence, evidence_from_lines, fr_amount
+from ..findings import Evidence, evidence_from_lines, fr_amount, fr_number
 from ..model import PAYSLIP_KEY
 
 SLIP_ATTRIBUTES = ["statut", "categorie", "population", "emploi", "grade", "indice", "nbi_points", "quotite",
@@ -64,12 +64,7 @@ def eur(x: float) -> str:
     return f"{fr_amount(x)} EUR"
 
 
-def num(x: float, digits: int = 2) -> str:
-    """12.5 -> '12,5' ; 25.0 -> '25' ; 1820 -> '1 820' (no useless zeros, grouped as fr_amount)."""
-    text = f"{x:,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",")
+num = fr_number  # quantities in messages: "12,5 h", "25 h", "1 820"
 
 
 def month_label(year, month) -> str:
