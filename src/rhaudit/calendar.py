@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from . import paths
+from .configfile import validation_problems
 
 
 class CalendarError(Exception):
@@ -163,10 +164,4 @@ def _read_local(path: Path) -> LocalCalendarFile:
     except yaml.YAMLError as exc:
         raise CalendarError(f"{path} : YAML invalide : {exc}") from exc
     except ValidationError as exc:
-        raise CalendarError(f"{path} : calendrier local invalide : {validation_details(exc)}. Corrigez le fichier.") from exc
-
-
-def validation_details(exc: ValidationError) -> str:
-    """The fields in error and why, on one line ("scenarios.0.weekly_hours : ...; ...")."""
-    # Our validators' messages are French; drop pydantic's English "Value error, " prefix.
-    return " ; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        raise CalendarError(f"{path} : calendrier local invalide : {validation_problems(exc)}. Corrigez le fichier.") from exc

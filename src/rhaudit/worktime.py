@@ -39,7 +39,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tabulate import tabulate
 
-from .calendar import Calendar, CalendarError, validation_details
+from .calendar import Calendar, CalendarError
+from .configfile import validation_problems
 from .deliberations import WorkRegime
 from .findings import fr_amount
 from .garanties import WEEKDAYS
@@ -317,7 +318,7 @@ def load_scenarios(path: Path) -> ScenarioFile:
     try:
         return ScenarioFile.model_validate(raw or {})
     except ValidationError as exc:
-        raise ScenarioError(f"{path} : fichier de scénarios invalide : {validation_details(exc)}. Voir l'exemple "
+        raise ScenarioError(f"{path} : fichier de scénarios invalide : {validation_problems(exc)}. Voir l'exemple "
                             "configs/worktime/protocole_exemple.yaml et docs/temps_de_travail.md.") from exc
 
 

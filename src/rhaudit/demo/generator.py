@@ -19,12 +19,12 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
-import holidays
 import numpy as np
 import pandas as pd
 import yaml
 
 from .. import pay, paths
+from ..calendar import Calendar as TerritoryCalendar
 from ..params import Parameters
 from .model import Absence, Agent, Commune, Payslip
 
@@ -270,11 +270,12 @@ def _stratum(n_agents: int, table: dict) -> str:
 # --- absences -------------------------------------------------------------------------------
 
 class Calendar:
-    """Working days of the year (Monday to Friday, French public holidays excluded)."""
+    """Working days of the year (Monday to Friday, public holidays of the territory calendar
+    excluded), indexed for fast day counts when generating thousands of agents' absences."""
 
     def __init__(self, year: int):
         self.year = year
-        public = set(holidays.France(years=year).keys())
+        public = set(TerritoryCalendar.load("metropole", year).public_holidays)
         days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
         self.working_dates = [d for d in (dt.date(year, 1, 1) + dt.timedelta(days=i) for i in range(days))
                               if d.weekday() < 5 and d not in public]
