@@ -231,6 +231,8 @@ def test_deliberations_alone_replace_those_of_an_existing_workspace(shared_pes, 
     assert ok.exit_code == 0, ok.output
     update = CliRunner().invoke(main, ["import", "--deliberations", str(second), "-w", str(ws_dir)])
     assert update.exit_code == 0, update.output
+    # Only the délibérations were given: the report says where they went, with no empty totals.
+    assert "Délibérations validées et enregistrées" in update.output and "Total" not in update.output
     assert (ws_dir / "deliberations.yaml").read_text(encoding="utf-8") == second.read_text(encoding="utf-8")
     assert len(Workspace(ws_dir).read_log()) == 1  # the payroll file, imported once
 

@@ -134,6 +134,11 @@ def fr_amount(x: float) -> str:
     return f"{x:,.2f}".replace(",", " ").replace(".", ",")
 
 
+def fr_eur(x: float) -> str:
+    """An amount in euros for messages and reports: "1 234,56 EUR"."""
+    return f"{fr_amount(x)} EUR"
+
+
 def fr_number(x: float, digits: int = 2) -> str:
     """A quantity the French way without useless zeros: 12.5 -> "12,5", 25.0 -> "25", 1820 -> "1 820"."""
     text = f"{x:,.{digits}f}"

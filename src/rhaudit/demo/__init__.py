@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from ..findings import fr_amount
+from ..findings import fr_eur
 from ..params import Parameters, default_parameters
 from .generator import add_contributions, build_commune
 from .model import Commune
@@ -110,9 +110,6 @@ def _who(rule, matricule, year, month) -> str:
     return ", ".join(parts)
 
 
-def _eur(x: float) -> str:
-    return f"{fr_amount(x)} EUR"
-
 
 def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: bool = True) -> str:
     """Generate, import, check and compare with the answer key; return a French summary."""
@@ -152,7 +149,7 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
     written = write_findings(findings, out / "reports")
     rejected = [r for e in report.imported for r in e.rejected]
     lines += [
-        f"Import : {len(payslips)} bulletins, brut total {_eur(float(payslips['gross'].sum()))} ; "
+        f"Import : {len(payslips)} bulletins, brut total {fr_eur(float(payslips['gross'].sum()))} ; "
         f"{len(rejected)} enregistrement(s) rejeté(s) (détail dans {ws.log_path}).",
         f"Contrôle : {len(findings)} constats, écrits dans {written[0].parent}.",
     ]
@@ -165,7 +162,7 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
                  f"constats hors corrigé : {len(cmp.extras)}")
     lines += [f"  manquée : {_who(e['rule'], e['matricule'], e['year'], e['month'])} — {e['description']}" for e in cmp.missed]
     lines += [f"  montant différent : {_who(e['rule'], e['matricule'], e['year'], e['month'])} — attendu "
-              f"{_eur(e['amount'])}, trouvé {_eur(total)}" for e, total in cmp.amount_mismatches]
+              f"{fr_eur(e['amount'])}, trouvé {fr_eur(total)}" for e, total in cmp.amount_mismatches]
     lines += [f"  hors corrigé : {_who(f['rule'], f['matricule'], f['year'], f['month'])} — {f['message']}" for f in cmp.extras[:50]]
     if len(cmp.extras) > 50:
         lines.append(f"  ... et {len(cmp.extras) - 50} autres constats hors corrigé (voir {written[0]})")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..findings import fr_amount
+from ..findings import fr_eur
 from ..model import GROSS_KINDS, PAYSLIP_KEY
 from ..workspace import FileEntry, Workspace, now_iso
 from .base import ImportError_, ParsedFile, file_sha256
@@ -43,7 +43,7 @@ class ImportReport:
         for e in self.imported:
             out.append(f"\n{e.path} ({_KIND_LABELS.get(e.kind, e.kind)})")
             if e.kind in ("pes", "paie_tableur"):
-                out.append(f"  {e.payslips} bulletins, {e.lines} lignes de paie, brut {_eur(e.gross_total)}")
+                out.append(f"  {e.payslips} bulletins, {e.lines} lignes de paie, brut {fr_eur(e.gross_total)}")
             elif e.kind == "absences":
                 out.append(f"  {e.absences} absences")
             else:
@@ -66,11 +66,13 @@ class ImportReport:
             out += _first_items(self.warnings, "  ", "les doublons sont détaillés par rhaudit check (QUAL-002)")
         if self.deliberations:
             out.append(f"\nDélibérations validées et enregistrées : {self.deliberations}")
+        if not (self.imported or self.skipped):  # only the délibérations were given
+            return "\n".join(out).lstrip("\n")
         n_rejected = sum(len(e.rejected) for e in self.imported)
         out.append(
             f"\nTotal : {len(self.imported)} fichier(s) importé(s), {len(self.skipped)} ignoré(s) ; "
             f"{sum(e.payslips for e in self.imported)} bulletins, {sum(e.lines for e in self.imported)} lignes, "
-            f"{sum(e.absences for e in self.imported)} absences, brut {_eur(sum(e.gross_total for e in self.imported))} ; "
+            f"{sum(e.absences for e in self.imported)} absences, brut {fr_eur(sum(e.gross_total for e in self.imported))} ; "
             f"{n_rejected} rejet(s)."
         )
         return "\n".join(out).lstrip("\n")
@@ -89,9 +91,6 @@ def _first_items(items: list[str], indent: str, where_more: str) -> list[str]:
         out.append(f"{indent}... et {len(items) - REJECTIONS_SHOWN} autres, {where_more}")
     return out
 
-
-def _eur(x: float) -> str:
-    return f"{fr_amount(x)} EUR"
 
 
 def _describe(rejection: dict) -> str:

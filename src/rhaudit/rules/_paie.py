@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import pay
-from ..findings import Evidence, evidence_from_lines, fr_amount, fr_number
+from ..findings import Evidence, evidence_from_lines, fr_eur, fr_number
 from ..model import PAYSLIP_KEY
 
 SLIP_ATTRIBUTES = ["statut", "categorie", "population", "emploi", "grade", "indice", "nbi_points", "quotite",
@@ -59,11 +59,7 @@ def evidence_by(lines: pd.DataFrame, keys: list[str], limit: int = 50) -> dict[t
     return out
 
 
-def eur(x: float) -> str:
-    """1234.5 -> '1 234,50 EUR' (the application's one French amount format, findings.fr_amount)."""
-    return f"{fr_amount(x)} EUR"
-
-
+eur = fr_eur  # amounts in messages: "1 234,50 EUR"
 num = fr_number  # quantities in messages: "12,5 h", "25 h", "1 820"
 
 
