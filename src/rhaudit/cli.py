@@ -64,7 +64,8 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
 
     # --deliberations alone replaces the délibérations of an existing workspace.
     if not (payroll or absences or agents or (deliberations and Workspace(workspace).exists())):
-        raise InputError("Rien à importer : donnez des fichiers de paie, --absences ou --agents.")
+        raise InputError("Rien à importer : donnez des fichiers de paie, --absences ou --agents "
+                         "(--deliberations seul ne met à jour qu'un espace de travail déjà importé).")
     try:
         report = import_files(
             Workspace(workspace), payroll=list(payroll), absences=list(absences), agents=list(agents),
@@ -127,7 +128,6 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
         if summary.empty:
             click.echo("Aucun constat.")
         else:
-            summary["severity"] = summary["severity"].map(lambda v: SEVERITY_LABELS.get(v, v))
             for col in ("amount", "hours"):
                 summary[col] = summary[col].map(fr_amount)
             click.echo(tabulate(
@@ -147,7 +147,6 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
               help="md : documentation de toutes les règles en Markdown (docs/regles.md).")
 def rules_cmd(rule_id, fmt):
     """Lister les règles, ou afficher la documentation d'une règle."""
-    from .findings import SEVERITY_LABELS
     from .rules import all_rules, get_rule, rules_markdown
 
     if fmt == "md":
