@@ -59,7 +59,7 @@ def test_001_message_reads_the_cap_in_force(tmp_path):
                     encoding="utf-8")
     # cap 30 h × quotité 0.5 = 15 h ; 16 h paid → 1 h over
     [f] = run("IHTS-001", ctx_of([_ihts("1", 3, 16.0, 200.0, quotite=0.5)], Parameters.load(folder)))
-    assert f.hours == pytest.approx(1.0) and "le plafond est de 15 h (30 h × quotité 0,5)" in f.message
+    assert f.hours == pytest.approx(1.0) and "le plafond est de 15 h (30 h × quotité de travail 0,5)" in f.message
 
 
 def test_001_back_pay_is_reattached_to_the_month_it_pays(params):
@@ -265,7 +265,8 @@ def _real_findings(shared_pes, params, name):
 def test_real_samples_snapshot(shared_pes, params):
     """Reviewed by hand (November 2026):
 
-    - metro2011: agent 343 Y is paid in October 10 h + 0.37 h of overtime (lines 630A/631A, hours
+    - metro2011: IHTS-007 on the overtime paid at × 1.5 and × 2 (payslips without Indice, see
+      below). Agent 343 Y is paid in October 10 h + 0.37 h of overtime (lines 630A/631A, hours
       in NbUnite) while the payslip declares NbHeureSup = 0 → IHTS-008, 10.37 h. 32 agent-months
       with IHTS and astreinte (information, IHTS-010).
     - ville2012: agent 014004 declares 2 h (01) and 5 h (10) in NbHeureSup that are hours of the
@@ -275,8 +276,19 @@ def test_real_samples_snapshot(shared_pes, params):
       27.40 % from November 2012) all match the recomputed values: no finding.
     """
     metro = _real_findings(shared_pes, params, "metro2011")
-    assert [(f.rule, f.matricule, f.month, f.hours) for f in metro if f.rule != "IHTS-010"] == [
+    assert [(f.rule, f.matricule, f.month, f.hours) for f in metro if f.rule not in ("IHTS-007", "IHTS-010")] == [
         ("IHTS-008", "343 Y", 10, pytest.approx(10.37))]
+    # metro2011 writes Indice 0 on every payslip: the hourly base comes from the traitement line
+    # (issue 7 §4). Overtime paid "TX 1.5" and "TX 2" exceeds the 1.25 / 1.27 daytime rates: 37
+    # agent-months of 7 agents. Agent 196 N, 05/2011: 1 h paid 32.62 EUR; traitement 2,473.74 EUR
+    # a month at full time → 29,684.88 / 1,820 = 16.3103 EUR an hour; at most × 1.25 = 20.39 EUR
+    # → excess 32.62 − 20.39 = 12.23 EUR.
+    ihts7 = [f for f in metro if f.rule == "IHTS-007"]
+    assert len(ihts7) == 37 and {f.matricule for f in ihts7} == {"196 N", "197 P", "205 Y", "212 F", "222 S",
+                                                                  "233 D", "343 Y"}
+    assert all("indice majoré absent du bulletin" in f.message for f in ihts7)
+    [may] = [f for f in ihts7 if (f.matricule, f.month) == ("196 N", 5)]
+    assert may.amount == pytest.approx(12.23, abs=0.01) and "29 684,88 EUR" in may.message
     assert sum(f.rule == "IHTS-010" for f in metro) == 32
     ville = _real_findings(shared_pes, params, "ville2012")
     assert [(f.rule, f.matricule, f.year, f.month, f.hours) for f in ville] == [

@@ -37,6 +37,8 @@ PAYSLIP_FIELDS: tuple[Field, ...] = (
     Field("indice", "Int64", "Indice majoré"),
     Field("nbi_points", "Float64", "Points de NBI (somme des éléments NBI)"),
     Field("quotite", "Float64", "Quotité déclarée (QuotiteTrav / 100 ; 1.0 = temps plein). Dans les fichiers PES c'est la quotité de rémunération : 80 % de temps partiel = 6/7 = 0,8571, 90 % = 32/35"),
+    Field("work_quotite", "Float64", "Quotité de travail (fraction du temps plein travaillée), déduite de la quotité déclarée : 6/7 → 0,8 ; 32/35 → 0,9 ; sinon égale (rhaudit.quotite). Sert aux plafonds qui suivent le temps travaillé (25 h d'IHTS × quotité, jours de congé)"),
+    Field("temps_non_complet", "boolean", "Poste à temps non complet (durée hebdomadaire du poste inférieure à 35 h), distinct du temps partiel : référentiel agents, libellé du grade ou de l'emploi, ou NbHeureTotal sous 151,67 h sans quotité de rémunération de temps partiel (rhaudit.quotite)"),
     Field("service", "string", "Service"),
     Field("hours_total", "Float64", "Nombre d'heures total (NbHeureTotal)"),
     Field("overtime_hours", "Float64", "Heures supplémentaires déclarées (NbHeureSup)"),
@@ -97,6 +99,7 @@ AGENT_FIELDS: tuple[Field, ...] = (
     Field("categorie", "string", "Catégorie A/B/C (prime sur la catégorie déduite)"),
     Field("rifseep_group", "string", "Groupe de fonctions RIFSEEP"),
     Field("work_cycle", "string", "Cycle de travail (nom d'un cycle de la délibération)"),
+    Field("post_weekly_hours", "Float64", "Durée hebdomadaire du poste en heures (35 = temps complet ; moins = temps non complet)"),
     Field("gender", "string", "Sexe (F/M), pour les indicateurs"),
 )
 

@@ -51,23 +51,29 @@ def ihts_day_amount(params: Parameters, hourly_base: float, hours: float, when, 
 
 
 def sft_monthly(
-    params: Parameters, children: int, indice: float, when, quotite: float = 1.0, temps_non_complet: bool = False
+    params: Parameters, children: int, indice: float, when, quotite: float = 1.0, temps_non_complet: bool = False,
+    nbi_points: float = 0.0,
 ) -> float:
     """Monthly SFT due (décret 85-1148 art. 10 bis), 0 without a child.
 
-    Fixed part + rate × traitement of the indice majoré bounded by the floor and ceiling indices.
+    Fixed part + rate × traitement of the indice majoré plus the NBI points (the NBI counts in the
+    traitement: loi 91-73 art. 27, décret 93-863 art. 1), bounded by the floor and ceiling indices.
     Part time (`quotite` = pay fraction, e.g. 6/7 at 80 %): prorated but never below the
     full-time amount at the floor index (loi 84-53 du 26 janvier 1984, art. 60); temps non
     complet: plainly prorated (décret 85-730 art. 8 and 10).
     """
     day = _as_date(when)
     due = sft_due(params, pd.Series([children]), pd.Series([indice]), pd.Series([day.year]), pd.Series([day.month]),
-                  pd.Series([quotite]), temps_non_complet)
+                  pd.Series([quotite]), temps_non_complet, pd.Series([nbi_points]))
     return float(due[0])
 
 
-def sft_due(params: Parameters, children, indice, years, months, fraction, temps_non_complet: bool = False):
-    """sft_monthly over aligned Series (one row per payslip), parameters looked up once per month."""
+def sft_due(params: Parameters, children, indice, years, months, fraction, temps_non_complet: bool = False,
+            nbi_points=None):
+    """sft_monthly over aligned Series (one row per payslip), parameters looked up once per month.
+
+    `nbi_points` (None: no NBI) is added to the indice before the floor and ceiling bounds.
+    """
     keys = pd.DataFrame({"y": years.to_numpy(), "m": months.to_numpy()}).astype("int64")
     table = {}
     for y, m in keys.drop_duplicates().itertuples(index=False):
@@ -90,7 +96,10 @@ def sft_due(params: Parameters, children, indice, years, months, fraction, temps
     floor = np.array([r[2] for r in rows])
     ceiling = np.array([r[3] for r in rows])
     point_month = np.array([r[4] for r in rows])
-    bounded = np.clip(np.asarray(indice, dtype=float), floor, ceiling)
+    points = np.asarray(indice, dtype=float)
+    if nbi_points is not None:
+        points = points + np.nan_to_num(np.asarray(nbi_points, dtype=float))
+    bounded = np.clip(points, floor, ceiling)
     full_time = fixed + rate * bounded * point_month
     frac = np.minimum(np.asarray(fraction, dtype=float), 1.0)
     prorated = full_time * frac

@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import model, paths
+from .quotite import annotate_quotite
 from .classify import check_regex, load_config_cached, load_yaml_model, normalize_label, one_of
 
 DEFAULT_POPULATION = "agent"
@@ -189,8 +190,8 @@ def _agent_categories(payslips: pd.DataFrame, agents: pd.DataFrame | None) -> pd
 
 def annotate_population(payslips: pd.DataFrame, pay_lines: pd.DataFrame, agents: pd.DataFrame | None = None,
                         table: GradeTable | None = None) -> pd.DataFrame:
-    """A copy of `payslips` with `categorie` (A/B/C, NA for élus and vacataires) and
-    `population` filled."""
+    """A copy of `payslips` with `categorie` (A/B/C, NA for élus and vacataires), `population`,
+    `work_quotite` and `temps_non_complet` (rhaudit.quotite) filled."""
     out = payslips.copy()
     if out.empty:
         return out
@@ -199,4 +200,5 @@ def annotate_population(payslips: pd.DataFrame, pay_lines: pd.DataFrame, agents:
     inferred = _inferred_categories(out, table)
     inferred[out["population"].isin(_NO_CATEGORY)] = pd.NA
     out["categorie"] = _agent_categories(out, agents).fillna(inferred).astype("string")
+    annotate_quotite(out, agents)  # work quotité and temps non complet, once for import and check
     return out

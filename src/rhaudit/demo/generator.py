@@ -129,6 +129,8 @@ EMPLOIS: tuple[Emploi, ...] = (
 DGS = Emploi("DIRECTEUR GENERAL DES SERVICES", "Administrative", "Attachés territoriaux", "A", ("DIRECTION GENERALE",), "A1", 0, DGS_GRADE)
 DGS_MATRICULE = "100001"  # the délibération's benefit in kind (vehicle) names this matricule
 DGS_VEHICLE_COST = 24000.0  # purchase price of the DGS's service vehicle (a demo fact, EUR TTC)
+# The vehicle was provided before 2025-02-01: it stays valued at the rate in force then (9 %).
+DGS_VEHICLE_PROVIDED = dt.date(2023, 9, 1)
 
 STATUT_SHARES = {"TITULAIRE": 0.72, "STAGIAIRE": 0.04, "NON_TITULAIRE": 0.24}
 TNC_POST_HOURS = (17.5, 21.0, 24.5, 28.0, 31.5)  # quotités 0.5 to 0.9: exact in the 2 decimals of QuotiteTrav
@@ -443,7 +445,8 @@ def _payslips(rng, commune: Commune, params: Parameters, rates: Rates, code_tabl
             if sft:
                 ps.add_line("103000", sft)
             if a.benefit_in_kind == "vehicule":
-                ps.add_line("104100", DGS_VEHICLE_COST * rates("avantages_nature.vehicule_taux_annuel_achat", m) / 12)
+                ps.add_line("104100", DGS_VEHICLE_COST * params.value("avantages_nature.vehicule_taux_annuel_achat",
+                                                                          DGS_VEHICLE_PROVIDED) / 12)
             if a.rifseep_group and a.ifse_annual and m not in suspended:
                 ps.add_line("201000", a.ifse_annual / 12 * q)
                 if m in cia_months and a.cia_annual:
@@ -470,7 +473,8 @@ def _sft_amounts(params: Parameters, agents: list[Agent], year: int) -> dict[tup
             continue
         col = lambda f: pd.Series([f(a, m) for a, m in rows])  # noqa: E731
         due = pay.sft_due(params, col(lambda a, m: a.children), col(lambda a, m: a.indice), col(lambda a, m: year),
-                          col(lambda a, m: m), col(lambda a, m: a.quotite), temps_non_complet=tnc)
+                          col(lambda a, m: m), col(lambda a, m: a.quotite), temps_non_complet=tnc,
+                          nbi_points=col(lambda a, m: a.nbi_points))
         out.update({(a.matricule, m): float(x) for (a, m), x in zip(rows, due)})
     return out
 

@@ -11,9 +11,10 @@ import pandas as pd
 from .. import pay
 from ..findings import Evidence, evidence_from_lines, fr_eur, fr_number
 from ..model import PAYSLIP_KEY
+from ..quotite import with_quotite
 
 SLIP_ATTRIBUTES = ["statut", "categorie", "population", "emploi", "grade", "indice", "nbi_points", "quotite",
-                   "service", "children", "overtime_hours"]
+                   "work_quotite", "temps_non_complet", "service", "children", "overtime_hours"]
 
 
 def lines_of(ctx, categories, with_slip: bool = True) -> pd.DataFrame:
@@ -37,7 +38,7 @@ def _lines_of(ctx, categories, with_slip: bool) -> pd.DataFrame:
     lines = pay.attach_period(lines)
     lines["back_pay"] = pay.back_pay_mask(lines)
     if with_slip:
-        slips = ctx.payslips[PAYSLIP_KEY + SLIP_ATTRIBUTES].drop_duplicates(PAYSLIP_KEY)
+        slips = with_quotite(ctx.payslips)[PAYSLIP_KEY + SLIP_ATTRIBUTES].drop_duplicates(PAYSLIP_KEY)
         lines = lines.merge(slips, on=PAYSLIP_KEY, how="left")
     return lines
 

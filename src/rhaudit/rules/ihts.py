@@ -39,7 +39,19 @@ def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES) -> pd.DataFrame:
     lines["hours"] = pay.line_hours(lines, usual_price=price).to_numpy()
     q = lines["quotite"].astype(float)
     lines["quotite"] = q.where(q > 0, 1.0)
+    wq = lines["work_quotite"].astype(float)
+    lines["work_quotite"] = wq.where(wq > 0, 1.0)
+    lines["temps_non_complet"] = lines["temps_non_complet"].fillna(False).astype(bool)
     return lines
+
+
+def part_time(work_quotite, temps_non_complet) -> np.ndarray:
+    """Part time proper: a work quotité below 1 on a full-time post (a TNC post is not part time:
+    its agent's hours beyond 35 h are ordinary IHTS, décret 2020-592 ; below, heures
+    complémentaires)."""
+    wq = pd.Series(work_quotite).astype(float).fillna(1.0).to_numpy()
+    tnc = pd.Series(temps_non_complet).fillna(False).astype(bool).to_numpy()
+    return (wq < 1) & ~tnc
 
 
 def per_month(lines: pd.DataFrame) -> pd.DataFrame:
@@ -47,6 +59,7 @@ def per_month(lines: pd.DataFrame) -> pd.DataFrame:
     return (
         lines.groupby(MONTH, as_index=False)
         .agg(hours=("hours", "sum"), amount=("amount", "sum"), quotite=("quotite", "max"),
+             work_quotite=("work_quotite", "max"), tnc=("temps_non_complet", "max"),
              categorie=("categorie", "first"), statut=("statut", "first"), emploi=("emploi", "first"))
     )
 
@@ -76,10 +89,13 @@ def _whole_payment_findings(ctx: RuleContext, lines: pd.DataFrame, mask: pd.Seri
 
 
 @rule("IHTS-001", "Heures supplémentaires au-delà de 25 h × quotité dans le mois", "irregularite",
-      "Décret 2002-60 du 14 janvier 2002, art. 6")
+      "Décret 2002-60 du 14 janvier 2002, art. 6 ; décret 82-624 du 20 juillet 1982, art. 3 (temps partiel)")
 def over_monthly_cap(ctx: RuleContext):
     """Ce que la règle vérifie : les heures d'IHTS payées au titre d'un mois (rappels rattachés au
-    mois qu'ils paient) ne dépassent pas 25 h, multipliées par la quotité à temps partiel.
+    mois qu'ils paient) ne dépassent pas 25 h, multipliées, à temps partiel, par la quotité de
+    **travail** (et non la quotité de rémunération : 80 % est payé 6/7 mais le plafond est
+    25 × 0,8 = 20 h ; 90 % est payé 32/35, plafond 22,5 h). Un poste à temps non complet n'est
+    pas un temps partiel : ses IHTS (au-delà de 35 h) ont le plafond de 25 h.
 
     Pourquoi : le plafond mensuel vaut pour toutes les heures (jour, nuit, dimanche, férié) ; un
     dépassement n'est possible que pour une période limitée, sur décision motivée et information
@@ -88,7 +104,7 @@ def over_monthly_cap(ctx: RuleContext):
     Texte : décret 2002-60, art. 6 ; plafond `ihts.plafond_mensuel_heures`.
 
     Exemple : 25,5 h à temps plein → constat de 0,5 h ; 25 h à temps plein → rien ;
-    20,5 h à 80 % (plafond 20 h) → constat de 0,5 h.
+    20,5 h à 80 % payé 6/7 (plafond 25 × 0,8 = 20 h) → constat de 0,5 h.
     """
     lines = ihts_lines(ctx)
     if lines.empty:
@@ -96,7 +112,9 @@ def over_monthly_cap(ctx: RuleContext):
     months = per_month(lines)
     cap = pay.param_by_month(ctx.params, "ihts.plafond_mensuel_heures", months["period_year"], months["period_month"])
     months["cap_full_time"] = cap.to_numpy()
-    months["cap"] = cap.to_numpy() * months["quotite"].fillna(1.0).astype(float).to_numpy()
+    prorated = part_time(months["work_quotite"], months["tnc"])
+    months["cap_quotite"] = np.where(prorated, months["work_quotite"].astype(float).fillna(1.0).to_numpy(), 1.0)
+    months["cap"] = cap.to_numpy() * months["cap_quotite"].to_numpy()
     months["excess"] = months["hours"] - months["cap"]
     over = months[months["excess"] > 1e-6]
     ev = evidence_by(lines.merge(over[MONTH], on=MONTH), MONTH)
@@ -110,8 +128,8 @@ def over_monthly_cap(ctx: RuleContext):
             message=(
                 f"L'agent {row.matricule} a été payé de {num(row.hours)} h d'IHTS au titre de "
                 f"{month_label(row.period_year, row.period_month)} ({eur(row.amount)}) ; le plafond est de "
-                f"{num(row.cap)} h ({num(row.cap_full_time)} h × quotité "
-                f"{num(float(row.quotite) if pd.notna(row.quotite) else 1.0)}). "
+                f"{num(row.cap)} h ({num(row.cap_full_time)} h × quotité de travail {num(row.cap_quotite)}"
+                f"{', poste à temps non complet' if row.tnc else ''}). "
                 f"Dépassement : {num(row.excess)} h, soit {eur(amount)} au taux moyen payé "
                 f"(décret 2002-60, art. 6)."
             ),
@@ -119,24 +137,52 @@ def over_monthly_cap(ctx: RuleContext):
     return out
 
 
-@rule("IHTS-002", "IHTS versées à un agent de catégorie A", "irregularite",
-      "Décret 2002-60 du 14 janvier 2002, art. 3 ; décret 91-875 du 6 septembre 1991")
+def eligible_a(params, grades, emplois, years, months) -> pd.Series:
+    """Whether each (grade, emploi) belongs to a catégorie A cadre d'emplois open to IHTS on the
+    payroll month (parameter `ihts.categorie_a_eligibles`, patterns on the normalised labels)."""
+    from ..classify import normalize_label
+
+    text = (pd.Series(grades).astype("string").fillna("") + " | "
+            + pd.Series(emplois).astype("string").fillna("")).reset_index(drop=True)
+    y = pd.Series(years).astype("Int64").fillna(2002).astype(int).reset_index(drop=True)
+    m = pd.Series(months).astype("Int64").fillna(1).astype(int).reset_index(drop=True)
+    out, cache = [], {}
+    for t, yy, mm in zip(text, y, m):
+        key = (t, yy, mm)
+        if key not in cache:
+            patterns = params.value("ihts.categorie_a_eligibles", (yy, mm))
+            cache[key] = bool(re.search("|".join(f"(?:{p})" for p in patterns), normalize_label(t)))
+        out.append(cache[key])
+    return pd.Series(out, index=getattr(grades, "index", None), dtype=bool)
+
+
+@rule("IHTS-002", "IHTS versées à un agent de catégorie A non éligible", "irregularite",
+      "Décret 2002-60 du 14 janvier 2002, art. 3 ; décret 91-875 du 6 septembre 1991 ; décret 2002-598 du 25 avril 2002")
 def categorie_a(ctx: RuleContext):
-    """Ce que la règle vérifie : aucune IHTS n'est versée à un agent de catégorie A.
+    """Ce que la règle vérifie : aucune IHTS n'est versée à un agent de catégorie A, sauf aux
+    cadres d'emplois de catégorie A que leur corps de référence ouvre aux IHTS (filières
+    médico-sociale et socio-éducative : liste datée `ihts.categorie_a_eligibles`).
 
     Pourquoi : les IHTS sont réservées aux catégories C et B ; les agents de catégorie A n'y
-    ouvrent pas droit (leurs sujétions relèvent du régime indemnitaire).
+    ouvrent pas droit (leurs sujétions relèvent du régime indemnitaire), hors les cadres
+    d'emplois dont le corps de référence de l'État ou de l'hôpital les perçoit.
 
-    Texte : décret 2002-60, art. 3.
+    Texte : décret 2002-60, art. 3 ; décret 91-875 (équivalences) ; décret 2002-598.
 
-    Exemple : un attaché payé de 10 h d'IHTS → constat du montant payé ; un rédacteur (B) → rien.
+    Exemple : un attaché payé de 10 h d'IHTS → constat du montant payé ; un rédacteur (B) → rien ;
+    une infirmière en soins généraux (A) → rien.
     """
     lines = ihts_lines(ctx)
+    is_a = lines["categorie"].fillna("") == "A"
+    if is_a.any():
+        ok = eligible_a(ctx.params, lines["grade"], lines["emploi"], lines["period_year"], lines["period_month"])
+        is_a = is_a & ~ok.to_numpy()
     return _whole_payment_findings(
-        ctx, lines, lines["categorie"].fillna("") == "A",
+        ctx, lines, is_a,
         lambda r: (f"L'agent {r.matricule}, de catégorie A, a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) "
                    f"au titre de {month_label(r.period_year, r.period_month)} ; les IHTS sont réservées aux "
-                   f"catégories B et C (décret 2002-60, art. 3) : la totalité est indue."),
+                   f"catégories B et C et aux cadres d'emplois de catégorie A ouverts par leur corps de référence, "
+                   f"dont son grade ou emploi ne relève pas (décret 2002-60, art. 3) : la totalité est indue."),
     )
 
 
@@ -287,7 +333,8 @@ def paid_while_absent(ctx: RuleContext):
 
 
 def residence_rate(ctx: RuleContext) -> pd.DataFrame:
-    """Indemnité de résidence rate of each payslip: IR paid / (traitement + NBI paid), 0 without IR.
+    """Indemnité de résidence rate of each payslip: IR paid / (traitement + NBI paid), 0 without IR,
+    with `indiciaire_paid` (traitement + NBI paid this month, back pay excluded).
 
     The IR is a percentage of the traitement including the NBI (décret 85-1148, art. 9): dividing
     by the traitement alone would overstate the rate of agents with NBI.
@@ -301,7 +348,7 @@ def residence_rate(ctx: RuleContext) -> pd.DataFrame:
             sums[col] = 0.0
     indiciaire = sums["traitement"] + sums["nbi"]
     rate = (sums["indemnite_residence"] / indiciaire.where(indiciaire > 0)).fillna(0.0).round(3)
-    return rate.rename("residence_rate").reset_index()
+    return pd.DataFrame({"residence_rate": rate, "indiciaire_paid": indiciaire}).reset_index()
 
 
 @rule("IHTS-007", "Montant d'IHTS supérieur au montant recalculé au taux réglementaire", "irregularite",
@@ -311,7 +358,11 @@ def rate_check(ctx: RuleContext):
     montant maximal recalculé : taux horaire = (traitement indiciaire annuel à temps plein, NBI
     comprise, + indemnité de résidence) / 1 820 ; × 1,25 pour les 14 premières heures, × 1,27
     au-delà ; heure de nuit × 2, de dimanche ou jour férié × 5/3 (comptées au palier le plus
-    favorable) ; à temps partiel, taux horaire simple. Valeur du point du mois payé.
+    favorable) ; à temps partiel, taux horaire simple ; sur un poste à temps non complet, les
+    heures au-delà de 35 h sont des IHTS ordinaires, majorées. Valeur du point du mois payé.
+    Sans indice majoré sur le bulletin (0 ou absent), le traitement annuel est déduit de la ligne
+    de traitement (et de NBI) du mois : montant payé / quotité de rémunération × 12, et le
+    constat le dit.
 
     Pourquoi : une erreur de taux se répète chaque mois ; le montant en jeu est l'excédent.
 
@@ -319,20 +370,29 @@ def rate_check(ctx: RuleContext):
 
     Exemple : IM 400, sans NBI ni résidence, 10 h au 1er palier en 2025 → taux de base
     400 × 59,0734 / 1 820 = 12,9832 EUR, dû 10 × 12,9832 × 1,25 = 162,29 EUR ; payé 180 EUR →
-    excédent 17,71 EUR.
+    excédent 17,71 EUR. Poste à temps non complet (quotité 0,8), IM 400, 5 h de jour :
+    5 × 12,9832 × 1,25 = 81,15 EUR dus (et non 64,92 au taux simple).
     """
     lines = ihts_lines(ctx)
-    lines = lines[lines["indice"].fillna(0) > 0]
     if lines.empty:
         return []
     lines = lines.merge(residence_rate(ctx), on=PAYSLIP_KEY, how="left")
+    # Without an indice, the full-time indiciaire is the traitement (+ NBI) paid / pay fraction.
+    no_index = lines["indice"].fillna(0) <= 0
+    paid_fraction = lines["quotite"].astype(float).where(lines["quotite"].astype(float) > 0, 1.0)
+    from_pay = lines["indiciaire_paid"].astype(float) / paid_fraction
+    lines["annual_indiciaire"] = np.where(no_index, from_pay * 12, np.nan)
+    lines = lines[~no_index | (lines["annual_indiciaire"].fillna(0) > 0)]
+    if lines.empty:
+        return []
     by_cat = lines.pivot_table(index=MONTH, columns="category", values="hours", aggfunc="sum", fill_value=0.0)
     for cat in IHTS_CATEGORIES:
         if cat not in by_cat:
             by_cat[cat] = 0.0
     attrs = lines.groupby(MONTH).agg(amount=("amount", "sum"), indice=("indice", "max"),
                                      nbi=("nbi_points", "max"), ir=("residence_rate", "max"),
-                                     quotite=("quotite", "max"))
+                                     quotite=("quotite", "max"), work_quotite=("work_quotite", "max"),
+                                     tnc=("temps_non_complet", "max"), annual_pay=("annual_indiciaire", "max"))
     m = by_cat.join(attrs).reset_index()
     y, mo = m["period_year"], m["period_month"]
     point = pay.param_by_month(ctx.params, "point_indice.valeur_annuelle", y, mo).to_numpy()
@@ -343,16 +403,18 @@ def rate_check(ctx: RuleContext):
     night = pay.param_by_month(ctx.params, "ihts.majoration_nuit", y, mo).to_numpy()
     sunday = pay.param_by_month(ctx.params, "ihts.majoration_dimanche_ferie", y, mo).to_numpy()
     # Same formula as pay.ihts_hourly_base, vectorised over agent-months.
-    base = ((m["indice"].astype(float) + m["nbi"].fillna(0).astype(float)) * point
-            * (1 + m["ir"].fillna(0).astype(float)) / divisor).to_numpy()
+    from_index = (m["indice"].astype(float).fillna(0) + m["nbi"].fillna(0).astype(float)).to_numpy() * point
+    m["from_pay"] = ~(m["indice"].fillna(0).astype(float) > 0)
+    annual = np.where(m["from_pay"], m["annual_pay"].astype(float).to_numpy(), from_index)
+    base = annual * (1 + m["ir"].fillna(0).astype(float).to_numpy()) / divisor
     h_night, h_sun = m["ihts_nuit"].to_numpy(), m["ihts_dimanche_ferie"].to_numpy()
     h_total = m[list(IHTS_CATEGORIES)].sum(axis=1).to_numpy()
     first = np.minimum(h_total, tier)
     # Full time: tiers on all hours, the night/Sunday extra counted at the higher tier (the upper
     # bound of what is due whatever the order of the hours in the month).
     due_full = base * (first * k1 + (h_total - first) * k2 + h_night * (night - 1) * k2 + h_sun * (sunday - 1) * k2)
-    part_time = m["quotite"].fillna(1.0).astype(float).to_numpy() < 1
-    due = np.where(part_time, base * h_total, due_full)
+    m["part_time"] = part_time(m["work_quotite"], m["tnc"])
+    due = np.where(m["part_time"], base * h_total, due_full)
     m["due"] = due
     m["excess"] = m["amount"] - m["due"]
     m["tol"] = tolerance(ctx, "ihts_ecart_montant_eur", y, mo)
@@ -363,16 +425,21 @@ def rate_check(ctx: RuleContext):
     ev = evidence_by(lines.merge(over[MONTH], on=MONTH), MONTH)
     out = []
     for r in over.itertuples(index=False):
-        part_time = pd.notna(r.quotite) and float(r.quotite) < 1
-        regime = ("au taux simple (temps partiel)" if part_time else
+        regime = ("au taux simple (temps partiel)" if r.part_time else
                   f"avec les majorations de {num(r.k1)} / {num(r.k2)} (nuit × {num(r.night)}, dimanche et férié "
-                  f"× {num(r.sunday)})")
+                  f"× {num(r.sunday)}){' (poste à temps non complet : heures au-delà de 35 h)' if r.tnc else ''}")
+        if r.from_pay:
+            basis = (f"indice majoré absent du bulletin : traitement annuel à temps plein déduit de la ligne de "
+                     f"traitement et de NBI du mois, {eur(r.annual_pay)} (montant payé / quotité "
+                     f"{num(float(r.quotite) if pd.notna(r.quotite) else 1.0)} × 12)")
+        else:
+            basis = f"IM {int(r.indice)}, NBI {num(float(r.nbi) if pd.notna(r.nbi) else 0)} points"
         out.append(ctx.finding(
             matricule=r.matricule, year=r.period_year, month=r.period_month, amount=r.excess, hours=None,
             evidence=ev[(r.matricule, r.period_year, r.period_month)],
             message=(f"L'agent {r.matricule} a perçu {eur(r.amount)} pour {num(r.hours)} h d'IHTS au titre de "
                      f"{month_label(r.period_year, r.period_month)} ; au taux horaire de base de {eur(r.base)} "
-                     f"(IM {int(r.indice)}, NBI {num(float(r.nbi) if pd.notna(r.nbi) else 0)} points, résidence "
+                     f"({basis}, résidence "
                      f"{num(100 * float(r.ir) if pd.notna(r.ir) else 0)} %, / {num(r.divisor, 0)}), le maximum dû {regime} est de "
                      f"{eur(r.due)}. Excédent : {eur(r.excess)} (décret 2002-60, art. 7 et 8)."),
         ))

@@ -23,7 +23,8 @@ def sft_months(ctx: RuleContext):
     lines = lines[~lines["back_pay"]]
     sft = lines[lines["category"] == "sft"]
     per = sft.groupby(PAYSLIP_KEY, as_index=False).agg(
-        paid=("amount", "sum"), children=("children", "max"), indice=("indice", "max"), quotite=("quotite", "max"))
+        paid=("amount", "sum"), children=("children", "max"), indice=("indice", "max"), quotite=("quotite", "max"),
+        nbi=("nbi_points", "max"))
     trait = lines[lines["category"] == "traitement"].groupby(PAYSLIP_KEY, as_index=False).agg(traitement=("amount", "sum"))
     return sft, per.merge(trait, on=PAYSLIP_KEY, how="left")
 
@@ -55,11 +56,13 @@ def without_child(ctx: RuleContext):
 
 
 @rule("SFT-002", "SFT différent du montant recalculé (trop ou moins perçu)", "alerte",
-      "Décret 85-1148 du 24 octobre 1985, art. 10 bis ; loi 84-53, art. 60 (temps partiel)")
+      "Décret 85-1148 du 24 octobre 1985, art. 10 bis ; loi 91-73, art. 27 et décret 93-863 (NBI comprise) ; "
+      "CGFP L.612-3 (loi 84-53, art. 60 bis : temps partiel)")
 def amount_check(ctx: RuleContext):
     """Ce que la règle vérifie : le SFT du mois (hors rappels) est compris entre le plus petit et
-    le plus grand montant recalculé à partir du nombre d'enfants, de l'indice majoré (borné par
-    les indices plancher et plafond) et de la quotité : élément fixe + pourcentage du traitement ;
+    le plus grand montant recalculé à partir du nombre d'enfants, de l'indice majoré augmenté des
+    points de NBI (la NBI entre dans le traitement ; le total est borné par les indices plancher et
+    plafond) et de la quotité : élément fixe + pourcentage du traitement ;
     à temps partiel, proratisé sans descendre sous le minimum d'un temps plein ; à temps non
     complet, proratisé. Faute de savoir si une quotité < 1 est un temps partiel ou un temps non
     complet, ou si un traitement réduit est un demi-traitement, la règle retient la fourchette
@@ -70,7 +73,8 @@ def amount_check(ctx: RuleContext):
     Texte : décret 85-1148, art. 10 bis ; paramètres `sft.*`.
 
     Exemple : 2 enfants, IM 500, temps plein, 2025 → 10,67 + 3 % × 2 461,39 = 84,51 EUR ; payé
-    100 EUR → trop-perçu 15,49 EUR ; payé 84 EUR → rien. Un bulletin sans ligne de SFT n'est pas
+    100 EUR → trop-perçu 15,49 EUR ; payé 84 EUR → rien. Avec 20 points de NBI :
+    10,67 + 3 % × 520 × 59,0734 / 12 = 87,47 EUR dus. Un bulletin sans ligne de SFT n'est pas
     jugé (le SFT peut être versé à l'autre parent).
     """
     sft, per = sft_months(ctx)
@@ -81,7 +85,8 @@ def amount_check(ctx: RuleContext):
     quotite = per["quotite"].fillna(1.0).astype(float).to_numpy()
     frac_paid = np.where(np.isnan(frac_paid), quotite, frac_paid)
     args = (ctx.params, per["children"], per["indice"], per["year"], per["month"])
-    candidates = [pay.sft_due(*args, f, tnc) for f in (quotite, frac_paid) for tnc in (False, True)]
+    nbi = per["nbi"].astype(float).fillna(0.0)
+    candidates = [pay.sft_due(*args, f, tnc, nbi) for f in (quotite, frac_paid) for tnc in (False, True)]
     low, high = np.min(candidates, axis=0), np.max(candidates, axis=0)
     per = per.assign(low=low, high=high)
     tol = tolerance(ctx, "sft_ecart_montant_eur", per["year"], per["month"])
@@ -97,7 +102,8 @@ def amount_check(ctx: RuleContext):
             matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.diff),
             evidence=ev[(r.matricule, r.year, r.month)],
             message=(f"L'agent {r.matricule} a perçu {eur(r.paid)} de SFT en {month_label(r.year, r.month)} ; pour "
-                     f"{int(r.children)} enfant(s), l'indice majoré {int(r.indice)} et une quotité de "
+                     f"{int(r.children)} enfant(s), l'indice majoré {int(r.indice)}"
+                     f"{f' + {num(float(r.nbi))} points de NBI' if pd.notna(r.nbi) and r.nbi else ''} et une quotité de "
                      f"{num(float(r.quotite) if pd.notna(r.quotite) else 1.0)}, le montant dû est {due}. "
                      f"Écart : {eur(abs(r.diff))} ({sense}) (décret 85-1148, art. 10 bis)."),
         ))

@@ -1,0 +1,95 @@
+"""Work quotité and temps non complet of each payslip, from the declared pay fraction.
+
+PES `QuotiteTrav` (model field `quotite`) is the fraction of the full-time traitement paid. For
+part time it is not the fraction of time worked: 80 % is paid 6/7 (85.71 %) and 90 % is paid
+32/35 (91.43 %) (loi 84-53 art. 60 bis, now code général de la fonction publique L.612-3 ;
+ordonnance 82-296 art. 3). The caps that follow time worked (25 h of overtime × quotité, leave
+days) use the **work** quotité: 6/7 → 0.8, 32/35 → 0.9, any other fraction is both.
+
+A temps non complet (TNC) post is not part time: the agent works fewer than 35 h on a post
+created so (décret 91-298), and the overtime rules differ (décret 2020-592). A payslip is TNC,
+in this order:
+
+1. the agents reference's `post_weekly_hours` (below 35 → TNC, 35 → temps complet);
+2. a hint in the grade or emploi label (« TNC », « temps non complet », « 28/35 », « 17H30 »
+   → TNC ; « temps partiel », « TP 80 % » → not TNC);
+3. otherwise, NbHeureTotal below the monthly full-time hours (151.67) with a pay fraction that
+   is not a part-time pay fraction (6/7, 32/35) → TNC.
+
+Computed once by population.annotate_population, so the import and the check see the same
+fields (`work_quotite`, `temps_non_complet`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .classify import normalize_label
+
+# Pay fraction of a part-time quotité → fraction of time worked (ordonnance 82-296, art. 3).
+PART_TIME_PAY_FRACTIONS = {6 / 7: 0.8, 32 / 35: 0.9}
+FRACTION_TOLERANCE = 0.0006  # QuotiteTrav is written with 2 decimals (85.71, 91.43)
+FULL_TIME_MONTHLY_HOURS = 151.67  # 35 h × 52 / 12
+_TNC_HINT = re.compile(r"\bTNC\b|TEMPS NON COMPLET|\b\d{1,2} ?/ ?35\b|\b\d{1,2} ?H ?\d{0,2}\b(?! ?SUP)")
+_PART_TIME_HINT = re.compile(r"TEMPS PARTIEL|\bTP\b")
+
+
+def work_quotite(pay_fraction) -> np.ndarray:
+    """Fraction of full time worked for each declared pay fraction (NaN stays NaN).
+
+    6/7 (0.8571) → 0.8 ; 32/35 (0.9143) → 0.9 ; any other value is returned unchanged.
+    """
+    q = np.asarray(pd.Series(pay_fraction, dtype="Float64").astype(float), dtype=float)
+    out = q.copy()
+    for paid, worked in PART_TIME_PAY_FRACTIONS.items():
+        out = np.where(np.abs(q - paid) <= FRACTION_TOLERANCE, worked, out)
+    return out
+
+
+def _label_hint(labels: pd.Series, regex: re.Pattern) -> pd.Series:
+    values = labels.astype("string").fillna("")
+    hits = {v: bool(regex.search(normalize_label(v))) for v in values.unique()}
+    return values.map(hits).astype(bool)
+
+
+def temps_non_complet(payslips: pd.DataFrame, agents: pd.DataFrame | None = None) -> pd.Series:
+    """Whether each payslip is on a temps non complet post (boolean Series, see module doc)."""
+    idx = payslips.index
+    q = pd.Series(pd.to_numeric(payslips["quotite"], errors="coerce"), index=idx).astype(float)
+    hours = pd.Series(pd.to_numeric(payslips["hours_total"], errors="coerce"), index=idx).astype(float)
+    part_time_fraction = pd.Series(work_quotite(q), index=idx) != q
+    by_hours = (hours > 0) & (hours < FULL_TIME_MONTHLY_HOURS - 0.01) & ~part_time_fraction & (q.fillna(1) < 1)
+    labels = payslips["grade"].astype("string").fillna("") + " " + payslips["emploi"].astype("string").fillna("")
+    result = by_hours.where(~_label_hint(labels, _PART_TIME_HINT), False)
+    result = result.where(~_label_hint(labels, _TNC_HINT), True)
+    if agents is not None and not agents.empty and "post_weekly_hours" in agents.columns:
+        post = agents[["matricule", "post_weekly_hours"]].dropna().drop_duplicates("matricule", keep="last")
+        mapping = post.set_index(post["matricule"].astype(str))["post_weekly_hours"].astype(float)
+        given = payslips["matricule"].astype(str).map(mapping)
+        result = result.where(given.isna(), given < 35)
+    return result.astype(bool)
+
+
+def annotate_quotite(payslips: pd.DataFrame, agents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`payslips` with `work_quotite` and `temps_non_complet` set (in place on the given frame)."""
+    payslips["temps_non_complet"] = temps_non_complet(payslips, agents).astype("boolean")
+    payslips["work_quotite"] = pd.array(work_quotite(payslips["quotite"]), dtype="Float64")
+    return payslips
+
+
+def with_quotite(payslips: pd.DataFrame) -> pd.DataFrame:
+    """`payslips` (a copy when filled) whose missing `work_quotite` / `temps_non_complet` are
+    computed here: frames built without the annotation step (tests, older workspaces)."""
+    missing_wq = "work_quotite" not in payslips or payslips["work_quotite"].isna().any()
+    missing_tnc = "temps_non_complet" not in payslips or payslips["temps_non_complet"].isna().any()
+    if not (missing_wq or missing_tnc):
+        return payslips
+    out = payslips.copy()
+    wq = pd.Series(work_quotite(out["quotite"]), index=out.index, dtype="Float64")
+    tnc = temps_non_complet(out).astype("boolean")
+    out["work_quotite"] = out["work_quotite"].fillna(wq) if "work_quotite" in out else wq
+    out["temps_non_complet"] = out["temps_non_complet"].fillna(tnc) if "temps_non_complet" in out else tnc
+    return out
