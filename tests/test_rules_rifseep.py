@@ -84,20 +84,25 @@ LOCAL_ABOVE_STATE = [dict(name="C1", categorie="C", cadres_emplois=["Adjoints ad
                           ifse_annual_ceiling=12000, cia_annual_ceiling=1260)]
 
 
-def test_002_local_ceiling_and_agent_above_state_ceiling(params):
-    # délibération: 12 000 > State 11 340 (écart 660) ; agent paid 12 × 983.3333 = 11 800 ;
-    # amount = 11 800 - 11 340 = 460 (the agent is within the local ceiling, so RIFSEEP-001 is silent)
+def test_002_local_ceiling_above_state_global_ceiling_agent_within(params):
+    # délibération C1: 12 000 IFSE + 1 260 CIA = 13 260 > State G1 11 340 + 1 260 = 12 600 (écart 660).
+    # Agent paid 12 × 983.3333 = 11 800 of IFSE and no CIA: 11 800 ≤ 12 600, legal (parity on the sum).
     ctx = ctx_of(year_of("1", 11800 / 12), params, deliberation=delib(LOCAL_ABOVE_STATE))
-    local, agent = run("RIFSEEP-002", ctx)
+    [local] = run("RIFSEEP-002", ctx)
     assert local.matricule is None and local.amount is None and "660,00 EUR" in local.message
-    assert (agent.matricule, agent.amount) == ("1", pytest.approx(460.0))
+    assert "13 260,00 EUR" in local.message and "12 600,00 EUR" in local.message
     assert run("RIFSEEP-001", ctx) == []
 
 
 def test_002_excess_beyond_local_ceiling_counted_once(params):
-    # paid 12 600: RIFSEEP-001 counts 12 600 - 12 000 = 600, RIFSEEP-002 counts 12 000 - 11 340 = 660
-    ctx = ctx_of(year_of("1", 1050), params, deliberation=delib(LOCAL_ABOVE_STATE))
-    assert [f.amount for f in run("RIFSEEP-002", ctx) if f.matricule] == [pytest.approx(660.0)]
+    # IFSE paid 12 × 1 050 = 12 600 and CIA 1 200 in November.
+    # RIFSEEP-001: 12 600 − 12 000 (local IFSE ceiling) = 600.
+    # RIFSEEP-002: within the local ceilings 12 000 + 1 200 = 13 200 ; − 12 600 (State) = 600.
+    slips = year_of("1", 1050)
+    slips[10][1].append(pay_line("cia", 1200.0, matricule="1", year=2025, month=11, establishment="COMMUNE",
+                                 source_file="test.xhl", source_line=1199))
+    ctx = ctx_of(slips, params, deliberation=delib(LOCAL_ABOVE_STATE))
+    assert [f.amount for f in run("RIFSEEP-002", ctx) if f.matricule] == [pytest.approx(600.0)]
     assert [f.amount for f in run("RIFSEEP-001", ctx)] == [pytest.approx(600.0)]
 
 
@@ -107,7 +112,8 @@ def test_002_local_equal_to_state_does_not_fire(params):
 
 
 def test_002_uses_declared_state_corps_and_group(params):
-    # group "B-expert" declared as secrétaires administratifs G1 (17 480) ; local 17 500 -> écart 20
+    # group "B-expert" declared as secrétaires administratifs G1 (17 480 + 2 380 = 19 860) ;
+    # local 17 500 + 2 380 = 19 880 -> écart 20
     groups = [dict(name="B-expert", categorie="B", state_corps="secretaires_administratifs", state_group="G1",
                    ifse_annual_ceiling=17500, cia_annual_ceiling=2380)]
     [f] = run("RIFSEEP-002", ctx_of(year_of("1", 100), params, deliberation=delib(groups)))
@@ -214,9 +220,17 @@ def test_007_suspended_ifse_does_not_fire(params):
     assert run("RIFSEEP-007", ctx) == []
 
 
-def test_007_ordinary_sick_leave_only_when_the_deliberation_suspends(params):
+def test_007_ordinary_sick_leave_follows_the_traitement_or_the_deliberation(params):
+    # CMO in January 2025 (before 2025-03-01): full traitement, IFSE 600 kept in full → nothing.
+    jan = _absence("cmo", "2025-01-06", "2025-01-31")
+    assert run("RIFSEEP-007", ctx_of(year_of("1", 600), params, absences=jan, deliberation=delib())) == []
+    # CMO of the whole of April 2025 (30 days, the first of the rolling year): traitement at 90 %
+    # (loi 2025-127 art. 189), so the IFSE kept by the délibération is at most 600 × 0.9 = 540 →
+    # 600 − 540 = 60 EUR paid in excess.
     ab = _absence("cmo", "2025-04-01", "2025-04-30")
-    assert run("RIFSEEP-007", ctx_of(year_of("1", 600), params, absences=ab, deliberation=delib())) == []
+    [f] = run("RIFSEEP-007", ctx_of(year_of("1", 600), params, absences=ab, deliberation=delib()))
+    assert (f.month, f.amount) == (4, pytest.approx(60.0)) and "90 % du traitement" in f.message
+    # Suspended by the délibération: the whole 600 is at stake.
     d = delib(maintained_during={"cmo": False})
     [f] = run("RIFSEEP-007", ctx_of(year_of("1", 600), params, absences=ab, deliberation=d))
     assert f.amount == pytest.approx(600.0)

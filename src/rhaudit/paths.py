@@ -39,3 +39,11 @@ def profiles_dir() -> Path:
     base = home()
     # In the wheel, profiles are shipped flat under _defaults/profiles.
     return base / "payroll_import" / "profiles" if (base / "payroll_import").is_dir() else base / "profiles"
+
+
+def cases_dir() -> Path:
+    """The hand-computed legal cases (tests/data/cases in the repository, cases/ in the wheel)."""
+    for base in (_PACKAGE_DIR.parents[1], home()):
+        if (base / "tests" / "data" / "cases").is_dir():
+            return base / "tests" / "data" / "cases"
+    return _PACKAGE_DIR / "_defaults" / "cases"

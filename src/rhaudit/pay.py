@@ -108,6 +108,33 @@ def sft_due(params: Parameters, children, indice, years, months, fraction, temps
     return np.where(frac >= 1.0, full_time, prorated)
 
 
+def cmo_pay_rates(params: Parameters, days) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct days, fraction of the traitement paid on each) of one agent's congé de
+    maladie ordinaire.
+
+    `days`: the agent's CMO days (any order, duplicates allowed). A day is paid at the first-period rate
+    (`carence.cmo_taux_traitement_premiere_periode`: 100 %, 90 % from 2025-03-01) while the
+    agent's CMO days over the 12 months ending that day do not exceed
+    `carence.cmo_jours_premiere_periode` (90), at the second-period rate (50 %) beyond
+    (CGFP L.822-3 ; loi 84-53, art. 57, 2°). The carence day is left to the carence rules.
+    """
+    d = np.sort(np.unique(np.asarray(days, dtype="datetime64[D]")))
+    if d.size == 0:
+        return d, np.array([], dtype=float)
+    start = np.searchsorted(d, d - np.timedelta64(364, "D"), side="left")
+    rank = np.arange(d.size) - start + 1  # CMO days in the rolling year ending on each day
+    out = np.empty(d.size, dtype=float)
+    cache: dict = {}
+    for i, (day, r) in enumerate(zip(d.astype(object), rank)):
+        if day not in cache:
+            cache[day] = (float(params.value("carence.cmo_jours_premiere_periode", day)),
+                          float(params.value("carence.cmo_taux_traitement_premiere_periode", day)),
+                          float(params.value("carence.cmo_taux_traitement_seconde_periode", day)))
+        limit, first, second = cache[day]
+        out[i] = first if r <= limit else second
+    return d, out
+
+
 def line_hours(lines, usual_price=None):
     """Hours carried by pay lines (IHTS, heures complémentaires) as a float Series.
 

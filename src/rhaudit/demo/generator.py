@@ -424,6 +424,7 @@ def _payslips(rng, commune: Commune, params: Parameters, rates: Rates, code_tabl
             ihts_months = set(rng.choice(eligible, size=k, replace=False).tolist()) if k else set()
             hours = iter(rng.choice(IHTS_HOURS, size=12, replace=False).tolist())
         astreinte_months = set(m for m in present if m not in sick and rng.random() < 0.5) if a.astreinte else set()
+        cmo_cut = _cmo_cut_by_month(params, mine)
         cmo_by_month = {}
         for ab in mine:
             if ab.type == "cmo":
@@ -448,7 +449,8 @@ def _payslips(rng, commune: Commune, params: Parameters, rates: Rates, code_tabl
                 ps.add_line("104100", DGS_VEHICLE_COST * params.value("avantages_nature.vehicule_taux_annuel_achat",
                                                                           DGS_VEHICLE_PROVIDED) / 12)
             if a.rifseep_group and a.ifse_annual and m not in suspended:
-                ps.add_line("201000", a.ifse_annual / 12 * q)
+                # Kept during a CMO in the same proportions as the traitement (CGFP L.714-6, L.822-3).
+                ps.add_line("201000", a.ifse_annual / 12 * q * (1 - cmo_cut.get(m, 0.0)))
                 if m in cia_months and a.cia_annual:
                     ps.add_line("201100", a.cia_annual * q)
             if a.legacy_bonus == "iat":
@@ -461,6 +463,17 @@ def _payslips(rng, commune: Commune, params: Parameters, rates: Rates, code_tabl
                 ps.add_line("204000", weekly, rate=weekly, units=1)
             for ab in cmo_by_month.get(m - 1, []):
                 _carence_line(ps, commune.payslips.get((a.matricule, m - 1)), rates, year, m - 1)
+
+
+def _cmo_cut_by_month(params: Parameters, mine: list[Absence]) -> dict[int, float]:
+    """Month -> share of the month's pay withheld because CMO days are paid below 100 %."""
+    days = [np.arange(ab.start, ab.end + dt.timedelta(days=1), dtype="datetime64[D]") for ab in mine if ab.type == "cmo"]
+    if not days:
+        return {}
+    out: dict[int, float] = {}
+    for day, rate in zip(*(x.tolist() for x in pay.cmo_pay_rates(params, np.concatenate(days)))):
+        out[day.month] = out.get(day.month, 0.0) + (1 - rate) / calendar.monthrange(day.year, day.month)[1]
+    return out
 
 
 def _sft_amounts(params: Parameters, agents: list[Agent], year: int) -> dict[tuple[str, int], float]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import pay
+from ..classify import normalize_label
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
 from ._paie import eur, evidence_by, lines_of, month_label, num, tolerance
@@ -39,7 +40,7 @@ def nbi_months(ctx: RuleContext) -> pd.DataFrame:
     nbi = nbi.assign(line_points=units.where(units > 0, base))  # points on the line: units, else base
     per_slip = nbi.groupby(PAYSLIP_KEY, as_index=False).agg(
         paid=("amount", "sum"), line_points=("line_points", "max"), statut=("statut", "first"),
-        categorie=("categorie", "first"), emploi=("emploi", "first"), indice=("indice", "max"),
+        categorie=("categorie", "first"), emploi=("emploi", "first"), grade=("grade", "first"), indice=("indice", "max"),
         slip_points=("nbi_points", "max"))
     trait = lines[lines["category"] == "traitement"].groupby(PAYSLIP_KEY, as_index=False).agg(traitement=("amount", "sum"))
     m = per_slip.merge(trait, on=PAYSLIP_KEY, how="left")
@@ -143,6 +144,9 @@ def points_check(ctx: RuleContext):
     nombre de points fixé ; des points au-delà n'ont pas de base. Le montant en jeu est la
     valeur des points excédentaires, au prorata du traitement payé.
 
+    Le secrétaire de mairie d'une commune de moins de 2 000 habitants a droit à 30 points
+    (`nbi.secretaire_mairie`) quelle que soit sa catégorie (souvent C ou B).
+
     Texte : décrets 2006-779 et 2006-780, annexes.
 
     Exemple : un adjoint (C) à 30 points, plafond usuel 20 → 10 points en trop, 10 × 59,0734 / 12
@@ -157,6 +161,12 @@ def points_check(ctx: RuleContext):
                     for c, cat in zip(ceilings, m["categorie"])]
     m["allowed"] = m["ceiling"]
     m["why"] = "plafond usuel de la catégorie"
+    # Secrétaire de mairie (commune under 2,000 inhabitants): its own points, whatever the catégorie.
+    sm = [ctx.params.value("nbi.secretaire_mairie", (int(y), int(mo))) for y, mo in zip(m["year"], m["month"])]
+    labels = (m["emploi"].astype("string").fillna("") + " | " + m["grade"].astype("string").fillna("")).map(normalize_label)
+    is_sm = np.array([bool(re.search(v["motif"], lab)) for v, lab in zip(sm, labels)], dtype=bool)
+    m.loc[is_sm, "allowed"] = [float(v["points"]) for v, k in zip(sm, is_sm) if k]
+    m.loc[is_sm, "why"] = "fonctions de secrétaire de mairie d'une commune de moins de 2 000 habitants"
     delib = ctx.deliberation
     if delib is not None and delib.nbi_functions:
         granted = _granted_points(delib, m["emploi"]).fillna(0.0)

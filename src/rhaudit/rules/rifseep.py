@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..findings import evidence_from_lines
@@ -238,24 +239,32 @@ def ifse_above_group_ceiling(ctx: RuleContext):
 # --- RIFSEEP-002 ---------------------------------------------------------------------------------
 
 
-@rule("RIFSEEP-002", "IFSE ou plafond de la délibération au-delà du plafond du corps de l'État", "irregularite",
-      "Loi 84-53 du 26 janvier 1984, art. 88 (parité) ; décret 91-875 du 6 septembre 1991 modifié par le "
-      f"décret 2020-182 ; {DECRET} et arrêtés d'application par corps")
+@rule("RIFSEEP-002", "IFSE + CIA (plafond de la délibération ou montant versé) au-delà du plafond global du corps de l'État",
+      "irregularite",
+      "CGFP L.714-4 à L.714-6 (loi 84-53 du 26 janvier 1984, art. 88, modifié par la loi 2016-483 : parité sur la "
+      "somme des deux parts) ; décret 91-875 du 6 septembre 1991 modifié par le décret 2020-182 ; "
+      f"{DECRET} et arrêtés d'application par corps")
 def above_state_ceiling(ctx: RuleContext):
-    """Ce que la règle vérifie : (1) chaque plafond de groupe de la délibération (IFSE, IFSE logé,
-    CIA) ne dépasse pas le plafond du groupe du corps de l'État équivalent (configs/parametres/
-    rifseep_etat.yaml) ; (2) l'IFSE annuelle d'un agent, en équivalent temps plein, ne dépasse pas
-    le plafond de l'État. Le montant en jeu d'un agent est la part payée entre le plafond de l'État
-    et le plafond local (ce qui dépasse le plafond local est déjà compté par RIFSEEP-001).
+    """Ce que la règle vérifie : (1) pour chaque groupe de la délibération, la somme des plafonds
+    d'IFSE et de CIA (IFSE des agents logés + CIA pour les logés) ne dépasse pas la somme des
+    plafonds du groupe du corps de l'État équivalent (configs/parametres/rifseep_etat.yaml) ;
+    (2) l'IFSE + le CIA versés à un agent sur l'année, en équivalent temps plein, ne dépassent pas
+    ce plafond global de l'État (part d'IFSE proratisée aux mois de paie). La délibération répartit
+    librement entre IFSE et CIA tant que la somme reste sous le plafond global. Le montant en jeu
+    d'un agent est la part payée au-delà du plafond global de l'État et dans la limite des
+    plafonds locaux (ce qui dépasse un plafond local est déjà compté par RIFSEEP-001 et 003).
 
-    Pourquoi : principe de parité ; un plafond local supérieur à celui de l'État est illégal et
-    les versements au-delà du plafond de l'État sont indus.
+    Pourquoi : principe de parité ; depuis la loi 2016-483, il s'apprécie sur le total des deux
+    parts ; un plafond global local supérieur à celui de l'État est illégal et les versements
+    au-delà sont indus.
 
-    Texte : loi 84-53, art. 88 ; décret 91-875 (annexes, décret 2020-182) ; arrêtés cités dans
-    rifseep_etat.yaml.
+    Texte : CGFP L.714-4 et s. (loi 84-53, art. 88) ; décret 91-875 (annexes, décret 2020-182) ;
+    arrêtés cités dans rifseep_etat.yaml.
 
-    Exemple : délibération C1 à 12 000 EUR, corps des adjoints administratifs G1 à 11 340 EUR :
-    plafond local trop élevé de 660 EUR ; un agent payé 11 800 EUR : 460 EUR en jeu.
+    Exemple : adjoints administratifs G1 de l'État, 11 340 + 1 260 = 12 600 EUR. Délibération C1 à
+    12 000 d'IFSE + 600 de CIA = 12 600 EUR : légale, rien. Délibération à 12 000 + 1 260 =
+    13 260 EUR : plafond global trop élevé de 660 EUR ; un agent payé 12 000 d'IFSE et 1 200 de
+    CIA : 13 200 − 12 600 = 600 EUR en jeu.
     """
     groups = _groups_by_name(ctx)
     if not groups:
@@ -267,39 +276,51 @@ def above_state_ceiling(ctx: RuleContext):
             st = state_ceiling(ctx, g, year)
             if st is None:
                 continue
-            pairs = [("IFSE", g.ifse_annual_ceiling, st.ifse), ("IFSE des agents logés", g.ifse_annual_ceiling_housed, st.ifse_housed),
-                     ("CIA", g.cia_annual_ceiling, st.cia)]
-            for what, local, state in pairs:
-                if local is not None and local > state + 0.005:
+            pairs = [("", g.ifse_annual_ceiling, st.ifse)]
+            if g.ifse_annual_ceiling_housed is not None:
+                pairs.append((" des agents logés", g.ifse_annual_ceiling_housed, st.ifse_housed))
+            for what, local_ifse, state_ifse in pairs:
+                local, state = local_ifse + g.cia_annual_ceiling, state_ifse + st.cia
+                if local > state + 0.005:
                     yield ctx.finding(
                         year=year,
                         message=(
-                            f"La {decision_label(ctx, rif.decision)} fixe le plafond annuel d'{what} du groupe {g.name} à "
-                            f"{eur(local)}, au-delà du plafond de l'État de {eur(state)} (corps « {st.corps} », groupe "
-                            f"{st.group}) en vigueur en {year} : écart de {eur(local - state)} ({st.source})."
+                            f"La {decision_label(ctx, rif.decision)} fixe pour le groupe {g.name}{what} un plafond "
+                            f"global de {eur(local)} ({eur(local_ifse)} d'IFSE + {eur(g.cia_annual_ceiling)} de CIA), "
+                            f"au-delà du plafond global de l'État de {eur(state)} ({eur(state_ifse)} + {eur(st.cia)} ; "
+                            f"corps « {st.corps} », groupe {st.group}) en vigueur en {year} : écart de "
+                            f"{eur(local - state)} ({st.source} ; CGFP L.714-4 [loi 84-53, art. 88])."
                         ),
                     )
+    cia = _annual(ctx, "cia")
+    cia_fte = {(r.matricule, r.period_year): (r.paid, r.fte) for r in cia.itertuples(index=False)} if not cia.empty else {}
     for row, g, evidence in _annual_in_groups(ctx, "ifse"):
         st = state_ceiling(ctx, g, row.period_year)
         if st is None:
             continue
         housed = bool(row.housed)
-        local = g.ifse_annual_ceiling_housed if housed and g.ifse_annual_ceiling_housed is not None else g.ifse_annual_ceiling
-        state = st.ifse_housed if housed else st.ifse
+        local_ifse = (g.ifse_annual_ceiling_housed if housed and g.ifse_annual_ceiling_housed is not None
+                      else g.ifse_annual_ceiling)
+        state_ifse = st.ifse_housed if housed else st.ifse
         share = row.months / 12
+        cia_paid, cia_f = cia_fte.get((row.matricule, row.period_year), (0.0, 0.0))
+        # What is paid within the local ceilings (beyond them: RIFSEEP-001 and RIFSEEP-003).
+        within_local = min(row.fte, local_ifse * share) + min(cia_f, g.cia_annual_ceiling)
+        state = state_ifse * share + st.cia
         tol = float(ri_param(ctx, "ecart_plafond_annuel_eur", row.period_year))
-        counted_fte = min(row.fte, max(local, state) * share)  # beyond the local ceiling: RIFSEEP-001
-        if counted_fte - state * share <= tol:
+        if within_local - state <= tol:
             continue
-        excess = (counted_fte - state * share) * (row.paid / row.fte if row.fte else 1.0)
+        total_paid, total_fte = row.paid + cia_paid, row.fte + cia_f
+        excess = (within_local - state) * (total_paid / total_fte if total_fte else 1.0)
         yield ctx.finding(
             matricule=row.matricule, year=row.period_year, amount=excess, evidence=evidence.get((row.matricule, row.period_year)),
             message=(
                 f"En {int(row.period_year)}, l'agent {row.matricule} (groupe {g.name}) a perçu une IFSE de {_fte_text(row)} "
-                f"pour {num(row.months)} mois ; le plafond de l'État du corps équivalent (« {st.corps} », groupe "
-                f"{st.group}{', agent logé' if housed else ''}) est de {eur(state)} par an, soit {eur(state * share)} "
-                f"pour {num(row.months)} mois. Montant payé au-delà du plafond de l'État (et dans la limite du plafond "
-                f"local) : {eur(excess)} ({st.source} ; loi 84-53, art. 88)."
+                f"pour {num(row.months)} mois et un CIA de {eur(cia_paid)} ; le plafond global de l'État du corps "
+                f"équivalent (« {st.corps} », groupe {st.group}{', agent logé' if housed else ''}) est de "
+                f"{eur(state_ifse)} d'IFSE + {eur(st.cia)} de CIA par an, soit {eur(state)} pour {num(row.months)} mois. "
+                f"Montant payé au-delà du plafond global de l'État (et dans la limite des plafonds locaux) : "
+                f"{eur(excess)} ({st.source} ; CGFP L.714-4 [loi 84-53, art. 88])."
             ),
         )
 
@@ -473,26 +494,54 @@ def _month_overlaps(start: dt.date, end: dt.date):
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
-@rule("RIFSEEP-007", "Régime indemnitaire maintenu pendant un CLM, CLD, CGM ou une absence où la délibération le suspend",
-      "irregularite",
-      "Décret 2010-997 du 26 août 2010, art. 1 et 2 ; loi 84-53, art. 88 (parité) ; délibération instituant le RIFSEEP")
+def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
+    """Per (matricule, period_year, period_month): the share of the month's régime indemnitaire not
+    due because the traitement of congé de maladie ordinaire days is reduced (90 % for the first
+    three months from 2025-03-01, 50 % beyond: pay.cmo_pay_rates), and the CMO rates seen."""
+    from .. import pay
+
+    cmo = absences[(absences["type"] == "cmo") & absences["start"].notna() & absences["end"].notna()]
+    rows = []
+    for matricule, group in cmo.groupby(cmo["matricule"].astype(str)):
+        spans = [np.arange(a.start.date(), a.end.date() + dt.timedelta(days=1), dtype="datetime64[D]")
+                 for a in group.itertuples(index=False)]
+        days, rates = pay.cmo_pay_rates(ctx.params, np.concatenate(spans))
+        for day, rate in zip(days.astype(object), rates):
+            if rate < 1:
+                rows.append((matricule, day.year, day.month, (1 - rate) / calendar.monthrange(day.year, day.month)[1],
+                             rate))
+    out = pd.DataFrame(rows, columns=["matricule", "period_year", "period_month", "cmo_cut", "rate"])
+    return out.groupby(["matricule", "period_year", "period_month"], as_index=False).agg(
+        cmo_cut=("cmo_cut", "sum"), cmo_rates=("rate", lambda r: sorted(set(r))))
+
+
+@rule("RIFSEEP-007", "Régime indemnitaire maintenu pendant un CLM, CLD, CGM, une absence où la délibération le suspend, "
+      "ou au-delà du traitement réduit d'un congé de maladie ordinaire", "irregularite",
+      "Décret 2010-997 du 26 août 2010, art. 1 et 2 ; CGFP L.714-4 à L.714-6 [loi 84-53, art. 88] (parité) ; "
+      "CGFP L.822-3 [loi 84-53, art. 57] modifié par la loi 2025-127, art. 189 ; délibération instituant le RIFSEEP")
 def ri_maintained_during_absence(ctx: RuleContext):
     """Ce que la règle vérifie : pendant un congé de longue maladie, de longue durée ou de grave
     maladie, et pendant toute absence pour laquelle la délibération ne maintient pas le régime
     indemnitaire (`maintained_during: {type: false}`), l'IFSE et les autres primes mensuelles (le
     CIA, annuel, est hors champ) sont suspendues au prorata des jours du mois couverts. Le montant
     dû d'un mois est le régime indemnitaire habituel de l'agent (médiane de ses mois sans absence
-    suspensive de l'année) × part du mois non couverte ; l'excédent payé est en jeu.
+    suspensive de l'année) × part du mois non couverte ; l'excédent payé est en jeu. Pendant un
+    congé de maladie ordinaire où la délibération maintient le régime, il suit le traitement
+    dans les mêmes proportions : 90 % des trois premiers mois (90 jours sur douze mois glissants)
+    pour les jours à compter du 1er mars 2025 (100 % avant), 50 % au-delà.
 
     Pourquoi : pour les agents de l'État, le décret 2010-997 suspend les primes en CLM, CLD et CGM ;
     une collectivité ne peut être plus favorable (parité), même si sa délibération le prévoit. Les
     primes versées pendant un CMO requalifié rétroactivement en CLM restent acquises (art. 1 II) :
     à vérifier dans le dossier.
 
-    Texte : décret 2010-997, art. 1 et 2 ; loi 84-53, art. 88.
+    Texte : décret 2010-997, art. 1 et 2 ; CGFP L.714-6 (loi 84-53, art. 88) ; CGFP L.822-3
+    (loi 2025-127, art. 189) ; paramètres `carence.cmo_*`.
 
     Exemple : IFSE habituelle 600 EUR, CLM du 1er au 30 avril : 600 EUR payés en avril en jeu ;
-    CLM à partir du 16 avril : 600 × 15/30 = 300 EUR en jeu.
+    CLM à partir du 16 avril : 600 × 15/30 = 300 EUR en jeu. CMO du 1er au 30 avril 2025, IFSE
+    maintenue à 600 EUR : 600 × 90 % = 540 EUR dus, 60 EUR en jeu ; même CMO en janvier 2025 →
+    rien.
     """
     absences = ctx.absences
     if absences.empty:
@@ -503,12 +552,16 @@ def ri_maintained_during_absence(ctx: RuleContext):
     by_delib = {t for t, kept in (rif.maintained_during.items() if rif else []) if not kept}
     types = suspended_by_law | by_delib
     ab = absences[absences["type"].isin(sorted(types)) & absences["start"].notna() & absences["end"].notna()]
-    if ab.empty:
+    cut = cmo_reduction(ctx, absences) if "cmo" not in types else cmo_reduction(ctx, absences.iloc[:0])
+    if ab.empty and cut.empty:
         return
     rows = []
     for a in ab.itertuples(index=False):
         for y, m, frac in _month_overlaps(a.start.date(), a.end.date()):
             rows.append((str(a.matricule), y, m, frac, a.type))
+    for r in cut.itertuples(index=False):
+        rows.append((r.matricule, r.period_year, r.period_month, r.cmo_cut,
+                     "cmo:" + "/".join(f"{100 * x:g}" for x in r.cmo_rates)))
     covered = pd.DataFrame(rows, columns=["matricule", "period_year", "period_month", "frac", "type"])
     covered = covered.groupby(["matricule", "period_year", "period_month"]).agg(
         frac=("frac", "sum"), types=("type", lambda s: sorted(set(s))))
@@ -534,15 +587,17 @@ def ri_maintained_during_absence(ctx: RuleContext):
         tol = float(ri_param(ctx, "ecart_montant_mensuel_eur", row.period_year, row.period_month))
         if row.excess <= tol:
             continue
-        kinds = ", ".join(labels.get(t, f"absence « {t} » (non maintenu par la délibération)") for t in row.types)
+        kinds = ", ".join(labels.get(t) or (f"congé de maladie ordinaire rémunéré à {t[4:].replace('/', ' puis ')} % "
+                                            f"du traitement" if t.startswith("cmo:") else
+                                            f"absence « {t} » (non maintenu par la délibération)") for t in row.types)
         yield ctx.finding(
             matricule=row.matricule, year=row.period_year, month=row.period_month, amount=row.excess,
             evidence=evidence.get((row.matricule, row.period_year, row.period_month)),
             message=(
                 f"En {month_label(row.period_year, row.period_month)}, l'agent {row.matricule} était en {kinds} "
-                f"{num(100 * row.frac, 1)} % du mois et a perçu {eur(row.paid)} de régime indemnitaire ; son régime "
+                f"(part du régime non due : {num(100 * row.frac, 1)} % du mois) et a perçu {eur(row.paid)} de régime indemnitaire ; son régime "
                 f"habituel étant de {eur(row.reference)}, seuls {eur(row.due)} étaient dus. Trop-perçu : {eur(row.excess)} "
-                f"(décret 2010-997 du 26 août 2010 ; loi 84-53, art. 88)."
+                f"(décret 2010-997 du 26 août 2010 ; CGFP L.714-6 et L.822-3 [loi 84-53, art. 57 et 88])."
             ),
         )
 
