@@ -455,7 +455,8 @@ def _payslips(rng, commune: Commune, params: Parameters, rates: Rates, code_tabl
                     ps.add_line("201100", a.cia_annual * q)
             if a.legacy_bonus == "iat":
                 ref = rates("iat.montant_reference_annuel", m)[a.grade]
-                ps.add_line("202000", ref * a.iat_coefficient / 12 * q, base=ref, rate=a.iat_coefficient)
+                ps.add_line("202000", ref * a.iat_coefficient / 12 * q * (1 - cmo_cut.get(m, 0.0)), base=ref,
+                            rate=a.iat_coefficient)
             if m in ihts_months:
                 _ihts_lines(ps, params, rates, a, next(hours), when)
             if m in astreinte_months:

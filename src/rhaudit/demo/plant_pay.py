@@ -4,7 +4,10 @@ Each plant changes one agent (or one délibération entry) and returns the answe
 the amount at stake exactly as the rule computes it (rules/ihts.py, nbi.py, sft.py,
 cotisations.py, avantages.py). Correct IHTS lines come from the generator's own `_ihts_lines`,
 contributions from its own `add_contributions` (run on a copy), so a plant never re-implements
-a pay formula.
+a pay formula. Where the answer key's amount depends on a pay formula (IHTS-007, SFT-002), the
+planted agent is set to the inputs of a hand-computed case of tests/data/cases and the amounts
+planted and expected are the case's, so that a wrong formula in pay.py or in a rule fails the
+demo instead of agreeing with itself.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import re
 
 from .. import pay
 from ..params import default_parameters
+from ..rules.ihts import eligible_a
+from .cases import case, expected_amounts
 from .generator import Rates, _ihts_lines, add_contributions
 from .model import Absence, Agent, Commune, Payslip
 from .plants import AnswerKeyEntry, plant
@@ -88,6 +93,18 @@ def _plain_month(commune: Commune, a: Agent, rng) -> int:
     return _pick_month(rng, _plain_months(commune, a))
 
 
+def _no_carence(commune: Commune, a: Agent) -> bool:
+    return not any(ps.lines_of("carence") for ps in commune.payslips_of(a))
+
+
+def _set_traitement(commune: Commune, a: Agent, indice: int, monthly: float) -> None:
+    """Give the agent the case's indice for the year, with the case's hand-computed traitement."""
+    a.indice = indice
+    for ps in commune.payslips_of(a):
+        for ln in ps.lines_of("traitement"):
+            ln.amount = round(float(monthly), 2)
+
+
 def _pick(commune: Commune, rng, predicate) -> Agent:
     """A staff agent matching `predicate` that has a plain month (see _plain_months)."""
     return commune.pick_agent(rng, lambda a: _staff(a) and predicate(a) and bool(_plain_months(commune, a)))
@@ -107,7 +124,13 @@ def ihts_over_cap(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("IHTS-002")
 def ihts_to_categorie_a(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _pick(commune, rng, lambda a: a.categorie == "A" and a.statut == "TITULAIRE" and a.quotite == 1.0)
+    params = default_parameters()
+
+    def not_eligible(a: Agent) -> bool:  # catégorie A cadres open to IHTS are not a plant
+        return not eligible_a(params, [a.grade], [a.emploi], [commune.year], [1]).iloc[0]
+
+    a = _pick(commune, rng, lambda a: a.categorie == "A" and a.statut == "TITULAIRE" and a.quotite == 1.0
+              and not_eligible(a))
     m = _plain_month(commune, a, rng)
     amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 6.0)
     entries = [AnswerKeyEntry("IHTS-002", a.matricule, commune.year, m, amount=amount, hours=hours,
@@ -174,19 +197,22 @@ def ihts_month_on_leave(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("IHTS-007")
 def ihts_overpaid_rate(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _ihts_agent(commune, rng)
+    c = case("ihts-taux-trop-eleve")
+    v = c["values"]
+    a = commune.pick_agent(rng, lambda a: _staff(a) and a.ihts and not a.nbi_points and a.children <= 1
+                           and a.quotite == 1.0 and a.legacy_bonus is None and _no_carence(commune, a)
+                           and len(_ihts_months(commune, a)) >= 1)
     m = _pick_month(rng, _ihts_months(commune, a))
+    _set_traitement(commune, a, v["indice"], v["traitement"])
+    for ps in commune.payslips_of(a):  # the other months' overtime at the new indice (right lines)
+        if ps.month != m and ps.lines_of(*IHTS_CATS):
+            _set_ihts(commune, ps, _ihts_paid(ps)[1])
     ps = commune.payslips[(a.matricule, m)]
-    _, hours = _ihts_paid(ps)
-    for ln in ps.lines_of(*IHTS_CATS):
-        ln.amount = round(ln.amount * IHTS_OVERPAY_FACTOR, 2)
-        ln.rate = round(ln.rate * IHTS_OVERPAY_FACTOR, 4) if ln.rate else ln.rate
-    paid, _ = _ihts_paid(ps)
-    params = default_parameters()
-    when = (commune.year, m)
-    due = pay.ihts_day_amount(params, pay.ihts_hourly_base(params, a.indice, a.nbi_points, 0.0, when), hours, when)
-    return [AnswerKeyEntry("IHTS-007", a.matricule, commune.year, m, amount=paid - due,
-                           description=f"IHTS de {m:02d} payées 15 % au-dessus du taux réglementaire")]
+    ps.remove_lines(*IHTS_CATS)
+    ps.add_line("203000", v["paid"], units=v["hours"], rate=round(v["paid"] / v["hours"], 4))
+    [amount] = expected_amounts(c["id"], "IHTS-007")
+    return [AnswerKeyEntry("IHTS-007", a.matricule, commune.year, m, amount=amount,
+                           description=f"{c['case']} (cas {c['id']})")]
 
 
 @plant("IHTS-008")
@@ -309,18 +335,20 @@ def sft_without_child(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("SFT-002")
 def sft_children_not_updated(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _pick(commune, rng, lambda a: a.children >= 3 and a.quotite == 1.0)
+    c = case("sft-children-not-updated")
+    v = c["values"]
+    a = _pick(commune, rng, lambda a: a.children >= 1 and a.quotite == 1.0 and not a.nbi_points and not a.ihts
+              and a.legacy_bonus is None and _no_carence(commune, a))
+    _set_traitement(commune, a, c["agent"]["indice"], v["traitement"])
+    a.children = c["agent"]["children"]
+    for ps in commune.payslips_of(a):
+        ps.remove_lines("sft")
+        ps.add_line("103000", v["sft_due"])
     m = _plain_month(commune, a, rng)
-    ps = commune.payslips[(a.matricule, m)]
-    params = default_parameters()
-    when = (commune.year, m)
-    line = ps.lines_of("sft")[0]
-    line.amount = round(pay.sft_monthly(params, a.children - 1, a.indice, when), 2)
-    # The rule's lowest due amount: the full-time SFT scaled by the traitement paid (rounded line)
-    fraction = min(1.0, _traitement(ps) / pay.traitement_monthly(params, a.indice, when))
-    low = pay.sft_monthly(params, a.children, a.indice, when, quotite=fraction, temps_non_complet=True)
-    return [AnswerKeyEntry("SFT-002", a.matricule, commune.year, m, amount=low - line.amount,
-                           description=f"SFT calculé pour {a.children - 1} enfants au lieu de {a.children}")]
+    commune.payslips[(a.matricule, m)].lines_of("sft")[0].amount = v["sft_paid"]
+    [amount] = expected_amounts(c["id"], "SFT-002")
+    return [AnswerKeyEntry("SFT-002", a.matricule, commune.year, m, amount=amount,
+                           description=f"{c['case']} (cas {c['id']})")]
 
 
 # --- contributions ----------------------------------------------------------------------------

@@ -14,12 +14,11 @@ import datetime as dt
 import math
 
 from ..params import default_parameters
+from .cases import case, expected_amounts
 from .model import Absence, Agent, Commune, Payslip
 from .plants import AnswerKeyEntry, plant
 
 OVER_GROUP_CEILING = 250.00  # EUR a year above the group's IFSE ceiling (RIFSEEP-001)
-LOCAL_ABOVE_STATE = 660.00  # EUR by which the planted local IFSE ceiling exceeds the State's (RIFSEEP-002)
-OVER_STATE_CEILING = 300.00  # EUR a year an agent is paid above the State ceiling (RIFSEEP-002)
 OVER_CIA_CEILING = 150.00  # EUR above the CIA ceiling (RIFSEEP-003)
 CIA_SHARE_EXTRA = 100.00  # EUR added to the CIA ceiling beyond the circular's share (RIFSEEP-005)
 IAT_AMOUNT = 50.00  # IAT paid with the IFSE (RIFSEEP-008)
@@ -73,19 +72,23 @@ def ifse_above_group_ceiling(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("RIFSEEP-002")
 def above_state_ceiling(commune: Commune, rng) -> list[AnswerKeyEntry]:
+    # The hand-computed case of tests/data/cases/rifseep.yaml: parity is judged on IFSE + CIA.
+    c = case("rifseep-parite-somme-depassee")
+    v = c["values"]
     a = commune.pick_agent(rng, _plain(commune, "C1"))
     group = _group(commune, a.rifseep_group)
-    state_group = "G" + "".join(ch for ch in group["name"] if ch.isdigit())  # as rules.rifseep.state_ceiling
-    state = float(default_parameters().value(f"rifseep_etat.{group['state_corps']}", (commune.year, 1))[state_group]["ifse"])
-    group["ifse_annual_ceiling"] = state + LOCAL_ABOVE_STATE
-    paid = _set_ifse(commune, a, (state + OVER_STATE_CEILING) / 12)
+    group["ifse_annual_ceiling"], group["cia_annual_ceiling"] = v["ifse_ceiling"], v["cia_ceiling"]
+    _set_ifse(commune, a, v["ifse_monthly"])
+    for ps in commune.payslips_of(a):
+        ps.remove_lines("cia")
+    commune.payslips[(a.matricule, 11)].add_line("201100", v["cia"])
+    local, agent = expected_amounts(c["id"], "RIFSEEP-002")
     return [
-        AnswerKeyEntry("RIFSEEP-002", None, commune.year, None,
-                       description=f"Plafond d'IFSE du groupe {group['name']} porté à {state + LOCAL_ABOVE_STATE:.2f} EUR, "
-                                   f"au-delà du plafond de l'État ({state:.2f} EUR)"),
-        AnswerKeyEntry("RIFSEEP-002", a.matricule, commune.year, None, amount=paid - state,
-                       description=f"IFSE de {paid:.2f} EUR, au-delà du plafond de l'État ({state:.2f} EUR) "
-                                   f"mais sous le plafond local"),
+        AnswerKeyEntry("RIFSEEP-002", None, commune.year, None, amount=local,
+                       description=f"Plafond global IFSE + CIA du groupe {group['name']} porté à "
+                                   f"{v['ifse_ceiling'] + v['cia_ceiling']:.2f} EUR (cas {c['id']})"),
+        AnswerKeyEntry("RIFSEEP-002", a.matricule, commune.year, None, amount=agent,
+                       description=f"{c['case']} (cas {c['id']})"),
     ]
 
 

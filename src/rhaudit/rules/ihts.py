@@ -153,7 +153,7 @@ def eligible_a(params, grades, emplois, years, months) -> pd.Series:
             patterns = params.value("ihts.categorie_a_eligibles", (yy, mm))
             cache[key] = bool(re.search("|".join(f"(?:{p})" for p in patterns), normalize_label(t)))
         out.append(cache[key])
-    return pd.Series(out, index=getattr(grades, "index", None), dtype=bool)
+    return pd.Series(out, index=grades.index if isinstance(grades, pd.Series) else None, dtype=bool)
 
 
 @rule("IHTS-002", "IHTS versées à un agent de catégorie A non éligible", "irregularite",
