@@ -206,3 +206,20 @@ def test_a_cycle_that_cannot_be_counted_is_reported_not_a_traceback():
     # Every agent matches "Faute" first (services ".*"): no per-agent finding (A1's 30 days of leave
     # would be TEMPS-005 in a countable cycle).
     assert not [f for f in found if f.matricule]
+
+
+def test_temps_005_part_time_entitlement_on_the_work_quotite():
+    # 80 % part time is paid 6/7 (QuotiteTrav 85.71): leave entitlement 5 × 5 × 0.8 = 20 days (not
+    # 25 × 6/7 = 21.4). 21 days taken in summer (no fractionnement) → 1 day × 7 h = 7 h.
+    slips = pd.DataFrame([{"matricule": "P1", "year": YEAR, "month": month, "establishment": "X",
+                           "service": "Administration", "quotite": 0.8571} for month in range(1, 13)])
+    from rhaudit.params import default_parameters
+
+    ctx = RuleContext(
+        payslips=conform(slips, "payslips"), pay_lines=empty_frame("pay_lines"),
+        absences=conform(pd.DataFrame([absence("P1", "conge_annuel", "2026-07-01", "2026-07-29", 21)]), "absences"),
+        agents=empty_frame("agents"), params=default_parameters(), deliberation=Deliberations.model_validate(DELIB),
+    )
+    [f] = run_rules(ctx, select_rules("TEMPS-005"))
+    assert (f.matricule, f.hours) == ("P1", pytest.approx(7.0))
+    assert "pour 20 jours de droits" in f.message

@@ -45,6 +45,7 @@ from .deliberations import WorkRegime
 from .findings import fr_amount
 from .garanties import WEEKDAYS
 from .params import ParameterError, Parameters, default_parameters
+from .quotite import with_quotite
 
 
 class ScenarioError(Exception):
@@ -517,14 +518,18 @@ def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str
 def assign_cycles(payslips: pd.DataFrame, agents: pd.DataFrame, working_time, year: int) -> pd.DataFrame:
     """One row per agent (not elected officials) paid in `year`: matricule, cycle, mean quotité, months paid.
 
+    The quotité is the **work** quotité (rhaudit.quotite: 80 % part time paid 6/7 is 0.8), the
+    fraction of full time the leave and ARTT entitlements follow (25 × 0.8 = 20 days, not 21.4).
+
     The cycle is the agents file's work_cycle, else the first cycle whose services match the
     agent's service (exact name or regular expression, case ignored), else the default cycle.
     """
     slips = payslips[(payslips["year"] == year) & payslips["population"].fillna("agent").ne("elu")]  # no cycle for élus
     if slips.empty:
         return pd.DataFrame(columns=["matricule", "cycle", "quotite", "months", "service"])
+    slips = with_quotite(slips)
     per = slips.sort_values("month").groupby("matricule", as_index=False).agg(
-        quotite=("quotite", "mean"), months=("month", "nunique"), service=("service", "last"))
+        quotite=("work_quotite", "mean"), months=("month", "nunique"), service=("service", "last"))
     per["quotite"] = per["quotite"].fillna(1.0).clip(upper=1.0).astype(float)
     declared = {}
     if not agents.empty and "work_cycle" in agents:
@@ -614,8 +619,10 @@ def agent_balances(absences: pd.DataFrame, assigned: pd.DataFrame, cycles: dict[
                    params: Parameters | None = None) -> pd.DataFrame:
     """Per agent of `assigned`: obligation, leave and ARTT entitlements against what was taken.
 
-    Entitlements are prorated by quotité and by the months paid in the year (an agent present
-    6 months has half the days); ARTT are reduced by one day for every Q days of sick leave,
+    Entitlements are prorated by the work quotité and by the months paid in the year (an agent
+    present 6 months has half the days); fractionnement days earned are not prorated (décret
+    85-1250 art. 1: one or two days by the number of days taken outside 1 May-31 October,
+    whatever the quotité, the usual reading of the text); ARTT are reduced by one day for every Q days of sick leave,
     Q = days of the cycle before ARTT / ARTT days (loi 2010-1657 art. 115). Fractionnement days
     taken are annual leave records whose label or motive mentions it.
     """

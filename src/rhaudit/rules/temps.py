@@ -115,7 +115,8 @@ def regime_below_legal_duration(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque cycle de la délibération sur le temps de travail,
     la durée annuelle selon le décompte forfaitaire (365 − 104 − 8 − congés − ARTT, arrondi légal
     et journée de solidarité) ; un cycle sans sujétions délibérées dont l'écart à 1 607 h dépasse
-    la tolérance (paramètre temps_travail.tolerance_heures, 4 h) est signalé. Les jours
+    la tolérance (paramètre temps_travail.tolerance_heures, 0 h : l'arrondi légal de 1 596 à
+    1 600 h est déjà dans le décompte) est signalé. Les jours
     extra-légaux, le fractionnement accordé d'office et la journée de solidarité non appliquée
     sont exclus ici : TEMPS-002, TEMPS-003 et TEMPS-004 les chiffrent séparément.
 
@@ -281,8 +282,9 @@ def _balances(ctx: RuleContext, wt, year: int) -> pd.DataFrame:
 def leave_beyond_entitlement(ctx: RuleContext):
     """Ce que la règle vérifie : par agent et par année, les jours de congé annuel pris (absences
     de type conge_annuel commençant dans l'année, hors jours de fractionnement) ne dépassent pas
-    ses droits : 5 × jours travaillés par semaine du cycle (ou les congés du cycle), × quotité,
-    × mois payés / 12, plus les jours de fractionnement acquis et non pris.
+    ses droits : 5 × jours travaillés par semaine du cycle (ou les congés du cycle), × quotité de
+    travail (80 % payé 6/7 → 0,8 : 25 × 0,8 = 20 jours, non 21,4), × mois payés / 12, plus les
+    jours de fractionnement acquis et non pris (non proratisés : décret 85-1250, art. 1).
 
     Pourquoi : des congés au-delà des droits sont des heures non travaillées qui réduisent la
     durée annuelle effective.
