@@ -268,18 +268,20 @@ def test_008_ifse_alone_does_not_fire(params):
 # --- RIFSEEP-009 ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("category, categorie, indice, fires", [
-    ("iat", "A", 500, True),
-    ("iat", "B", 351, True),   # above IM 350 (IB 380)
-    ("iat", "B", 350, False),
-    ("iat", "C", 400, False),
-    ("ifts", "C", 400, True),
-    ("ifts", "B", 350, True),
-    ("ifts", "B", 351, False),
-    ("ifts", "A", 500, False),
+@pytest.mark.parametrize("category, categorie, year, indice, fires", [
+    ("iat", "A", 2025, 500, True),
+    ("iat", "B", 2025, 356, True),   # IB 380 = IM 355 since 2024-01-01 (+5 points, décret 2023-519)
+    ("iat", "B", 2025, 355, False),
+    ("iat", "B", 2023, 351, True),   # IB 380 = IM 350 before
+    ("iat", "C", 2025, 400, False),
+    ("ifts", "C", 2025, 400, True),
+    ("ifts", "B", 2025, 355, True),
+    ("ifts", "B", 2025, 356, False),
+    ("ifts", "B", 2023, 351, False),
+    ("ifts", "A", 2025, 500, False),
 ])
-def test_009_iat_ifts_eligibility(params, category, categorie, indice, fires):
-    slip = [payslip("5", 2025, 3, lines=[pay_line(category, 90)], categorie=categorie, indice=indice)]
+def test_009_iat_ifts_eligibility(params, category, categorie, year, indice, fires):
+    slip = [payslip("5", year, 3, lines=[pay_line(category, 90)], categorie=categorie, indice=indice)]
     found = run("RIFSEEP-009", ctx_of(slip, params))
     assert [f.amount for f in found] == ([pytest.approx(90.0)] if fires else [])
 

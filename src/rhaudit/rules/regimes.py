@@ -115,14 +115,15 @@ def legacy_eligibility(ctx: RuleContext):
     evidence = LazyEvidence(lines, ["matricule", "year", "month", "category"])
     for row in months.itertuples(index=False):
         threshold = float(ri_param(ctx, "ifts_indice_majore_seuil_b", row.year, row.month))
+        ib = int(ri_param(ctx, "ifts_indice_brut_seuil_b", row.year, row.month))
         cat = row.categorie if pd.notna(row.categorie) else None
         indice = float(row.indice) if pd.notna(row.indice) else None
         if row.category == "iat":
             wrong = cat == "A" or (cat == "B" and indice is not None and indice > threshold)
-            rule_text = f"l'IAT est réservée à la catégorie C et à la catégorie B jusqu'à l'indice majoré {threshold:.0f} (décret 2002-61, art. 2)"
+            rule_text = f"l'IAT est réservée à la catégorie C et à la catégorie B jusqu'à l'indice brut {ib}, soit l'indice majoré {threshold:.0f} à cette date (décret 2002-61, art. 2)"
         else:
             wrong = cat == "C" or (cat == "B" and indice is not None and indice <= threshold)
-            rule_text = f"l'IFTS est réservée à la catégorie A et à la catégorie B au-delà de l'indice majoré {threshold:.0f} (décret 2002-63, art. 2)"
+            rule_text = f"l'IFTS est réservée à la catégorie A et à la catégorie B au-delà de l'indice brut {ib}, soit l'indice majoré {threshold:.0f} à cette date (décret 2002-63, art. 2)"
         if not wrong:
             continue
         who = f"catégorie {cat}" + (f", indice majoré {indice:.0f}" if indice is not None else "")
