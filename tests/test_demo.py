@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from rhaudit import pay
 from rhaudit.demo import compare_with_answer_key, generate_commune, run_demo
 from rhaudit.demo.model import Commune, Payslip
 from rhaudit.demo.plants import AnswerKeyEntry, all_plants
@@ -78,7 +79,7 @@ def _line_amount(ps, code: str) -> float:
     raise AssertionError(f"code {code} absent")
 
 
-def test_traitement_is_indice_times_point_value_times_quotite(tmp_path):
+def test_traitement_is_indice_times_point_value_times_quotite(tmp_path, params):
     files = generate_commune(tmp_path, n_agents=60, seed=3)
     staff = [a for a in files.commune.agents if a.population == "agent" and a.entry_date is None and a.exit_date is None]
     full = next(a for a in staff if a.quotite == 1.0)
@@ -88,10 +89,12 @@ def test_traitement_is_indice_times_point_value_times_quotite(tmp_path):
         ps = _payslip_element(march, agent.matricule)
         assert ps.find("Agent/Indice").get("V") == str(agent.indice)
         quotite = float(ps.find("QuotiteTrav").get("V")) / 100
-        # Décret 85-1148 art. 3: IM × annual point value (59.0734 EUR since 1 July 2023) / 12 × quotité,
-        # e.g. IM 380 full time: 380 × 59.0734 / 12 = 1,870.66 EUR.
-        assert _line_amount(ps, "101000") == round(agent.indice * 59.0734 / 12 * quotite, 2)
-    assert round(380 * 59.0734 / 12, 2) == 1870.66
+        # The demo writes the shared formula's traitement (checked by hand just below).
+        assert _line_amount(ps, "101000") == round(pay.traitement_monthly(params, agent.indice, (2025, 3), quotite), 2)
+    # Décret 85-1148 art. 3: IM × annual point value (59.0734 EUR since 1 July 2023) / 12 × quotité:
+    # IM 380 full time: 22,447.892 / 12 = 1,870.6577 ; at 80 %: 1,496.5261.
+    assert pay.traitement_monthly(params, 380, (2025, 3)) == pytest.approx(1870.6577, abs=1e-4)
+    assert pay.traitement_monthly(params, 380, (2025, 3), 0.8) == pytest.approx(1496.5261, abs=1e-4)
 
 
 def test_gross_and_net_are_the_sums_of_the_lines():

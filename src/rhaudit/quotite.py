@@ -33,7 +33,8 @@ from .classify import normalize_label
 PART_TIME_PAY_FRACTIONS = {6 / 7: 0.8, 32 / 35: 0.9}
 FRACTION_TOLERANCE = 0.0006  # QuotiteTrav is written with 2 decimals (85.71, 91.43)
 FULL_TIME_MONTHLY_HOURS = 151.67  # 35 h × 52 / 12
-_TNC_HINT = re.compile(r"\bTNC\b|TEMPS NON COMPLET|\b\d{1,2} ?/ ?35\b|\b\d{1,2} ?H ?\d{0,2}\b(?! ?SUP)")
+# "TNC", "temps non complet", or weekly hours below 35 written "28/35", "17H30", "28 H".
+_TNC_HINT = re.compile(r"\bTNC\b|TEMPS NON COMPLET|\b(?:[1-9]|[12]\d|3[0-4])(?:[.,]\d+)? ?(?:/ ?35|H ?\d{0,2})\b(?! ?SUP)")
 _PART_TIME_HINT = re.compile(r"TEMPS PARTIEL|\bTP\b")
 
 

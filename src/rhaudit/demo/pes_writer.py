@@ -183,8 +183,9 @@ def write_agents(commune: Commune, path: Path) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter=";")
         w.writerow(["Matricule", "Date de naissance", "Date d'entrée", "Cadre d'emplois", "Filière", "Catégorie",
-                    "Groupe RIFSEEP", "Cycle", "Sexe"])
+                    "Groupe RIFSEEP", "Cycle", "Sexe", "Durée hebdomadaire du poste"])
         for a in commune.agents:
+            post = "" if a.population == "elu" else f"{a.post_hours:g}".replace(".", ",")
             w.writerow([a.matricule, _fr_date(a.birth_date), _fr_date(a.entry_date or a.seniority_start), a.cadre_emplois,
-                        a.filiere, a.categorie or "", a.rifseep_group or "", a.work_cycle or "", a.gender])
+                        a.filiere, a.categorie or "", a.rifseep_group or "", a.work_cycle or "", a.gender, post])
     return path

@@ -1,0 +1,43 @@
+"""Work quotité and temps non complet from the declared pay fraction (rhaudit.quotite)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from rhaudit.model import conform
+from rhaudit.quotite import annotate_quotite, temps_non_complet, work_quotite
+
+
+def test_part_time_pay_fractions_become_work_quotites():
+    # 80 % is paid 6/7 = 0.857142… (QuotiteTrav 85.71), 90 % is paid 32/35 = 0.914285… (91.43);
+    # 50 %, 60 %, 70 % are paid at their own fraction.
+    got = work_quotite(pd.Series([0.8571, 0.9143, 6 / 7, 0.5, 0.7, 1.0, None]))
+    assert got[:6].tolist() == pytest.approx([0.8, 0.9, 0.8, 0.5, 0.7, 1.0])
+    assert pd.isna(got[6])
+
+
+def _slips(*rows):
+    cols = ["matricule", "quotite", "hours_total", "grade", "emploi"]
+    df = pd.DataFrame([dict(zip(cols, r)) for r in rows])
+    df["year"], df["month"] = 2025, 3
+    return conform(df, "payslips")
+
+
+def test_tnc_from_hours_labels_and_agents_reference():
+    slips = _slips(
+        ("1", 0.8, 121.33, "ADJOINT TECHNIQUE", "AGENT D'ENTRETIEN"),   # 28 h post: 28 × 52 / 12 = 121.33 h
+        ("2", 0.8571, 121.33, "ADJOINT TECHNIQUE", "AGENT D'ENTRETIEN"),  # 80 % part time paid 6/7
+        ("3", 1.0, 151.67, "ADJOINT TECHNIQUE", "AGENT D'ENTRETIEN"),    # full time
+        ("4", 0.5, 75.83, "ADJOINT ADMINISTRATIF", "TEMPS PARTIEL 50 %"),  # part-time hint in the label
+        ("5", 0.5, None, "ADJOINT TECHNIQUE TNC 17H30", "AGENT D'ENTRETIEN"),  # TNC hint, no hours
+        ("6", 0.6, 91.0, "ADJOINT TECHNIQUE", "AGENT D'ENTRETIEN"),      # the agents reference says 35 h
+    )
+    agents = pd.DataFrame({"matricule": ["6"], "post_weekly_hours": [35.0]})
+    assert temps_non_complet(slips, agents).tolist() == [True, False, False, False, True, False]
+
+
+def test_annotation_stores_both_fields():
+    out = annotate_quotite(_slips(("2", 0.8571, 121.33, "ADJOINT TECHNIQUE", "")))
+    assert out["work_quotite"].iloc[0] == pytest.approx(0.8) and not out["temps_non_complet"].iloc[0]
+    assert out["quotite"].iloc[0] == pytest.approx(0.8571)  # the declared pay fraction is kept
