@@ -71,3 +71,15 @@ def month_label(year, month) -> str:
 def tolerance(ctx, name: str, years, months):
     """Control tolerance `tolerances_paie.<name>` in force each month (numpy array)."""
     return pay.param_by_month(ctx.params, f"tolerances_paie.{name}", years, months).to_numpy()
+
+
+CGFP_IN_FORCE = (2022, 3)  # ordonnance 2021-1574: the code général de la fonction publique from 2022-03-01
+
+
+def law_ref(cgfp: str, former: str, year=None, month=None) -> str:
+    """The legal reference of a pay month: the CGFP article with the former law in brackets from
+    2022-03-01, the former law before (or for a reference without a date, both)."""
+    if year is None or pd.isna(year):
+        return f"CGFP {cgfp} [{former} avant le 1er mars 2022]"
+    when = (int(year), int(month) if month is not None and not pd.isna(month) else 12)
+    return f"CGFP {cgfp} [{former}]" if when >= CGFP_IN_FORCE else former

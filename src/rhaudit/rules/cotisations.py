@@ -99,7 +99,7 @@ def _as_fraction(rate: pd.Series) -> pd.Series:
 
 
 @rule("COTIS-003", "Taux patronal CNRACL différent du taux en vigueur", "alerte",
-      "Décret 2007-173 du 7 février 2007, art. 5 (taux de la contribution employeur)")
+      "Décret 91-613 du 28 juin 1991, art. 5 (taux de la contribution employeur à la CNRACL)")
 def cnracl_employer_rate(ctx: RuleContext):
     """Ce que la règle vérifie : le taux des lignes de contribution patronale CNRACL (colonne
     taux, ou à défaut montant / base) égale le taux en vigueur le mois de paie
@@ -109,7 +109,7 @@ def cnracl_employer_rate(ctx: RuleContext):
     charges et créent des régularisations. Montant en jeu : écart de taux × assiette. Les mois
     sans taux connu dans le fichier de paramètres ne sont pas jugés.
 
-    Texte : décret 2007-173, art. 5.
+    Texte : décret 91-613 du 28 juin 1991, art. 5 ; paramètre `cotisations.cnracl_patronal`.
 
     Exemple : en 2025 (34,65 %), une ligne à 31,65 % sur 2 000 EUR → écart 3 points, 60 EUR ;
     une ligne à 34,65 % → rien.
@@ -140,7 +140,7 @@ def cnracl_employer_rate(ctx: RuleContext):
                     evidence=ev[(r.matricule, r.year, r.month)],
                     message=(f"La contribution patronale CNRACL de l'agent {r.matricule} en {month_label(r.year, r.month)} "
                              f"est calculée au taux de {num(100 * r.read, 2)} % alors que le taux en vigueur est de "
-                             f"{num(100 * r.expected, 2)} % (décret 2007-173, art. 5) ; écart de "
+                             f"{num(100 * r.expected, 2)} % (décret 91-613, art. 5) ; écart de "
                              f"{eur(abs(r.gap))} ({'excédent' if r.gap > 0 else 'insuffisance'} de contribution)."))
         for r in per.itertuples(index=False)
     ]

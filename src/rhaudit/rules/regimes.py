@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..model import LEGACY_EXCLUSIVE_OF_RIFSEEP, PAY_CATEGORIES, RI_CATEGORIES
 from . import RuleContext, rule
-from ._paie import eur, month_label
+from ._paie import eur, law_ref, month_label
 from .rifseep import DECRET, LazyEvidence, agent_groups, decision_label, ri_lines, ri_param
 
 LEGACY_LABELS = {c: PAY_CATEGORIES[c].split(" (")[0] for c in RI_CATEGORIES}
@@ -141,7 +141,7 @@ def legacy_eligibility(ctx: RuleContext):
 
 
 @rule("RIFSEEP-010", "Primes versées à des vacataires horaires", "irregularite",
-      "Loi 84-53, art. 88 et 136 ; décret 88-145 du 15 février 1988, art. 1 (le vacataire n'est pas un agent contractuel)")
+      "CGFP L.714-4 [loi 84-53, art. 88] et loi 84-53, art. 136 ; décret 88-145 du 15 février 1988, art. 1 (le vacataire n'est pas un agent contractuel)")
 def bonuses_to_vacataires(ctx: RuleContext):
     """Ce que la règle vérifie : aucune prime ou indemnité du régime indemnitaire (IFSE, CIA, IAT,
     IFTS, autres primes) n'est versée à un vacataire horaire (population « vacataire »).
@@ -149,7 +149,7 @@ def bonuses_to_vacataires(ctx: RuleContext):
     Pourquoi : le vacataire est rémunéré à l'acte ou à l'heure pour une tâche précise ; il n'est
     ni fonctionnaire ni contractuel et le régime indemnitaire délibéré ne le vise pas.
 
-    Texte : loi 84-53, art. 88 ; décret 88-145, art. 1.
+    Texte : CGFP L.714-4 (loi 84-53, art. 88) ; décret 88-145, art. 1.
 
     Exemple : un vacataire d'animation payé 80 EUR d'IFSE en juillet : 80 EUR en jeu.
     """
@@ -165,7 +165,7 @@ def bonuses_to_vacataires(ctx: RuleContext):
             matricule=matricule, year=year, month=month, amount=total, evidence=evidence.get((matricule, year, month)),
             message=(
                 f"En {month_label(year, month)}, le vacataire {matricule} a perçu {eur(total)} de régime indemnitaire "
-                f"({names}) ; un vacataire horaire, rémunéré à la tâche, n'y est pas éligible (loi 84-53, art. 88 ; "
+                f"({names}) ; un vacataire horaire, rémunéré à la tâche, n'y est pas éligible ({law_ref('L.714-4', 'loi 84-53, art. 88', year, month)} ; "
                 f"décret 88-145, art. 1)."
             ),
         )
@@ -175,7 +175,7 @@ def bonuses_to_vacataires(ctx: RuleContext):
 
 
 @rule("RIFSEEP-011", "Prime versée sans délibération", "irregularite",
-      "Loi 84-53, art. 88 ; décret 91-875 du 6 septembre 1991, art. 2 ; loi 2000-321, art. 37-1 (répétition de l'indu)")
+      "CGFP L.714-4 [loi 84-53, art. 88] ; décret 91-875 du 6 septembre 1991, art. 2 ; loi 2000-321, art. 37-1 (répétition de l'indu)")
 def bonus_without_deliberation(ctx: RuleContext):
     """Ce que la règle vérifie : chaque catégorie de prime du régime indemnitaire trouvée dans la
     paie a une délibération qui la fonde (`bonuses_with_basis`, ou la section `rifseep` pour l'IFSE
@@ -185,7 +185,7 @@ def bonus_without_deliberation(ctx: RuleContext):
     Pourquoi : sans délibération fixant la nature, les bénéficiaires et les plafonds, la prime n'a
     pas de base légale ; l'indu est répétible pendant deux ans.
 
-    Texte : loi 84-53, art. 88 ; décret 91-875, art. 2 ; loi 2000-321, art. 37-1.
+    Texte : CGFP L.714-4 (loi 84-53, art. 88) ; décret 91-875, art. 2 ; loi 2000-321, art. 37-1.
 
     Exemple : une « prime informatique » classée autre_prime sans délibération, 50 EUR × 12 :
     600 EUR en jeu.
@@ -216,6 +216,6 @@ def bonus_without_deliberation(ctx: RuleContext):
             matricule=matricule, year=year, amount=total, evidence=evidence.get((matricule, year, category)),
             message=(
                 f"En {int(year)}, l'agent {matricule} a perçu {eur(total)} de {LEGACY_LABELS[category]} ({g['period_month'].nunique()} "
-                f"mois), prime {why} ; sans délibération, le versement n'a pas de base légale (loi 84-53, art. 88)."
+                f"mois), prime {why} ; sans délibération, le versement n'a pas de base légale ({law_ref('L.714-4', 'loi 84-53, art. 88', year)})."
             ),
         )

@@ -23,7 +23,7 @@ from ..findings import evidence_from_lines
 from ..model import RI_CATEGORIES
 from ..params import ParameterError
 from . import RuleContext, rule
-from ._paie import eur, lines_of, month_label, num
+from ._paie import eur, law_ref, lines_of, month_label, num
 
 RI = "regimes_indemnitaires"
 DECRET = "Décret 2014-513 du 20 mai 2014"
@@ -201,7 +201,7 @@ def _fte_text(row) -> str:
 
 
 @rule("RIFSEEP-001", "IFSE annuelle au-delà du plafond du groupe de fonctions", "irregularite",
-      f"{DECRET}, art. 2 ; loi 84-53 du 26 janvier 1984, art. 88 ; délibération instituant le RIFSEEP")
+      f"{DECRET}, art. 2 ; CGFP L.714-4 [loi 84-53 du 26 janvier 1984, art. 88] ; délibération instituant le RIFSEEP")
 def ifse_above_group_ceiling(ctx: RuleContext):
     """Ce que la règle vérifie : l'IFSE versée sur l'année (somme des versements rattachés au mois
     qu'ils paient, en équivalent temps plein) ne dépasse pas le plafond annuel du groupe de
@@ -211,7 +211,7 @@ def ifse_above_group_ceiling(ctx: RuleContext):
     Pourquoi : la délibération fixe les plafonds ; un montant individuel au-delà est dépourvu de
     base légale et constitue un trop-perçu.
 
-    Texte : décret 2014-513 du 20 mai 2014, art. 2 ; loi 84-53, art. 88 (CGFP L714-4 et s.).
+    Texte : décret 2014-513 du 20 mai 2014, art. 2 ; CGFP L.714-4 et s. (loi 84-53, art. 88).
 
     Exemple : groupe C1 plafonné à 11 340 EUR, agent à temps plein payé 1 000 EUR par mois
     pendant 12 mois : 12 000 EUR, dépassement 660 EUR.
@@ -289,7 +289,7 @@ def above_state_ceiling(ctx: RuleContext):
                             f"global de {eur(local)} ({eur(local_ifse)} d'IFSE + {eur(g.cia_annual_ceiling)} de CIA), "
                             f"au-delà du plafond global de l'État de {eur(state)} ({eur(state_ifse)} + {eur(st.cia)} ; "
                             f"corps « {st.corps} », groupe {st.group}) en vigueur en {year} : écart de "
-                            f"{eur(local - state)} ({st.source} ; CGFP L.714-4 [loi 84-53, art. 88])."
+                            f"{eur(local - state)} ({st.source} ; {law_ref('L.714-4', 'loi 84-53, art. 88', year)})."
                         ),
                     )
     cia = _annual(ctx, "cia")
@@ -320,7 +320,7 @@ def above_state_ceiling(ctx: RuleContext):
                 f"équivalent (« {st.corps} », groupe {st.group}{', agent logé' if housed else ''}) est de "
                 f"{eur(state_ifse)} d'IFSE + {eur(st.cia)} de CIA par an, soit {eur(state)} pour {num(row.months)} mois. "
                 f"Montant payé au-delà du plafond global de l'État (et dans la limite des plafonds locaux) : "
-                f"{eur(excess)} ({st.source} ; CGFP L.714-4 [loi 84-53, art. 88])."
+                f"{eur(excess)} ({st.source} ; {law_ref('L.714-4', 'loi 84-53, art. 88', row.period_year)})."
             ),
         )
 
@@ -436,7 +436,7 @@ def cia_share_above_guide(ctx: RuleContext):
 
 
 @rule("RIFSEEP-006", "IFSE non proratisée pour un temps partiel ou un temps non complet", "irregularite",
-      f"{DECRET}, art. 1 ; décret 82-624 du 20 mai 1982 et loi 84-53, art. 60 (temps partiel) ; "
+      f"{DECRET}, art. 1 ; décret 82-624 du 20 mai 1982 et CGFP L.612-1 et s. [loi 84-53, art. 60] (temps partiel) ; "
       "décret 91-298 du 20 mars 1991 (temps non complet)")
 def ifse_not_prorated(ctx: RuleContext):
     """Ce que la règle vérifie : dans une année où un agent a des mois à temps plein et des mois à
@@ -447,7 +447,7 @@ def ifse_not_prorated(ctx: RuleContext):
     quotité baisse est un trop-perçu. Un agent à quotité réduite toute l'année n'est pas vu ici
     (pas de mois de référence) : son IFSE en équivalent temps plein est contrôlée par RIFSEEP-001.
 
-    Texte : décret 2014-513 ; loi 84-53, art. 60 ; décret 91-298.
+    Texte : décret 2014-513 ; CGFP L.612-1 et s. (loi 84-53, art. 60) ; décret 91-298.
 
     Exemple : IFSE de 500 EUR de janvier à juin à temps plein, puis 500 EUR à 80 % (quotité 6/7) :
     500 × (1 − 6/7) = 71,43 EUR en jeu chaque mois.
@@ -475,7 +475,8 @@ def ifse_not_prorated(ctx: RuleContext):
             message=(
                 f"En {month_label(year, row.month)}, l'agent {matricule}, à la quotité de {num(100 * row.quotite, 2)} %, "
                 f"a perçu une IFSE de {eur(row.paid)}, le même montant qu'un mois à temps plein ; proratisée, elle "
-                f"serait de {eur(row.paid * row.quotite)}. Trop-perçu : {eur(excess)} ({DECRET} ; loi 84-53, art. 60)."
+                f"serait de {eur(row.paid * row.quotite)}. Trop-perçu : {eur(excess)} ({DECRET} ; "
+                f"{law_ref('L.612-1 et s.', 'loi 84-53, art. 60', year, row.month)})."
             ),
         )
 
@@ -597,7 +598,8 @@ def ri_maintained_during_absence(ctx: RuleContext):
                 f"En {month_label(row.period_year, row.period_month)}, l'agent {row.matricule} était en {kinds} "
                 f"(part du régime non due : {num(100 * row.frac, 1)} % du mois) et a perçu {eur(row.paid)} de régime indemnitaire ; son régime "
                 f"habituel étant de {eur(row.reference)}, seuls {eur(row.due)} étaient dus. Trop-perçu : {eur(row.excess)} "
-                f"(décret 2010-997 du 26 août 2010 ; CGFP L.714-6 et L.822-3 [loi 84-53, art. 57 et 88])."
+                f"(décret 2010-997 du 26 août 2010 ; "
+                f"{law_ref('L.714-6 et L.822-3', 'loi 84-53, art. 57 et 88', row.period_year, row.period_month)})."
             ),
         )
 
@@ -645,7 +647,7 @@ def ri_spread(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @rule("RIFSEEP-012", "Dispersion du régime indemnitaire par catégorie et par emploi", "info",
-      "Loi 84-53, art. 88 ; décret 2014-513, art. 2 (groupes de fonctions) ; principe d'égalité de traitement")
+      "CGFP L.714-4 [loi 84-53, art. 88] ; décret 2014-513, art. 2 (groupes de fonctions) ; principe d'égalité de traitement")
 def ri_spread_findings(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque catégorie et chaque emploi comptant au moins deux
     agents, l'écart entre le régime indemnitaire annuel (équivalent temps plein, ramené à 12 mois)
@@ -655,7 +657,7 @@ def ri_spread_findings(ctx: RuleContext):
     Pourquoi : des écarts forts entre fonctions égales ou des inversions entre catégories appellent
     une justification par les groupes de fonctions et les arrêtés individuels.
 
-    Texte : loi 84-53, art. 88 ; décret 2014-513, art. 2.
+    Texte : CGFP L.714-4 (loi 84-53, art. 88) ; décret 2014-513, art. 2.
 
     Exemple : adjoints administratifs entre 1 200 et 6 000 EUR par an : rapport 5.
     """
