@@ -41,8 +41,11 @@ def test_cotis_003_employer_rate(params):
     assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 693.0, base=2000.0, rate=34.65)])], params)) == []
     # no rate column: amount / base = 693 / 2000 = 0.3465 → right
     assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 693.0, base=2000.0)])], params)) == []
-    # a year with no rate on file (2009) is not judged
-    assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 100.0, base=2000.0, rate=5)], year=2009)],
+    # 27.30 % applies since 2005-01-01 (décret 2003-51): in 2009, 546 / 2,000 = 27.30 % → right
+    assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 546.0, base=2000.0, rate=27.3)], year=2009)],
+                                   params)) == []
+    # a year with no rate on file (2004) is not judged
+    assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 100.0, base=2000.0, rate=5)], year=2004)],
                                    params)) == []
 
 
