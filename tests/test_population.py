@@ -175,3 +175,15 @@ def test_metro2011(shared_pes, table):
     cats = out.groupby("emploi")["categorie"].first().to_dict()
     assert cats["TECHNICIEN ASSAINISSEMENT"] == "B" and cats["OUVRIER EGOUTIER"] == "C"
     assert pd.isna(cats["SECRETAIRE  HOTESSE D ACCUEIL"])  # an emploi that says no catégorie
+
+
+def test_secretaire_de_mairie_is_never_inferred_a(table):
+    # The emploi is held mostly by C and B agents: the catégorie comes from the grade, or stays unknown.
+    ps = slips(
+        {"matricule": "1", "statut": "TITULAIRE", "grade": "ADJOINT ADMINISTRATIF PRINCIPAL 1E CL",
+         "emploi": "SECRETAIRE DE MAIRIE", "indice": 420},
+        {"matricule": "2", "statut": "TITULAIRE", "grade": "", "emploi": "SECRETAIRE DE MAIRIE", "indice": 420},
+    )
+    out = annotate_population(ps, pay_lines(), None, table)
+    assert out["categorie"].iloc[0] == "C" and pd.isna(out["categorie"].iloc[1])
+    assert table.grade_info("SECRETAIRE DE MAIRIE", dt.date(2025, 1, 1)) is None

@@ -223,3 +223,14 @@ def test_temps_005_part_time_entitlement_on_the_work_quotite():
     [f] = run_rules(ctx, select_rules("TEMPS-005"))
     assert (f.matricule, f.hours) == ("P1", pytest.approx(7.0))
     assert "pour 20 jours de droits" in f.message
+
+
+def test_temps_001_no_tolerance_on_top_of_the_legal_rounding():
+    # 36.25 h over 5 days (7.25 h a day) with 8 ARTT: (228 − 8) × 7.25 = 1,595 h, + 4 h (the décret's
+    # rounding of 1,596 to 1,600, already in the count) + 7 h (solidarity) = 1,606 h: 1 h short of
+    # 1,607 h. A 4 h tolerance on top would have counted the rounding twice and let it pass.
+    delib = {**DELIB, "working_time": {**DELIB["working_time"], "cycles": [
+        {"name": "Administratif", "weekly_hours": 36.25, "artt_days": 8, "services": ["Administration"]}]}}
+    found = run_rules(context(absences=[], delib=delib), select_rules("TEMPS-001"))
+    # 1 h per full-time agent × 1.8 ETP (A1 1.0 + A2 0.8 in Administration ; T1 has no cycle here)
+    assert [f.hours for f in found] == [pytest.approx(1.8)] and "1 h sous les 1 607 h" in found[0].message
