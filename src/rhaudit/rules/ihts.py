@@ -31,10 +31,16 @@ def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES) -> pd.DataFrame:
     if lines.empty:
         return lines.assign(hours=pd.Series(dtype=float))
     y, m = lines["period_year"], lines["period_month"]
-    # The usual first-tier price, to tell the hours from the price on lines priced base × rate.
-    price = (lines["indice"].astype(float).to_numpy()
-             * pay.param_by_month(ctx.params, "point_indice.valeur_annuelle", y, m).to_numpy()
-             / pay.param_by_month(ctx.params, "ihts.diviseur_horaire_annuel", y, m).to_numpy()
+    # The usual first-tier price, to tell the hours from the price on lines priced base × rate;
+    # without an indice, from the traitement line (issue of payroll programs writing Indice 0).
+    annual = (lines["indice"].astype(float).to_numpy()
+              * pay.param_by_month(ctx.params, "point_indice.valeur_annuelle", y, m).to_numpy())
+    if (lines["indice"].fillna(0) <= 0).any():
+        from_pay = lines[PAYSLIP_KEY + ["quotite"]].merge(residence_rate(ctx), on=PAYSLIP_KEY, how="left")
+        fraction = from_pay["quotite"].astype(float).where(from_pay["quotite"].astype(float) > 0, 1.0)
+        annual = np.where(np.nan_to_num(annual) > 0, annual,
+                          (from_pay["indiciaire_paid"].astype(float) / fraction * 12).to_numpy())
+    price = (annual / pay.param_by_month(ctx.params, "ihts.diviseur_horaire_annuel", y, m).to_numpy()
              * pay.param_by_month(ctx.params, "ihts.majoration_14_premieres", y, m).to_numpy())
     lines["hours"] = pay.line_hours(lines, usual_price=price).to_numpy()
     q = lines["quotite"].astype(float)
@@ -339,6 +345,9 @@ def residence_rate(ctx: RuleContext) -> pd.DataFrame:
     The IR is a percentage of the traitement including the NBI (décret 85-1148, art. 9): dividing
     by the traitement alone would overstate the rate of agents with NBI.
     """
+    cache = ctx.options.setdefault("_lines_of_cache", {})
+    if "residence_rate" in cache:
+        return cache["residence_rate"]
     pl = ctx.pay_lines
     current = pl[~pay.back_pay_mask(pl)] if not pl.empty else pl
     sums = (current[current["category"].isin(["traitement", "nbi", "indemnite_residence"])]
@@ -348,7 +357,8 @@ def residence_rate(ctx: RuleContext) -> pd.DataFrame:
             sums[col] = 0.0
     indiciaire = sums["traitement"] + sums["nbi"]
     rate = (sums["indemnite_residence"] / indiciaire.where(indiciaire > 0)).fillna(0.0).round(3)
-    return pd.DataFrame({"residence_rate": rate, "indiciaire_paid": indiciaire}).reset_index()
+    cache["residence_rate"] = pd.DataFrame({"residence_rate": rate, "indiciaire_paid": indiciaire}).reset_index()
+    return cache["residence_rate"]
 
 
 @rule("IHTS-007", "Montant d'IHTS supérieur au montant recalculé au taux réglementaire", "irregularite",
