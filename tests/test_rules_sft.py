@@ -106,3 +106,13 @@ def test_sft_002_part_time_range(params):
 
 def test_sft_rules_cope_with_empty_tables(params):
     assert run("SFT-001", ctx_of([], params)) == [] and run("SFT-002", ctx_of([], params)) == []
+
+
+def test_sft_proportional_part_counts_the_nbi(params):
+    # Décret 85-1148 art. 10 bis, loi 91-73 art. 27: the NBI is part of the traitement.
+    # 2 children, IM 500 + 20 NBI points, 2025: 10.67 + 3 % × 520 × 59.0734 / 12
+    # = 10.67 + 0.03 × 2,559.8473 = 10.67 + 76.7954 = 87.4654 EUR.
+    assert pay.sft_monthly(params, 2, 500, "2025-03-01", nbi_points=20) == pytest.approx(87.4654, abs=1e-4)
+    # The ceiling bounds IM + NBI: IM 710 + 20 = 730 > IM 722 → 10.67 + 0.03 × 722 × 59.0734 / 12
+    # = 10.67 + 0.03 × 3,554.2497 = 10.67 + 106.6275 = 117.2975 EUR.
+    assert pay.sft_monthly(params, 2, 710, "2025-03-01", nbi_points=20) == pytest.approx(117.2975, abs=1e-4)
