@@ -202,3 +202,76 @@ def test_code_tables_agree():
     assert missing == []
     assert codes.stops["13"]["type"] == "clm" and codes.stops["12"]["type"] == "cld"
     assert codes.suspensions["657"]["type"] == "greve"
+
+
+def test_demo_as_dsn_gives_the_same_payslips_gross_and_absences(demo_120, tmp_path):
+    """The demo commune written as DSN and imported gives the payslips, gross and (sickness,
+    maternity, strike) absences of its PES and absences files."""
+    from rhaudit.demo.dsn_writer import STOP_MOTIVES, SUSPENSION_MOTIVES, write_dsn
+
+    files, pes_ws = demo_120
+    dsn_files = write_dsn(files.commune, tmp_path / "dsn")
+    assert len(dsn_files) == 12
+    ws = Workspace(tmp_path / "w")
+    report = import_files(ws, payroll=dsn_files)
+    assert [e.rejected for e in report.imported] == [[]] * 12
+    key = ["matricule", "year", "month", "establishment"]
+    pes = pes_ws.read("payslips")
+    dsn = ws.read("payslips")
+    # The QUAL-002 plant writes one payslip twice in PES; a DSN has one individual per month.
+    planted_twice = pes[pes.duplicated(key, keep=False)]
+    assert len(planted_twice) == 2
+    pes_once = pes.drop_duplicates(key)
+    both = pes_once[key + ["gross"]].merge(dsn[key + ["gross"]], on=key, how="outer", suffixes=("_pes", "_dsn"),
+                                           indicator=True)
+    assert set(both["_merge"]) == {"both"} and len(dsn) == len(pes_once)
+    assert (both["gross_pes"] - both["gross_dsn"]).abs().max() < 0.005
+    # Absences of the types a DSN carries, from the CSV (PES side) and from the stops (DSN side).
+    types = set(STOP_MOTIVES) | set(SUSPENSION_MOTIVES)
+    cols = ["matricule", "type", "start", "end", "days"]
+    csv_abs = pes_ws.read("absences")
+    expected = csv_abs[csv_abs["type"].isin(types)][cols].sort_values(cols).reset_index(drop=True)
+    got = ws.read("absences")[cols].sort_values(cols).reset_index(drop=True)
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    # Stops over several months are declared every month and imported once.
+    long_ones = expected[expected["start"].dt.month != expected["end"].dt.month]
+    assert len(long_ones) > 0
+
+
+def test_pes_and_dsn_of_the_same_months_in_one_workspace(demo_120, tmp_path):
+    """Importing the DSN beside the PES: no duplicate warning, the rules read the PES payslips
+    once (same QUAL findings as PES alone), QUAL-010 silent since the gross agree."""
+    from rhaudit.check import build_context, run_check
+    from rhaudit.demo.dsn_writer import write_dsn
+
+    files, pes_ws = demo_120
+    ws = Workspace(tmp_path / "w")
+    shutil.copytree(pes_ws.root, ws.root)
+    report = import_files(ws, payroll=write_dsn(files.commune, tmp_path / "dsn"))
+    # Only the PES payslip planted twice (QUAL-002) is a duplicate, not the PES/DSN pairs.
+    assert [w for w in report.warnings if "en double" in w and ".dsn" in w] == []
+    ctx = build_context(ws)
+    assert len(ctx.payslips) == len(pes_ws.read("payslips"))
+    assert set(ctx.payslips["source_kind"]) == {"pes"}
+    alone = {(f.rule, f.matricule, f.month) for f in run_check(pes_ws, rule_patterns="QUAL-*")}
+    together = run_check(ws, rule_patterns="QUAL-*")
+    assert {(f.rule, f.matricule, f.month) for f in together if f.rule != "QUAL-010"} == alone
+    # QUAL-010 only for the payslip planted twice in PES: PES gross = 2 × its gross, DSN once,
+    # so the gap is the gross of one copy.
+    pes = pes_ws.read("payslips")
+    twice = pes[pes.duplicated(["matricule", "year", "month"], keep=False)]
+    expected = [("QUAL-010", twice.iloc[0]["matricule"], int(twice.iloc[0]["month"]), round(float(twice.iloc[0]["gross"]), 2))]
+    assert [(f.rule, f.matricule, f.month, f.amount) for f in together if f.rule == "QUAL-010"] == expected
+
+
+def test_cli_demo_writes_dsn(tmp_path):
+    from click.testing import CliRunner
+
+    from rhaudit.cli import main
+
+    result = CliRunner().invoke(main, ["demo", "--agents", "12", "--no-check", "--format", "dsn", "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "d" / "dsn").iterdir())
+    assert written == [f"demo_2025_{m:02d}.dsn" for m in range(1, 13)]
+    assert all(is_dsn_file(tmp_path / "d" / "dsn" / name) for name in written)
