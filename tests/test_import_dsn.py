@@ -53,9 +53,14 @@ def test_basic_payslips_contracts_and_lines():
     assert list(zip(mine["code"], mine["kind"], mine["amount"])) == [
         ("DSN51.001", "CO", 2391.41), ("DSN51.010", "T", 2067.57), ("DSN52.050", "I", 250.00),
         ("DSN81.300", "D", 229.50), ("DSN81.304", "D", 8.20),
+        # No NBI amount rubrique in a DSN: gross 2391.41 - (2067.57 + 250.00) = 73.84, the
+        # assiette of the CNRACL NBI contribution (304) = 15 points x 4.92278 EUR.
+        ("DSN.NBI", "T", 73.84),
     ]
     assert mine.iloc[3]["base"] == 2067.57  # assiette S21.G00.81.003
-    assert len(lines) == 9  # 5 + 2 + 2 lines of .51/.52/.81 in the file
+    # 5 + 2 + 2 lines of .51/.52/.81 in the file, plus the NBI of M0001. M0002's gross
+    # (1348.97) is not its base (1445.33) minus nothing: no NBI contribution, no NBI line.
+    assert len(lines) == 10
     assert (parsed.records_read, parsed.records_imported, parsed.rejected) == (3, 3, [])
 
 
@@ -124,7 +129,7 @@ def test_import_through_orchestration_report_and_source_kind(tmp_path):
     report = import_files(ws, payroll=[DATA / "basic.txt"])
     text = report.render()
     assert "basic.txt (DSN)" in text
-    assert "3 bulletins, 9 lignes de paie" in text and "3 absences" in text
+    assert "3 bulletins, 10 lignes de paie" in text and "3 absences" in text
     assert "lus = importés + rejetés : 3 = 3 + 0 bulletins" in text
     assert "hypothèses de lecture DSN" in text
     slips = ws.read("payslips")
@@ -133,6 +138,7 @@ def test_import_through_orchestration_report_and_source_kind(tmp_path):
     # configs/rubriques/dsn.yaml classifies DSN codes like any payroll code.
     assert lines.loc["DSN52.050", "category"] == "ifse"
     assert lines.loc["DSN81.300", "category"] == "cot_sal_cnracl"
+    assert lines.loc["DSN.NBI", "category"] == "nbi"
     assert set(lines.loc["DSN51.010", "category"]) == {"traitement"}
 
 

@@ -192,6 +192,7 @@ class _Reader:
         self.ind: _Individual | None = None
         self.norm = ""
         self.no_pay = 0
+        self.nbi_derived = 0
 
     # --- rejections ---
     def reject(self, line: int | None, record: str, reason: str, matricule=None, year=None, month=None) -> None:
@@ -312,6 +313,9 @@ class _Reader:
             self.reject(ind.line, "bulletin", "aucune rémunération brute non plafonnée (S21.G00.51.011 = 001) : "
                         "le brut du bulletin est inconnu ; vérifiez la DSN de ce mois", matricule, year, month)
             return
+        nbi = self.nbi_line(slip_lines, gross)
+        if nbi is not None:
+            slip_lines.append(nbi)
         contract = self.main_contract(ind)
         c = contract.values if contract else {}
         first, last = _month_bounds(year, month)
@@ -356,6 +360,22 @@ class _Reader:
             "units": units, "amount": amount, "ref_start": _date(ref[0]), "ref_end": _date(ref[1]),
             "caisse": None, "source_file": self.name, "source_line": b.line,
         }
+
+    def nbi_line(self, slip_lines: list[dict], gross: float) -> dict | None:
+        """The NBI as a pay line, when the DSN gives its amount only as the assiette of the
+        CNRACL NBI contribution (S21.G00.81 type 304, else 305) and the gross lines fall short
+        of the gross by exactly that amount (otherwise the NBI is already inside a line)."""
+        nbi = next((ln for code in ("DSN81.304", "DSN81.305") for ln in slip_lines
+                    if ln["code"] == code and ln["base"]), None)
+        if nbi is None:
+            return None
+        gross_kinds = {"T", "IR", "S", "AV", "I", "A", "R"}
+        short = round(gross - sum(ln["amount"] for ln in slip_lines if ln["kind"] in gross_kinds), 2)
+        if abs(short - nbi["base"]) > 0.005:
+            return None
+        self.nbi_derived += 1
+        return {**nbi, "kind": "T", "code": "DSN.NBI", "label": "NBI (assiette de la cotisation CNRACL sur NBI)",
+                "amount": nbi["base"], "base": None, "rate": None}
 
     def main_contract(self, ind: _Individual) -> _Block | None:
         """The contract paid the most gross this month (S21.G00.51.010), else the last one declared."""
@@ -564,6 +584,9 @@ def _file_warnings(reader: _Reader, counts, skipped_blocks, s90_count, n_lines) 
     if reader.repeated_stops:
         w.append(f"{name} : {reader.stops_read} arrêts et suspensions lus, dont {reader.repeated_stops} déjà déclarés "
                  f"un mois précédent (même agent, motif et date) : comptés une fois, avec les dates les plus récentes.")
+    if reader.nbi_derived:
+        w.append(f"{name} : NBI de {reader.nbi_derived} bulletin(s) lue dans l'assiette de la cotisation CNRACL sur "
+                 f"NBI (S21.G00.81, type 304/305), la DSN n'ayant pas de rubrique de montant de NBI ; ligne DSN.NBI.")
     if reader.no_pay:
         w.append(f"{name} : {reader.no_pay} individu(s) sans versement (S21.G00.50) : pas de bulletin, leurs arrêts "
                  f"et suspensions sont importés.")
@@ -603,6 +626,11 @@ def _declarations_in_order(log: list[dict]) -> list[dict]:
         for d in entry.get("declarations") or []:
             out.append({**d, "file": entry["path"], "order": (order, d["first_line"])})
     return out
+
+
+def _monthly(decls: list[dict]) -> list[dict]:
+    """The monthly declarations (nature 01): an event report (arrêt, fin de contrat) replaces nothing."""
+    return [d for d in decls if d.get("nature", "01") == "01"]
 
 
 def _superseded(decls: list[dict]) -> list[dict]:
@@ -650,7 +678,7 @@ def current_rows(df: pd.DataFrame, table: str, log: list[dict]) -> pd.DataFrame:
     decls = _declarations_in_order(log)
     if not decls:
         return df
-    dropped = _superseded(decls)
+    dropped = _superseded(_monthly(decls))
     if dropped:
         df = df[~_in_declarations(df, dropped)]
     if table == "absences":
