@@ -281,3 +281,26 @@ def test_cli_demo_writes_dsn(tmp_path):
     written = sorted(p.name for p in (tmp_path / "d" / "dsn").iterdir())
     assert written == [f"demo_2025_{m:02d}.dsn" for m in range(1, 13)]
     assert all(is_dsn_file(tmp_path / "d" / "dsn" / name) for name in written)
+
+
+def _log(*entries):
+    return [{"kind": "dsn", "path": path, "declarations": decls} for path, decls in entries]
+
+
+def _decl(type_, nature="01", first=1, last=100, month=1):
+    return {"establishment": SIRET_11, "year": 2024, "month": month, "type": type_, "nature": nature,
+            "first_line": first, "last_line": last}
+
+
+def test_cancel_and_event_reports_when_the_workspace_is_read():
+    from rhaudit.importers.dsn import current_rows
+
+    slips = pd.DataFrame({"matricule": ["A1", "A1", "A1", "A1"], "source_file": ["a.dsn", "b.dsn", "c.dsn", "d.dsn"],
+                          "source_line": [10, 10, 10, 10]})
+    # a: January; b: an arrêt report (nature 05) for January; c: "annule" (04) of January;
+    # d: February. c removes a (and has no content); b is an event report, never replaced.
+    log = _log(("a.dsn", [_decl("01")]), ("b.dsn", [_decl("01", nature="05")]), ("c.dsn", [_decl("04")]),
+               ("d.dsn", [_decl("01", month=2)]))
+    assert list(current_rows(slips, "payslips", log)["source_file"]) == ["b.dsn", "d.dsn"]
+    # Without DSN in the log, the table is left as it is.
+    assert current_rows(slips, "payslips", []).equals(slips)
