@@ -172,6 +172,26 @@ def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+@dataclass(frozen=True)
+class _EventSpec:
+    """How an arrêt (S21.G00.60) or a suspension (S21.G00.65) becomes an absence."""
+
+    block: str
+    record: str  # rejection record label
+    date_label: str  # what field .002 is
+    start_offset: int  # days from .002 to the first day of absence
+    cancel_motive: str
+    cancel_text: str
+
+
+_STOP = _EventSpec("S21.G00.60", "arrêt", "date du dernier jour travaillé", 1, "99",
+                   "motif 99 : annulation d'un arrêt déjà déclaré ; supprimez l'arrêt annulé de la déclaration "
+                   "d'origine si elle est importée")
+_SUSPENSION = _EventSpec("S21.G00.65", "suspension", "date de début", 0, "998",
+                         "motif 998 : annulation d'une suspension déjà déclarée ; supprimez-la de la déclaration "
+                         "d'origine si elle est importée")
+
+
 class _Reader:
     """Builds the canonical rows of one file while its lines are read."""
 
@@ -283,9 +303,9 @@ class _Reader:
                         f"{why} ; renseignez le matricule de l'agent dans le logiciel de paie", None, year, month)
             return
         for b in ind.stops:
-            self.add_stop(matricule, b, year, month)
+            self.add_event(matricule, b, year, month, _STOP)
         for b in ind.suspensions:
-            self.add_suspension(matricule, b, year, month)
+            self.add_event(matricule, b, year, month, _SUSPENSION)
         if not ind.versements:
             self.no_pay += 1
             return
@@ -407,45 +427,28 @@ class _Reader:
         return " | ".join(out) or None
 
     # --- absences ---
-    def add_stop(self, matricule: str, b: _Block, year: int, month: int) -> None:
+    def add_event(self, matricule: str, b: _Block, year: int, month: int, spec: "_EventSpec") -> None:
+        """An arrêt (.60) or a suspension (.65) as an absence, or its rejection."""
         self.stops_read += 1
         motive = b.values.get("001", "")
-        entry = self.codes.stops.get(motive)
-        last_worked = _date(b.values.get("002"))
-        if entry is None:
-            why = ("motif 99 : annulation d'un arrêt déjà déclaré ; supprimez l'arrêt annulé de la déclaration "
-                   "d'origine si elle est importée" if motive == "99" else
-                   f"motif d'arrêt {motive!r} inconnu (S21.G00.60.001) : ajoutez-le à configs/dsn/codes.yaml")
-            self.reject(b.line, "arrêt", why, matricule, year, month)
+        entry = (self.codes.stops if spec.block == "S21.G00.60" else self.codes.suspensions).get(motive)
+        key_date = _date(b.values.get("002"))
+        problem = (spec.cancel_text if motive == spec.cancel_motive else
+                   f"motif {motive!r} inconnu ({spec.block}.001) : ajoutez-le à configs/dsn/codes.yaml" if entry is None else
+                   f"{spec.date_label} absente ou invalide ({spec.block}.002, JJMMAAAA)" if key_date is None else None)
+        if problem:
+            self.reject(b.line, spec.record, problem, matricule, year, month)
             return
-        if last_worked is None:
-            self.reject(b.line, "arrêt", "date du dernier jour travaillé absente ou invalide (S21.G00.60.002, JJMMAAAA)",
-                        matricule, year, month)
-            return
-        start = last_worked + dt.timedelta(days=1)
-        resumption = _date(b.values.get("010"))
+        start = key_date + dt.timedelta(days=spec.start_offset)
+        resumption = _date(b.values.get("010")) if spec.block == "S21.G00.60" else None
         expected = _date(b.values.get("003"))
-        end, note = (resumption - dt.timedelta(days=1), "reprise le " + f"{resumption:%d/%m/%Y}") if resumption else \
-            (expected, "fin prévisionnelle") if expected else (_month_bounds(year, month)[1], "en cours, sans fin prévue")
-        self.add_absence(matricule, "S21.G00.60", motive, last_worked, entry, start, end, note, b.line, year, month)
-
-    def add_suspension(self, matricule: str, b: _Block, year: int, month: int) -> None:
-        self.stops_read += 1
-        motive = b.values.get("001", "")
-        entry = self.codes.suspensions.get(motive)
-        start = _date(b.values.get("002"))
-        if entry is None:
-            why = ("motif 998 : annulation d'une suspension déjà déclarée" if motive == "998" else
-                   f"motif de suspension {motive!r} inconnu (S21.G00.65.001) : ajoutez-le à configs/dsn/codes.yaml")
-            self.reject(b.line, "suspension", why, matricule, year, month)
-            return
-        if start is None:
-            self.reject(b.line, "suspension", "date de début absente ou invalide (S21.G00.65.002, JJMMAAAA)",
-                        matricule, year, month)
-            return
-        expected = _date(b.values.get("003"))
-        end, note = (expected, "fin prévue") if expected else (_month_bounds(year, month)[1], "en cours, sans fin prévue")
-        self.add_absence(matricule, "S21.G00.65", motive, start, entry, start, end, note, b.line, year, month)
+        if resumption:
+            end, note = resumption - dt.timedelta(days=1), f"reprise le {resumption:%d/%m/%Y}"
+        elif expected:
+            end, note = expected, "fin prévue"
+        else:
+            end, note = _month_bounds(year, month)[1], "en cours, sans fin prévue"
+        self.add_absence(matricule, spec.block, motive, key_date, entry, start, end, note, b.line, year, month)
 
     def add_absence(self, matricule, block, motive, key_date, entry, start, end, note, line, year, month) -> None:
         if end < start:
