@@ -498,9 +498,11 @@ def _overtime(items) -> float | None:
 
 
 def _decode(raw: bytes, counts: dict[str, int]) -> str:
+    if raw.isascii():
+        return raw.decode("ascii")
     try:
         text = raw.decode("utf-8")
-        counts["utf-8" if any(b > 127 for b in raw) else "ascii"] += 1
+        counts["utf-8"] += 1
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
         counts["latin"] += 1
@@ -511,7 +513,7 @@ def parse_dsn_file(path: Path, keep_names: bool = False) -> ParsedFile:
     """Read one DSN file (one or several declarations), streamed line by line."""
     path = Path(path)
     reader = _Reader(path, keep_names, dsn_codes())
-    counts = {"ascii": 0, "utf-8": 0, "latin": 0}
+    counts = {"utf-8": 0, "latin": 0}
     skipped_blocks: dict[str, int] = {}
     current: _Block | None = None
     prev_block, prev_field = "", 0
@@ -519,7 +521,7 @@ def parse_dsn_file(path: Path, keep_names: bool = False) -> ParsedFile:
     s90_count: int | None = None
     with open(path, "rb") as f:
         for line_no, raw in enumerate(f, start=1):
-            raw = raw.rstrip(b"\r\n")
+            raw = raw.rstrip()  # CRLF or LF, and blanks after the closing quote
             if line_no == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             if not raw.strip():
@@ -531,12 +533,15 @@ def parse_dsn_file(path: Path, keep_names: bool = False) -> ParsedFile:
                     current = reader.open_block(block, line_no)
                 prev_block, prev_field = block, fld
                 continue
-            m = _LINE.match(_decode(raw, counts))
-            if m is None:
+            text = _decode(raw, counts)
+            block, field_text, value = text[:10], text[11:14], text[16:-1]
+            # Slicing first (fast), the full pattern only when the block is not a known one.
+            if not (len(text) >= 17 and text[14:16] == ",'" and text[-1] == "'" and text[10] == "."
+                    and field_text.isdigit() and (block in _USED or _LINE.match(text))):
                 reader.reject(line_no, "ligne DSN", "ligne illisible : attendu Sxx.Gxx.xx.xxx,'valeur' "
                               "(fichier tronqué ou modifié ? demandez un nouvel export)")
                 continue
-            block, fld, value = m.group(1), int(m.group(2)), m.group(3)
+            fld = int(field_text)
             new_instance = block != prev_block or fld <= prev_field
             prev_block, prev_field = block, fld
             if block not in _USED:
@@ -552,7 +557,7 @@ def parse_dsn_file(path: Path, keep_names: bool = False) -> ParsedFile:
                 continue
             if block == "S90.G00.90" and fld == 1:
                 s90_count = int(value) if value.isdigit() else None
-            reader.set_value(block, m.group(2), value, current)
+            reader.set_value(block, field_text, value, current)
     reader.close_declaration(line_no)
     if not reader.declarations:
         raise ImportError_(f"{path} : aucune déclaration (bloc S20.G00.05) dans ce fichier DSN. Vérifiez qu'il "
