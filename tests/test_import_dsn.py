@@ -58,9 +58,14 @@ def test_basic_payslips_contracts_and_lines():
         ("DSN.NBI", "T", 73.84),
     ]
     assert mine.iloc[3]["base"] == 2067.57  # assiette S21.G00.81.003
-    # 5 + 2 + 2 lines of .51/.52/.81 in the file, plus the NBI of M0001. M0002's gross
-    # (1348.97) is not its base (1445.33) minus nothing: no NBI contribution, no NBI line.
-    assert len(lines) == 10
+    # The salaire de base (010) is the full base: the deductions are not itemised, the gap is a line.
+    gaps = lines[lines["code"] == "DSN.RETENUE"]
+    assert list(zip(gaps["matricule"], gaps["kind"], gaps["amount"])) == [
+        ("M0002", "T", -96.36),  # 1348.97 - 1445.33: 2 days of unpaid leave = 1445.33 x 2/30
+        ("M0003", "T", -62.36),  # 1808.30 - 1870.66: 1 carence day = 1870.66 / 30
+    ]
+    # 5 + 2 + 2 lines of .51/.52/.81 in the file, the NBI of M0001, the two deductions.
+    assert len(lines) == 12
     assert (parsed.records_read, parsed.records_imported, parsed.rejected) == (3, 3, [])
 
 
@@ -129,7 +134,8 @@ def test_import_through_orchestration_report_and_source_kind(tmp_path):
     report = import_files(ws, payroll=[DATA / "basic.txt"])
     text = report.render()
     assert "basic.txt (DSN)" in text
-    assert "3 bulletins, 10 lignes de paie" in text and "3 absences" in text
+    assert "3 bulletins, 12 lignes de paie" in text and "3 absences" in text
+    assert "diffère de la somme des lignes" not in text  # lines and gross reconcile (QUAL-001 silent)
     assert "lus = importés + rejetés : 3 = 3 + 0 bulletins" in text
     assert "hypothèses de lecture DSN" in text
     slips = ws.read("payslips")
@@ -139,6 +145,7 @@ def test_import_through_orchestration_report_and_source_kind(tmp_path):
     assert lines.loc["DSN52.050", "category"] == "ifse"
     assert lines.loc["DSN81.300", "category"] == "cot_sal_cnracl"
     assert lines.loc["DSN.NBI", "category"] == "nbi"
+    assert set(lines.loc["DSN.RETENUE", "category"]) == {"traitement"}
     assert set(lines.loc["DSN51.010", "category"]) == {"traitement"}
 
 

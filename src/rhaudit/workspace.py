@@ -58,7 +58,7 @@ class FileEntry:
 
     path: str
     sha256: str
-    kind: str  # pes, paie_tableur, absences, agents
+    kind: str  # pes, dsn, paie_tableur, absences, agents
     imported_at: str
     records_read: int  # payslips (PES, payroll tables) or rows (absences, agents) in the input
     records_imported: int

@@ -39,7 +39,8 @@ import pandas as pd
 import yaml
 
 from .. import paths
-from ..model import ABSENCE_TYPES, LINE_KINDS, STATUTS, conform, empty_frame
+from ..findings import fr_eur
+from ..model import ABSENCE_TYPES, GROSS_KINDS, LINE_KINDS, STATUTS, conform, empty_frame
 from ..workspace import Rejection
 from .base import ImportError_, ParsedFile, looks_like_nir
 
@@ -213,6 +214,7 @@ class _Reader:
         self.norm = ""
         self.no_pay = 0
         self.nbi_derived = 0
+        self.gaps: list[float] = []
 
     # --- rejections ---
     def reject(self, line: int | None, record: str, reason: str, matricule=None, year=None, month=None) -> None:
@@ -336,6 +338,9 @@ class _Reader:
         nbi = self.nbi_line(slip_lines, gross)
         if nbi is not None:
             slip_lines.append(nbi)
+        gap = self.gap_line(slip_lines, gross, matricule, year, month, ind.line)
+        if gap is not None:
+            slip_lines.append(gap)
         contract = self.main_contract(ind)
         c = contract.values if contract else {}
         first, last = _month_bounds(year, month)
@@ -389,13 +394,29 @@ class _Reader:
                     if ln["code"] == code and ln["base"]), None)
         if nbi is None:
             return None
-        gross_kinds = {"T", "IR", "S", "AV", "I", "A", "R"}
-        short = round(gross - sum(ln["amount"] for ln in slip_lines if ln["kind"] in gross_kinds), 2)
+        short = round(gross - sum(ln["amount"] for ln in slip_lines if ln["kind"] in _GROSS_KINDS), 2)
         if abs(short - nbi["base"]) > 0.005:
             return None
         self.nbi_derived += 1
         return {**nbi, "kind": "T", "code": "DSN.NBI", "label": "NBI (assiette de la cotisation CNRACL sur NBI)",
                 "amount": nbi["base"], "base": None, "rate": None}
+
+    def gap_line(self, slip_lines: list[dict], gross: float, matricule, year, month, line) -> dict | None:
+        """The difference between the declared gross (001) and the gross items of the DSN, as a
+        line: the DSN itemises neither the deductions (unpaid leave, carence, half pay: the
+        salaire de base 010 is the full base) nor every gross item, so without it every such
+        payslip would look incomplete (QUAL-001)."""
+        gap = round(gross - sum(ln["amount"] for ln in slip_lines if ln["kind"] in _GROSS_KINDS), 2)
+        if abs(gap) < 0.01:
+            return None
+        self.gaps.append(gap)
+        code, kind, label = (("DSN.RETENUE", "T", "Retenue non détaillée par la DSN (brut 001 - éléments du brut)")
+                             if gap < 0 else
+                             ("DSN.ECART", "A", "Élément du brut non détaillé par la DSN (brut 001 - éléments du brut)"))
+        return {"matricule": matricule, "year": year, "month": month, "establishment": self.decl.establishment,
+                "kind": kind, "code": code, "label": label, "base": None, "rate": None, "units": None,
+                "amount": gap, "ref_start": None, "ref_end": None, "caisse": None,
+                "source_file": self.name, "source_line": line}
 
     def main_contract(self, ind: _Individual) -> _Block | None:
         """The contract paid the most gross this month (S21.G00.51.010), else the last one declared."""
@@ -470,6 +491,9 @@ class _Reader:
             if self.absences[key]["_declared"] > row["_declared"]:
                 return
         self.absences[key] = row
+
+
+_GROSS_KINDS = frozenset(GROSS_KINDS)
 
 
 def _int(value: str | None) -> int | None:
@@ -595,6 +619,13 @@ def _file_warnings(reader: _Reader, counts, skipped_blocks, s90_count, n_lines) 
     if reader.nbi_derived:
         w.append(f"{name} : NBI de {reader.nbi_derived} bulletin(s) lue dans l'assiette de la cotisation CNRACL sur "
                  f"NBI (S21.G00.81, type 304/305), la DSN n'ayant pas de rubrique de montant de NBI ; ligne DSN.NBI.")
+    if reader.gaps:
+        neg = [g for g in reader.gaps if g < 0]
+        pos = [g for g in reader.gaps if g > 0]
+        w.append(f"{name} : {len(reader.gaps)} bulletin(s) dont le brut déclaré (S21.G00.51, type 001) diffère de la "
+                 f"somme de ses éléments : {len(neg)} retenue(s) non détaillée(s) ({fr_eur(sum(neg))}, ligne "
+                 f"DSN.RETENUE, catégorie traitement) et {len(pos)} élément(s) du brut non détaillé(s) "
+                 f"({fr_eur(sum(pos))}, ligne DSN.ECART) ; la DSN ne détaille pas les retenues pour absence.")
     if reader.no_pay:
         w.append(f"{name} : {reader.no_pay} individu(s) sans versement (S21.G00.50) : pas de bulletin, leurs arrêts "
                  f"et suspensions sont importés.")
