@@ -239,6 +239,14 @@ def test_demo_as_dsn_gives_the_same_payslips_gross_and_absences(demo_120, tmp_pa
                                            indicator=True)
     assert set(both["_merge"]) == {"both"} and len(dsn) == len(pes_once)
     assert (both["gross_pes"] - both["gross_dsn"]).abs().max() < 0.005
+    # The contract gives the same payslip attributes as the PES Agent element.
+    attrs = pes_once.merge(dsn, on=key, suffixes=("_pes", "_dsn"))
+    for col in ("statut", "emploi", "grade"):  # elected officials: no grade (PES "", DSN absent)
+        assert attrs[f"{col}_pes"].fillna("").equals(attrs[f"{col}_dsn"].fillna("").rename(f"{col}_pes")), col
+    assert attrs["indice_pes"].equals(attrs["indice_dsn"].rename("indice_pes"))
+    assert attrs["nbi_points_pes"].fillna(0).equals(attrs["nbi_points_dsn"].fillna(0).rename("nbi_points_pes"))
+    # Quotité: .013 is written to the cent (151.67 x quotité), so it comes back within 0.0001.
+    assert (attrs["quotite_pes"] - attrs["quotite_dsn"]).abs().max() <= 0.0001
     # Absences of the types a DSN carries, from the CSV (PES side) and from the stops (DSN side).
     types = set(STOP_MOTIVES) | set(SUSPENSION_MOTIVES)
     cols = ["matricule", "type", "start", "end", "days"]
@@ -311,3 +319,11 @@ def test_cancel_and_event_reports_when_the_workspace_is_read():
     assert list(current_rows(slips, "payslips", log)["source_file"]) == ["b.dsn", "d.dsn"]
     # Without DSN in the log, the table is left as it is.
     assert current_rows(slips, "payslips", []).equals(slips)
+
+
+def test_dsn_without_declaration_is_a_clear_error(tmp_path):
+    path = tmp_path / "vide.dsn"
+    path.write_bytes(b"S10.G00.00.006,'P24V01'\r\nS90.G00.90.001,'2'\r\n")
+    with pytest.raises(ImportFailed, match=r"vide\.dsn : aucune déclaration \(bloc S20\.G00\.05\)"):
+        import_files(Workspace(tmp_path / "w"), payroll=[path])
+    assert not (tmp_path / "w" / "import_log.json").exists()
