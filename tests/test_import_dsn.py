@@ -327,3 +327,17 @@ def test_dsn_without_declaration_is_a_clear_error(tmp_path):
     with pytest.raises(ImportFailed, match=r"vide\.dsn : aucune déclaration \(bloc S20\.G00\.05\)"):
         import_files(Workspace(tmp_path / "w"), payroll=[path])
     assert not (tmp_path / "w" / "import_log.json").exists()
+
+
+def test_contract_start_and_end_of_a_temps_non_complet_cdd():
+    parsed = parse_dsn_file(DATA / "fin_contrat.dsn")
+    slip = parsed.tables["payslips"].iloc[0]
+    # CDD de droit public (nature 10, statut d'emploi 02) on a 17.5 h post: 75.84 / 151.67 = 0.50003 -> 0.5
+    assert (slip["statut"], slip["quotite"], slip["indice"], slip["gross"]) == ("NON_TITULAIRE", 0.5, 366, 801.18)
+    assert slip["events"] == ("FIN 031 : fin de contrat le 28/06/2024 (fin de contrat à durée déterminée) | "
+                              "DEBUT 10 : contrat commencé le 03/06/2024")
+    lines = parsed.tables["pay_lines"]
+    # IRCANTEC salariale (060, à vérifier in configs/dsn/codes.yaml): kind D, base 801.18
+    assert list(zip(lines["code"], lines["kind"], lines["amount"])) == [
+        ("DSN51.001", "CO", 801.18), ("DSN51.010", "T", 801.18), ("DSN52.020", "I", 0.0), ("DSN81.060", "D", 22.43)]
+    assert not any("S90" in w for w in parsed.warnings)  # 38 lines announced and read

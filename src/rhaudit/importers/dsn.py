@@ -82,6 +82,7 @@ class DsnCodes:
     suspensions: dict[str, dict]  # S21.G00.65 motive -> {type, libelle}
     statut_emploi: dict[str, str]
     nature_contrat: dict[str, str]
+    contract_ends: dict[str, str]  # S21.G00.62.002 motive -> label
 
 
 def _load_codes(path: Path) -> DsnCodes:
@@ -108,6 +109,7 @@ def _load_codes(path: Path) -> DsnCodes:
         suspensions={str(k): v for k, v in data.get("suspensions", {}).items()},
         statut_emploi={str(k): v for k, v in data.get("statut_emploi", {}).items()},
         nature_contrat={str(k): v for k, v in data.get("nature_contrat", {}).items()},
+        contract_ends={str(k): str(v) for k, v in data.get("fins_contrat", {}).items()},
     )
 
 
@@ -438,8 +440,10 @@ class _Reader:
         out = []
         for b in ind.ends:
             d = _date(b.values.get("001"))
-            out.append(f"FIN {b.values.get('002', '')} : fin de contrat le {d:%d/%m/%Y}" if d else
-                       f"FIN {b.values.get('002', '')} : fin de contrat (date illisible)")
+            motive = b.values.get("002", "")
+            why = self.codes.contract_ends.get(motive, f"motif {motive or 'non précisé'}")
+            out.append(f"FIN {motive} : fin de contrat le {d:%d/%m/%Y} ({why})" if d else
+                       f"FIN {motive} : fin de contrat, date illisible ({why})")
         for c in ind.contracts:
             start = _date(c.values.get("001"))
             ym = self.declared_month()
