@@ -162,13 +162,16 @@ def test_folder_import_recognises_dsn_by_content(tmp_path):
         import_files(Workspace(tmp_path / "w2"), payroll=[folder / "notes.decl"])
 
 
-@pytest.mark.parametrize("together", [True, False])
-def test_annule_et_remplace_replaces_the_stored_month(tmp_path, together):
+@pytest.mark.parametrize("order", ["together", "one_by_one", "replacement_first"])
+def test_annule_et_remplace_replaces_the_stored_month(tmp_path, order):
     ws = Workspace(tmp_path / "w")
     first, replacement = DATA / "janvier.dsn", DATA / "janvier_annule_remplace.dsn"
-    if together:
+    if order == "together":
         report = import_files(ws, payroll=[first, replacement])
         warnings = report.warnings
+    elif order == "replacement_first":  # the original imported late does not come back
+        import_files(ws, payroll=[replacement])
+        warnings = import_files(ws, payroll=[first]).warnings
     else:
         import_files(ws, payroll=[first])
         assert sorted(ws.read("payslips")["matricule"]) == ["A1", "A2"]

@@ -310,7 +310,8 @@ def import_files(
         years = sorted({int(y) for df in payslip_frames for y in df["year"].dropna().unique()})
         from .dsn import replacing
 
-        new_frames = [df[~replacing(df, p.declarations, str(p.path))] for p, df in zip(payroll_files, payslip_frames)]
+        log = ws.read_log()
+        new_frames = [df[~replacing(df, p.declarations, str(p.path), log)] for p, df in zip(payroll_files, payslip_frames)]
         report.warnings += _duplicate_warnings(new_frames, ws.read("payslips", years=years))
     if report.gross_mismatches:  # first, so that a long list of duplicates cannot hide it
         report.warnings.insert(0, 

@@ -295,7 +295,8 @@ class _Reader:
                 self.records_read += 1
             self.reject(ind.line, "bulletin" if ind.versements else "individu",
                         "mois déclaré absent ou invalide (S20.G00.05.005 attendu au format 01MMAAAA) : "
-                        "la déclaration est illisible, demandez un nouvel export", matricule or None)
+                        "la déclaration est illisible, demandez un nouvel export",
+                        None if looks_like_nir(matricule) else matricule or None)
             return
         year, month = ym
         if not matricule or looks_like_nir(matricule):
@@ -690,6 +691,8 @@ def _superseded(decls: list[dict]) -> list[dict]:
                 live = [d] if d["type"] == REPLACES else []
                 if d["type"] == CANCELS:
                     dropped.append(d)
+            elif any(x["type"] == REPLACES for x in live):
+                dropped.append(d)  # an original imported after its replacement
             else:
                 live.append(d)
     return dropped
@@ -734,9 +737,13 @@ def current_rows(df: pd.DataFrame, table: str, log: list[dict]) -> pd.DataFrame:
     return df
 
 
-def replacing(payslips: pd.DataFrame, declarations: list[dict], path: str) -> pd.Series:
-    """Payslips of `path` that belong to an "annule et remplace" declaration (not duplicates)."""
-    decls = [{**d, "file": path} for d in declarations if d["type"] in (REPLACES, CANCELS)]
-    if payslips.empty or not decls:
+def replacing(payslips: pd.DataFrame, declarations: list[dict], path: str, log: list[dict]) -> pd.Series:
+    """Payslips of `path` that are not duplicates of stored ones although they share their key:
+    those of an "annule et remplace" (or "annule") declaration, and those of a declaration
+    already replaced by a stored one (an original imported after its replacement)."""
+    if payslips.empty or not declarations:
         return pd.Series(False, index=payslips.index)
-    return _in_declarations(payslips, decls)
+    own = [{**d, "file": path, "order": (len(log), d["first_line"])} for d in declarations]
+    dropped = [d for d in _superseded(_monthly(_declarations_in_order(log) + own)) if d["file"] == path]
+    decls = [d for d in own if d["type"] in (REPLACES, CANCELS)] + dropped
+    return _in_declarations(payslips, decls) if decls else pd.Series(False, index=payslips.index)
