@@ -14,6 +14,7 @@ from .params import ParameterError, default_parameters
 from .population import PopulationError, annotate_population
 from .privacy import Pseudonymiser
 from .rules import RuleContext, run_rules, select_rules
+from .rules.dsn import OPTION as DSN_OPTION, set_aside_dsn_duplicates
 from .workspace import Workspace
 
 
@@ -37,6 +38,8 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         payslips = annotate_population(ws.read("payslips", years), pay_lines, agents)
     except (ClassificationError, PopulationError) as exc:
         raise CheckError(str(exc)) from exc
+    # A month imported from both the payroll and the DSN: the rules read the payroll (QUAL-010 compares).
+    payslips, pay_lines, dsn_aside = set_aside_dsn_duplicates(payslips, pay_lines)
     absences = ws.read("absences")
     if years and not absences.empty:
         # An absence counts for every year it overlaps (a CLD from 2011 to 2013 also covers 2012).
@@ -49,7 +52,7 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         agents=agents,
         params=params,
         deliberation=delib,
-        options={"years": years, "workspace": ws.root},
+        options={"years": years, "workspace": ws.root, DSN_OPTION: dsn_aside},
     )
 
 

@@ -220,11 +220,13 @@ def rubriques_cmd(workspace, write_table, fmt):
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"), show_default=True)
 @click.option("--no-check", is_flag=True, help="Générer les fichiers seulement, sans import ni contrôle.")
-def demo_cmd(n_agents, year, seed, out, no_check):
+@click.option("--format", "fmt", type=click.Choice(["pes", "dsn"]), default="pes", show_default=True,
+              help="dsn : écrire aussi la commune en DSN mensuelles (dossier dsn/) et les importer à part.")
+def demo_cmd(n_agents, year, seed, out, no_check, fmt):
     """Générer une commune fictive réaliste, l'importer et la contrôler."""
     from .demo import run_demo
 
-    click.echo(run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check))
+    click.echo(run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check, fmt=fmt))
 
 
 # --- worktime --------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ PAYSLIP_FIELDS: tuple[Field, ...] = (
     Field("payment_date", "datetime64[ms]", "Date de paiement"),
     Field("source_file", "string", "Fichier source"),
     Field("source_line", "Int64", "Ligne du bulletin dans le fichier source"),
+    Field("source_kind", "string", "Nature de la source : pes, dsn ou tableur"),
 )
 
 # --- pay lines: one row per line of a payslip ------------------------------------------------

@@ -58,7 +58,7 @@ class FileEntry:
 
     path: str
     sha256: str
-    kind: str  # pes, paie_tableur, absences, agents
+    kind: str  # pes, dsn, paie_tableur, absences, agents
     imported_at: str
     records_read: int  # payslips (PES, payroll tables) or rows (absences, agents) in the input
     records_imported: int
@@ -69,6 +69,7 @@ class FileEntry:
     years: list[int] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    declarations: list[dict] = field(default_factory=list)  # DSN: declarations of the file (annule et remplace)
 
 
 class Workspace:
@@ -110,7 +111,12 @@ class Workspace:
             return empty_frame(table, with_names=False)
         frames = [pd.read_parquet(f) for f in files]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return conform(df, table)
+        df = conform(df, table)
+        if table in YEAR_PARTITIONED:
+            from .importers.dsn import current_rows  # DSN "annule et remplace", repeated stops
+
+            df = current_rows(df, table, self.read_log()).reset_index(drop=True)
+        return df
 
     def years(self) -> list[int]:
         base = self.root / "payslips"

@@ -17,6 +17,7 @@ from ..findings import fr_eur
 from ..params import Parameters, default_parameters
 from .generator import add_contributions, build_commune
 from .model import Commune
+from .dsn_writer import write_dsn
 from .pes_writer import write_absences, write_agents, write_payrolls
 from .plants import run_plants
 
@@ -34,10 +35,11 @@ class DemoFiles:
     answer_key: list[dict]
     skipped_plants: list[str] = field(default_factory=list)
     commune: Commune | None = None
+    dsn_files: list[Path] = field(default_factory=list)  # with dsn=True: the same commune as DSN
 
 
 def generate_commune(out_dir: Path, n_agents: int = 250, year: int = 2025, seed: int = 1,
-                     params: Parameters | None = None) -> DemoFiles:
+                     params: Parameters | None = None, dsn: bool = False) -> DemoFiles:
     """Generate the demo commune's files in `out_dir` (deterministic for a seed)."""
     out_dir = Path(out_dir)
     params = params or default_parameters()
@@ -53,7 +55,8 @@ def generate_commune(out_dir: Path, n_agents: int = 250, year: int = 2025, seed:
     answer = [e.to_dict() for e in key]
     answer_file = out_dir / "corrige.json"
     answer_file.write_text(json.dumps(answer, ensure_ascii=False, indent=1), encoding="utf-8")
-    return DemoFiles(out_dir, payroll, absences, agents, delib, answer_file, answer, skipped, commune)
+    dsn_files = write_dsn(commune, out_dir / "dsn") if dsn else []
+    return DemoFiles(out_dir, payroll, absences, agents, delib, answer_file, answer, skipped, commune, dsn_files)
 
 
 # --- comparison with the answer key ---------------------------------------------------------
@@ -111,7 +114,7 @@ def _who(rule, matricule, year, month) -> str:
 
 
 
-def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: bool = True) -> str:
+def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: bool = True, fmt: str = "pes") -> str:
     """Generate, import, check and compare with the answer key; return a French summary."""
     from ..check import run_check
     from ..findings import write_findings
@@ -120,7 +123,7 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
     from ..workspace import Workspace
 
     out = Path(out)
-    files = generate_commune(out, n_agents=n_agents, year=year, seed=seed)
+    files = generate_commune(out, n_agents=n_agents, year=year, seed=seed, dsn=fmt == "dsn")
     commune = files.commune
     staff = sum(1 for a in commune.agents if a.population == "agent")
     lines = [
@@ -132,6 +135,8 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
         f"  - délibérations : {files.deliberations_file}",
         f"  - corrigé des anomalies plantées : {files.answer_key_file} ({len(files.answer_key)} anomalies)",
     ]
+    if files.dsn_files:
+        lines.append(f"  - {len(files.dsn_files)} DSN mensuelles (mêmes bulletins, arrêts et grèves) : {out / 'dsn'}")
     if files.skipped_plants:
         # Another plant may still expect the rule's finding (an NBI to a contract agent without a
         # bonified function is also NBI-003): say so, or the rule's count below looks unexplained.
@@ -166,4 +171,27 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
     lines += [f"  hors corrigé : {_who(f['rule'], f['matricule'], f['year'], f['month'])} — {f['message']}" for f in cmp.extras[:50]]
     if len(cmp.extras) > 50:
         lines.append(f"  ... et {len(cmp.extras) - 50} autres constats hors corrigé (voir {written[0]})")
+    if files.dsn_files:
+        lines += _dsn_summary(out, files, payslips)
     return "\n".join(lines)
+
+
+def _dsn_summary(out: Path, files: DemoFiles, pes_payslips) -> list[str]:
+    """Import the DSN version of the commune into its own workspace and compare it with the PES one."""
+    from ..importers import import_files
+    from ..workspace import Workspace
+
+    ws = Workspace(out / "workspace_dsn")
+    report = import_files(ws, payroll=files.dsn_files)
+    slips = ws.read("payslips")
+    absences = ws.read("absences")
+    key = ["matricule", "year", "month"]
+    pes = pes_payslips.drop_duplicates(key)  # a payslip planted twice (QUAL-002) is once in the DSN
+    same = len(pes) == len(slips) and pes.merge(slips, on=key).shape[0] == len(slips)
+    gross_gap = abs(round(float(pes["gross"].sum()) - float(slips["gross"].sum()), 2))
+    rejected = sum(len(e.rejected) for e in report.imported)
+    return [
+        f"DSN : {len(slips)} bulletins, brut total {fr_eur(float(slips['gross'].sum()))}, {len(absences)} arrêts et "
+        f"suspensions, {rejected} rejet(s) ; mêmes agents et mois que la paie PES : {'oui' if same else 'non'} "
+        f"(espace de travail {ws.root}, écart de brut total avec la paie PES hors doublon planté : {fr_eur(gross_gap)}).",
+    ]

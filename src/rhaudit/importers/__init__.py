@@ -42,8 +42,9 @@ class ImportReport:
         out: list[str] = []
         for e in self.imported:
             out.append(f"\n{e.path} ({_KIND_LABELS.get(e.kind, e.kind)})")
-            if e.kind in ("pes", "paie_tableur"):
-                out.append(f"  {e.payslips} bulletins, {e.lines} lignes de paie, brut {fr_eur(e.gross_total)}")
+            if e.kind in ("pes", "paie_tableur", "dsn"):
+                out.append(f"  {e.payslips} bulletins, {e.lines} lignes de paie, brut {fr_eur(e.gross_total)}"
+                           + (f", {e.absences} absences (arrêts et suspensions)" if e.kind == "dsn" else ""))
             elif e.kind == "absences":
                 out.append(f"  {e.absences} absences")
             else:
@@ -79,9 +80,9 @@ class ImportReport:
 
 
 # Per file kind: the record counted in "lus = importés + rejetés", and its plural label.
-_MAIN_RECORD = {"pes": ("bulletin", "bulletins"), "paie_tableur": ("ligne de paie", "lignes de paie"),
+_MAIN_RECORD = {"pes": ("bulletin", "bulletins"), "dsn": ("bulletin", "bulletins"), "paie_tableur": ("ligne de paie", "lignes de paie"),
                 "absences": ("absence", "absences"), "agents": ("agent", "agents")}
-_KIND_LABELS = {"pes": "PES paye", "paie_tableur": "paie tableur", "absences": "absences", "agents": "agents"}
+_KIND_LABELS = {"pes": "PES paye", "dsn": "DSN", "paie_tableur": "paie tableur", "absences": "absences", "agents": "agents"}
 
 
 def _first_items(items: list[str], indent: str, where_more: str) -> list[str]:
@@ -107,18 +108,35 @@ def _expand_payroll(paths: list[Path], report: ImportReport) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(x for x in p.rglob("*") if x.is_file()):
-                if f.suffix.lower() in PES_SUFFIXES + TABLE_SUFFIXES:
+                if f.suffix.lower() in PES_SUFFIXES + TABLE_SUFFIXES or _is_dsn(f):
                     files.append(f)
                 elif not f.name.startswith("."):
                     report.skipped.append((str(f), "ignoré : extension non reconnue (.xhl/.xml PES, .csv/.xlsx tableur)"))
-        elif p.suffix.lower() in PES_SUFFIXES + TABLE_SUFFIXES:
+        elif p.suffix.lower() in PES_SUFFIXES + TABLE_SUFFIXES or _is_dsn(p):
             files.append(p)
         else:
             raise ImportFailed(
                 f"{p} : extension {p.suffix or '(aucune)'} non reconnue. Fichiers de paie acceptés : "
-                f".xhl ou .xml (PES paye), .csv ou .xlsx (export tableur, avec --profile)."
+                f".xhl ou .xml (PES paye), .csv ou .xlsx (export tableur, avec --profile), DSN (toute "
+                f"extension, reconnue à sa première ligne S10.G00.00)."
             )
     return files
+
+
+def _is_dsn(path: Path) -> bool:
+    from .dsn import is_dsn_file
+
+    return is_dsn_file(path)
+
+
+def _payroll_kind(path: Path) -> str:
+    if _is_dsn(path):
+        return "dsn"
+    return "pes" if path.suffix.lower() in PES_SUFFIXES else "paie_tableur"
+
+
+# Source of the payslips of each file kind (payslips.source_kind).
+_SOURCE_KINDS = {"pes": "pes", "dsn": "dsn", "paie_tableur": "tableur"}
 
 
 def _parser(module: str, function: str):
@@ -140,6 +158,8 @@ def _parse(kind: str, path: Path, profile: str | None, keep_names: bool) -> Pars
             from .pes import parse_pes_file
 
             parsed = parse_pes_file(path, keep_names=keep_names)
+        elif kind == "dsn":
+            parsed = _parser("dsn", "parse_dsn_file")(path, keep_names=keep_names)
         elif kind == "paie_tableur":
             parsed = _parser("tabular", "parse_payroll_table")(path, profile)
         elif kind == "absences":
@@ -148,6 +168,8 @@ def _parse(kind: str, path: Path, profile: str | None, keep_names: bool) -> Pars
             parsed = _parser("agents", "parse_agents")(path, profile)
     except ImportError_ as exc:
         raise ImportFailed(str(exc)) from exc
+    if kind in _SOURCE_KINDS and "payslips" in parsed.tables:
+        parsed.tables["payslips"]["source_kind"] = _SOURCE_KINDS[kind]
     if not keep_names:
         for name, df in parsed.tables.items():
             parsed.tables[name] = df.drop(columns=[c for c in ("nom", "prenom") if c in df.columns])
@@ -158,15 +180,17 @@ def _parse(kind: str, path: Path, profile: str | None, keep_names: bool) -> Pars
 
 def _duplicate_warnings(new: list[pd.DataFrame], existing: pd.DataFrame) -> list[str]:
     """The same payslip key twice (in one file, two files, or already in the workspace)."""
-    cols = PAYSLIP_KEY + ["source_file"]
+    cols = PAYSLIP_KEY + ["source_file", "source_kind"]
     frames = [existing[cols]] + [df[cols] for df in new if not df.empty]
     keys = pd.concat(frames, ignore_index=True)
-    dup = keys[keys.duplicated(PAYSLIP_KEY, keep=False)]
+    # A PES and a DSN payslip of the same month are two sources of one pay (compared by QUAL-010).
+    keys["source_kind"] = keys["source_kind"].fillna("")
+    dup = keys[keys.duplicated(PAYSLIP_KEY + ["source_kind"], keep=False)]
     if dup.empty:
         return []
     out = []
-    for key, group in dup.groupby(PAYSLIP_KEY, sort=True):
-        matricule, year, month, establishment = key
+    for key, group in dup.groupby(PAYSLIP_KEY + ["source_kind"], sort=True):
+        matricule, year, month, establishment, _ = key
         files = ", ".join(sorted(set(group["source_file"])))
         out.append(
             f"bulletin en double : agent {matricule}, {int(month):02d}/{int(year)}, établissement {establishment} "
@@ -228,6 +252,7 @@ def _entry(parsed: ParsedFile, sha: str) -> FileEntry:
         absences=0 if absences is None else len(absences),
         gross_total=0.0 if slips is None or slips.empty else round(float(slips["gross"].sum()), 2),
         years=sorted(years), rejected=[asdict(r) for r in parsed.rejected], warnings=list(parsed.warnings),
+        declarations=list(parsed.declarations),
     )
 
 
@@ -250,7 +275,7 @@ def import_files(
 
     jobs: list[tuple[str, Path, str | None]] = []
     for f in _expand_payroll(payroll or [], report):
-        jobs.append(("pes" if f.suffix.lower() in PES_SUFFIXES else "paie_tableur", f, profile))
+        jobs.append((_payroll_kind(f), f, profile))
     jobs += [("agents", Path(p), agent_profile) for p in agents or []]
     jobs += [("absences", Path(p), absence_profile) for p in absences or []]
 
@@ -283,7 +308,11 @@ def import_files(
 
     if payslip_frames:
         years = sorted({int(y) for df in payslip_frames for y in df["year"].dropna().unique()})
-        report.warnings += _duplicate_warnings(payslip_frames, ws.read("payslips", years=years))
+        from .dsn import replacing
+
+        log = ws.read_log()
+        new_frames = [df[~replacing(df, p.declarations, str(p.path), log)] for p, df in zip(payroll_files, payslip_frames)]
+        report.warnings += _duplicate_warnings(new_frames, ws.read("payslips", years=years))
     if report.gross_mismatches:  # first, so that a long list of duplicates cannot hide it
         report.warnings.insert(0, 
             f"{report.gross_mismatches} bulletin(s) dont le brut (MtBrut) diffère de la somme des lignes de "

@@ -21,16 +21,18 @@ class ParsedFile:
     """The canonical tables read from one source file, and what was rejected."""
 
     path: Path
-    kind: str  # "pes", "paie_tableur", "absences", "agents"
+    kind: str  # "pes", "dsn", "paie_tableur", "absences", "agents"
     tables: dict[str, pd.DataFrame]  # canonical table name -> frame
     records_read: int  # payslips (PES) or rows (tabular payroll: one per pay line; absences, agents) in the input
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # DSN only: the declarations of the file (establishment, year, month, type, line range).
+    declarations: list[dict] = field(default_factory=list)
 
     @property
     def records_imported(self) -> int:
         # A tabular payroll export has one row per pay line: its records are the pay lines.
-        main = {"pes": "payslips", "paie_tableur": "pay_lines", "absences": "absences", "agents": "agents"}[self.kind]
+        main = {"pes": "payslips", "dsn": "payslips", "paie_tableur": "pay_lines", "absences": "absences", "agents": "agents"}[self.kind]
         df = self.tables.get(main)
         return 0 if df is None else len(df)
 
