@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from rhaudit.importers import ImportFailed, import_files
 from rhaudit.model import GROSS_KINDS, LINE_KINDS
-from rhaudit.workspace import Workspace
+from rhaudit.workspace import Workspace, WorkspaceError
 
 from test_import_pes import document, donnees, payslip
 
@@ -168,15 +169,16 @@ def test_failure_during_commit_leaves_the_workspace_as_it_was(shared_pes, tmp_pa
 
     def failing_write(path, df):
         calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError("disque plein")
+        if calls["n"] == 3:  # the disk fills up while staging the third table
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real_write(path, df)
 
     monkeypatch.setattr(Workspace, "_write", staticmethod(failing_write))
-    with pytest.raises(OSError):
+    with pytest.raises(WorkspaceError, match="disque plein : libérez de la place. Rien n'a été importé"):
         import_files(ws, payroll=[shared_pes / "ville2012" / "ville_2012_07.xhl",
                                   shared_pes / "ville2012" / "ville_2012_08.xhl"])
     assert ws.log_path.read_text(encoding="utf-8") == log_before
+    assert not list(ws.root.glob(".staging-*")) and not (ws.root / ".commit.json").exists()
     assert len(ws.read("payslips")) == 13  # June only
     assert json.loads(log_before)["files"][0]["payslips"] == 13
 

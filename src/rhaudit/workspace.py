@@ -7,19 +7,35 @@ Layout:
     W/agents/<file-hash>.parquet
     W/import_log.json                         files, hashes, counts, sums, rejected records
 
-Writes go to a staging folder first and are moved into place only when the whole import has
-succeeded, then the log is replaced atomically: a failed import leaves the workspace as it was.
+One writer at a time: an import holds the workspace lock (W/.rhaudit.lock, released by the
+operating system if the process dies). Writes go to a staging folder first; a journal
+(W/.commit.json) then lists the moves, the files are moved into place, the log is replaced last
+and the journal removed. A failed import leaves the workspace as it was; an import killed during
+the moves is completed by the next command (`recover`), one killed before has its staging
+folder removed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import shutil
+import socket
+import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
+
+try:  # POSIX: flock, released by the kernel when the process dies
+    import fcntl as _fcntl
+    _msvcrt = None
+except ImportError:  # Windows
+    _fcntl = None
+    import msvcrt as _msvcrt
 
 import pandas as pd
 
@@ -29,8 +45,21 @@ YEAR_PARTITIONED = ("payslips", "pay_lines", "absences")
 _YEAR_COLUMN = {"payslips": "year", "pay_lines": "year", "absences": "start"}
 
 
+LOG_NAME = "import_log.json"
+_LOG_KEYS = ("path", "sha256", "kind")  # what every log entry must have
+JOURNAL_NAME = ".commit.json"
+LOCK_NAME = ".rhaudit.lock"
+STAGING_PREFIX = ".staging-"
+DEFAULT_LOCK_TIMEOUT = 120.0
+LOCK_POLL_SECONDS = 0.2
+
+
 class WorkspaceError(Exception):
     pass
+
+
+class WorkspaceBusy(WorkspaceError):
+    """Another process holds the workspace lock longer than the wait allowed."""
 
 
 @dataclass
@@ -79,7 +108,7 @@ class Workspace:
     # --- log ---------------------------------------------------------------------------------
     @property
     def log_path(self) -> Path:
-        return self.root / "import_log.json"
+        return self.root / LOG_NAME
 
     def exists(self) -> bool:
         return self.log_path.is_file()
@@ -88,29 +117,56 @@ class Workspace:
         if not self.log_path.is_file():
             return []
         try:
-            return json.loads(self.log_path.read_text(encoding="utf-8"))["files"]
+            files = json.loads(self.log_path.read_text(encoding="utf-8"))["files"]
+            if not isinstance(files, list):
+                raise TypeError("« files » n'est pas une liste")
         except (ValueError, KeyError, TypeError) as exc:
             raise WorkspaceError(
                 f"{self.log_path} est illisible ({exc}) : ce journal d'import a été modifié ou abîmé. "
                 f"Restaurez-le depuis une sauvegarde, ou réimportez les fichiers dans un nouvel espace de travail."
             ) from exc
+        except OSError as exc:
+            raise WorkspaceError(f"{self.log_path} : lecture impossible ({exc.strerror or exc}). Vérifiez les droits "
+                                 f"sur l'espace de travail.") from exc
+        for i, e in enumerate(files, start=1):
+            missing = [k for k in _LOG_KEYS if not isinstance(e, dict) or not isinstance(e.get(k), str) or not e.get(k)]
+            if missing:
+                path = e.get("path") if isinstance(e, dict) else None
+                raise WorkspaceError(
+                    f"{self.log_path} : l'entrée n° {i} du journal{f' ({path})' if path else ''} n'a pas de "
+                    f"{', '.join(missing)} valide : ce journal d'import a été modifié ou abîmé. Restaurez-le depuis une "
+                    f"sauvegarde, ou réimportez les fichiers dans un nouvel espace de travail."
+                )
+        return files
 
     def known_hashes(self) -> dict[str, str]:
         return {e["sha256"]: e["path"] for e in self.read_log()}
 
     # --- reading -----------------------------------------------------------------------------
-    def read(self, table: str, years: list[int] | None = None) -> pd.DataFrame:
-        """The canonical table, all years or only `years` (empty frame when nothing imported)."""
+    def read(self, table: str, years: list[int] | None = None, exclude: set[str] | frozenset = frozenset()) -> pd.DataFrame:
+        """The canonical table, all years or only `years` (empty frame when nothing imported),
+        without the data of the logged files whose sha256 are in `exclude`.
+
+        Agents: when several imported files describe one matricule, the most recently imported
+        file wins (a newer reference replaces the older one for the matricules it covers).
+        """
         base = self.root / table
         if table in YEAR_PARTITIONED:
             dirs = [base / str(y) for y in years] if years else sorted(p for p in base.glob("*") if p.is_dir())
             files = [f for d in dirs for f in sorted(d.glob("*.parquet"))]
         else:
             files = sorted(base.glob("*.parquet"))
+        excluded = {sha[:16] for sha in exclude}
+        files = [f for f in files if f.stem not in excluded]
         if not files:
             return empty_frame(table, with_names=False)
-        frames = [pd.read_parquet(f) for f in files]
+        if table == "agents":  # import order
+            order = {e["sha256"][:16]: i for i, e in enumerate(self.read_log())}
+            files.sort(key=lambda f: order.get(f.stem, -1))
+        frames = [self._read_parquet(f) for f in files]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if table == "agents":
+            df = df.drop_duplicates("matricule", keep="last").reset_index(drop=True)
         df = conform(df, table)
         if table in YEAR_PARTITIONED:
             from .importers.dsn import current_rows  # DSN "annule et remplace", repeated stops
@@ -118,15 +174,41 @@ class Workspace:
             df = current_rows(df, table, self.read_log()).reset_index(drop=True)
         return df
 
+    def _read_parquet(self, path: Path) -> pd.DataFrame:
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
+            raise self._damaged(path, exc) from exc
+
+    def _damaged(self, path: Path, exc: Exception) -> "WorkspaceError":
+        key = path.stem
+        source = next((e["path"] for e in self.read_log() if e["sha256"].startswith(key)), None)
+        fix = (f"réimportez le fichier d'origine {source} avec « rhaudit import --replace {source} »"
+               if source else "réimportez les fichiers dans un nouvel espace de travail")
+        return WorkspaceError(f"{path} est abîmé ou illisible ({type(exc).__name__}: {exc}) : {fix} (ou restaurez "
+                              f"l'espace de travail depuis une sauvegarde).")
+
     def years(self) -> list[int]:
         base = self.root / "payslips"
         return sorted(int(p.name) for p in base.glob("*") if p.is_dir() and p.name.isdigit())
 
     # --- writing -----------------------------------------------------------------------------
-    def commit(self, batches: list[tuple[FileEntry, dict[str, pd.DataFrame]]]) -> None:
-        """Write the tables of each imported file and append the entries to the log, atomically."""
+    def commit(self, batches: list[tuple[FileEntry, dict[str, pd.DataFrame]]], replace: set[str] = frozenset(),
+               extra_files: dict[str, str] | None = None) -> None:
+        """Write the tables of each imported file and append the entries to the log, atomically.
+
+        `replace`: sha256 of files already in the log whose entry and data files this commit
+        replaces (`rhaudit import --replace`). `extra_files`: other workspace files written in
+        the same commit (relative path -> text, e.g. deliberations.yaml).
+
+        Everything is written to a staging folder; then a journal (.commit.json) listing the
+        moves is written atomically, the files are moved into place, the log is replaced and the
+        journal removed. A kill before the journal leaves only the staging folder (removed at
+        the next command); a kill after it is completed at the next command (`recover`). Call
+        it holding the lock (`locked()`).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        staging = self.root / f".staging-{uuid.uuid4().hex[:8]}"
+        staging = self.root / f"{STAGING_PREFIX}{uuid.uuid4().hex[:8]}"
         moves: list[tuple[Path, Path]] = []
         try:
             for entry, tables in batches:
@@ -144,33 +226,228 @@ class Workspace:
                     else:
                         rel = Path(table) / f"{key}.parquet"
                         moves.append((self._write(staging / rel, df), self.root / rel))
+            replaced_keys = {sha[:16] for sha in replace}
             for src, dst in moves:
-                if dst.exists():
+                if dst.exists() and dst.stem not in replaced_keys:
                     raise WorkspaceError(f"{dst} existe déjà : fichier déjà importé ?")
-            log = self.read_log() + [asdict(e) for e in entries_of(batches)]
+            targets = {dst for _, dst in moves}
+            removals = [f for f in self.data_files() if f.stem in replaced_keys and f not in targets]
+            log = [e for e in self.read_log() if e["sha256"] not in replace] + [asdict(e) for e in entries_of(batches)]
             staging.mkdir(parents=True, exist_ok=True)  # also when no table has rows
-            tmp_log = staging / "import_log.json"
-            tmp_log.write_text(
-                json.dumps({"version": 1, "files": log}, ensure_ascii=False, indent=1), encoding="utf-8"
-            )
-            for src, dst in moves:
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
-            os.replace(tmp_log, self.log_path)
-        except BaseException:
-            # Undo the moves already made so the workspace is as it was.
-            for src, dst in moves:
-                if dst.exists() and not src.exists():
-                    dst.unlink()
-            raise
-        finally:
+            tmp_log = staging / LOG_NAME
+            tmp_log.write_text(json.dumps({"version": 1, "files": log}, ensure_ascii=False, indent=1), encoding="utf-8")
+            for rel, text in (extra_files or {}).items():
+                (staging / rel).write_text(text, encoding="utf-8")
+                moves.append((staging / rel, self.root / rel))
+            moves.append((tmp_log, self.log_path))  # last: the log names only data already in place
+            journal = {"staging": staging.name, "removals": [self._rel(f) for f in removals],
+                       "moves": [[self._rel(s), self._rel(d)] for s, d in moves]}
+            _atomic_write(self.root / JOURNAL_NAME, json.dumps(journal, ensure_ascii=False, indent=1))
+        except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
+            raise WorkspaceError(_os_error_message(exc, self.root, "rien n'a été importé")) from exc
+        except Exception:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        # From here on the journal exists: the commit is completed now, or at the next command.
+        try:
+            self._apply_journal()
+        except OSError as exc:
+            raise WorkspaceError(_os_error_message(
+                exc, self.root, "l'import n'a pas pu être terminé ; il le sera à la prochaine commande rhaudit sur "
+                                "cet espace de travail, une fois le problème réglé")) from exc
 
     @staticmethod
     def _write(path: Path, df: pd.DataFrame) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         df.reset_index(drop=True).to_parquet(path, index=False)
         return path
+
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def data_files(self) -> list[Path]:
+        """Every Parquet file of the canonical tables."""
+        return sorted(f for table in TABLES for f in (self.root / table).rglob("*.parquet"))
+
+    def _apply_journal(self) -> None:
+        """Complete the commit described by the journal (each step can be done again safely)."""
+        journal = json.loads((self.root / JOURNAL_NAME).read_text(encoding="utf-8"))
+        for rel in journal["removals"]:
+            (self.root / rel).unlink(missing_ok=True)
+        for src_rel, dst_rel in journal["moves"]:
+            src, dst = self.root / src_rel, self.root / dst_rel
+            if src.exists():  # already moved by an interrupted run otherwise
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                _move(src, dst)
+        (self.root / JOURNAL_NAME).unlink()
+        shutil.rmtree(self.root / journal["staging"], ignore_errors=True)
+
+    # --- locking and recovery ----------------------------------------------------------------
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+    @contextmanager
+    def locked(self, timeout: float | None = None, on_wait: Callable[[str], None] | None = None):
+        """Hold the workspace lock (one writer at a time), waiting at most `timeout` seconds
+        (default: RHAUDIT_LOCK_TIMEOUT, 120 s). The operating system releases the lock of a
+        process that dies, so a killed import never blocks the next one."""
+        if timeout is None:
+            timeout = float(os.environ.get("RHAUDIT_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise WorkspaceError(_os_error_message(exc, self.root, "rien n'a été modifié")) from exc
+        try:
+            deadline = time.monotonic() + timeout
+            warned = False
+            while not _try_lock(fd):
+                holder = _read_holder(fd)
+                if time.monotonic() >= deadline:
+                    raise WorkspaceBusy(
+                        f"L'espace de travail {self.root} est occupé par un autre import ({holder}) ; rhaudit a "
+                        f"attendu {timeout:g} s. Relancez la commande quand cet import est terminé (délai réglable "
+                        f"par la variable d'environnement RHAUDIT_LOCK_TIMEOUT, en secondes). Rien n'a été modifié."
+                    )
+                if on_wait and not warned:
+                    on_wait(f"Espace de travail {self.root} occupé par un autre import ({holder}) : attente "
+                            f"(au plus {timeout:g} s)...")
+                    warned = True
+                time.sleep(LOCK_POLL_SECONDS)
+            _write_holder(fd)
+            try:
+                yield self
+            finally:
+                _unlock(fd)
+        finally:
+            os.close(fd)
+
+    def pending_recovery(self) -> bool:
+        """Whether an interrupted import left something behind (journal, staging, orphan data)."""
+        if not self.root.is_dir():
+            return False
+        return ((self.root / JOURNAL_NAME).exists() or any(self.root.glob(f"{STAGING_PREFIX}*"))
+                or bool(self._orphans()))
+
+    def _orphans(self) -> list[Path]:
+        """Data files of no logged file (left by an import interrupted before this journal existed)."""
+        keys = {e["sha256"][:16] for e in self.read_log()}
+        return [f for f in self.data_files() if f.stem not in keys]
+
+    def recover(self) -> list[str]:
+        """Complete or undo an interrupted import; the French notes say what was done.
+
+        Call it holding the lock. A commit whose journal was written is completed (all its data
+        was written before the journal); staging folders without a journal are removed (the
+        import stopped before anything was moved); data files that no log entry names are
+        removed (their file can then be imported again).
+        """
+        notes: list[str] = []
+        if not self.root.is_dir():
+            return notes
+        try:
+            if (self.root / JOURNAL_NAME).exists():
+                try:
+                    self._apply_journal()
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise WorkspaceError(
+                        f"{self.root / JOURNAL_NAME} est illisible ({exc}) : un import interrompu ne peut pas être "
+                        f"terminé. Supprimez ce fichier et les dossiers {STAGING_PREFIX}*, puis réimportez les "
+                        f"fichiers du dernier import."
+                    ) from exc
+                notes.append("Un import interrompu (arrêt pendant l'enregistrement) a été terminé : ses fichiers "
+                             "figurent dans le journal import_log.json.")
+            stale = sorted(self.root.glob(f"{STAGING_PREFIX}*"))
+            for folder in stale:
+                shutil.rmtree(folder)
+            if stale:
+                notes.append(f"Un import interrompu avant l'enregistrement a laissé {len(stale)} dossier(s) temporaire(s) "
+                             f"({', '.join(f.name for f in stale)}) : supprimé(s) ; l'espace de travail est tel qu'avant cet "
+                             f"import, relancez-le.")
+            orphans = self._orphans()
+            for f in orphans:
+                f.unlink()
+            if orphans:
+                notes.append(f"{len(orphans)} fichier(s) de données sans entrée dans import_log.json (import interrompu) : "
+                             f"supprimé(s) ; réimportez les fichiers concernés.")
+        except OSError as exc:
+            raise WorkspaceError(_os_error_message(exc, self.root, "la reprise de l'import interrompu a échoué")) from exc
+        return notes
+
+    def recover_if_needed(self, on_wait: Callable[[str], None] | None = None) -> list[str]:
+        """`recover` under the lock, only when something is left behind (a read-only workspace
+        in order stays readable); an import running elsewhere is waited for."""
+        if not self.pending_recovery():
+            return []
+        with self.locked(on_wait=on_wait):
+            return self.recover()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    _move(tmp, path)
+
+
+def _move(src: Path, dst: Path) -> None:
+    """os.replace, the single place where a commit moves a file (crash-injection tests patch it)."""
+    os.replace(src, dst)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        if _fcntl is not None:
+            _fcntl.flock(fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+        else:
+            os.lseek(fd, 0, os.SEEK_SET)
+            _msvcrt.locking(fd, _msvcrt.LK_NBLCK, 1)
+        return True
+    except OSError:
+        return False
+
+
+def _unlock(fd: int) -> None:
+    if _fcntl is not None:
+        _fcntl.flock(fd, _fcntl.LOCK_UN)
+    else:
+        os.lseek(fd, 0, os.SEEK_SET)
+        _msvcrt.locking(fd, _msvcrt.LK_UNLCK, 1)
+
+
+# The lock holder's identity is written after byte 0 (Windows locks byte 0 only), for the message.
+def _write_holder(fd: int) -> None:
+    text = f"processus {os.getpid()} sur {socket.gethostname()}, depuis {now_iso()}".encode("utf-8")
+    os.lseek(fd, 1, os.SEEK_SET)
+    os.write(fd, text)
+    os.ftruncate(fd, 1 + len(text))
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        os.lseek(fd, 1, os.SEEK_SET)
+        return os.read(fd, 500).decode("utf-8", "replace").strip() or "processus inconnu"
+    except OSError:
+        return "processus inconnu"
+
+
+def _os_error_message(exc: OSError, root: Path, consequence: str) -> str:
+    """A French explanation of a file-system error while writing the workspace."""
+    where = exc.filename or root
+    if exc.errno == errno.ENOSPC:
+        why = "disque plein : libérez de la place"
+    elif exc.errno == errno.EDQUOT:
+        why = "quota disque dépassé : libérez de la place"
+    elif isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = ("écriture refusée (dossier en lecture seule, droits insuffisants, ou fichier ouvert dans un autre "
+               "programme) : choisissez un dossier où vous pouvez écrire")
+    else:
+        why = f"erreur du système de fichiers ({exc.strerror or exc})"
+    return f"Écriture impossible dans l'espace de travail {root} ({where}) : {why}. {consequence[:1].upper()}{consequence[1:]}."
 
 
 def entries_of(batches) -> list[FileEntry]:
@@ -181,4 +458,4 @@ def now_iso() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat()
 
 
-__all__ = ["Workspace", "WorkspaceError", "FileEntry", "Rejection", "TABLES", "now_iso"]
+__all__ = ["Workspace", "WorkspaceError", "WorkspaceBusy", "FileEntry", "Rejection", "TABLES", "now_iso"]

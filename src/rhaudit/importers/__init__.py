@@ -8,7 +8,7 @@ reports duplicate payslips and gross-pay gaps, then writes everything in one
 
 from __future__ import annotations
 
-import os
+import contextlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,9 +37,10 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)  # import-wide (duplicates, gross gaps)
     gross_mismatches: int = 0
     deliberations: str | None = None
+    notes: list[str] = field(default_factory=list)  # workspace housekeeping (interrupted import completed...)
 
     def render(self) -> str:
-        out: list[str] = []
+        out: list[str] = list(self.notes)
         for e in self.imported:
             out.append(f"\n{e.path} ({_KIND_LABELS.get(e.kind, e.kind)})")
             if e.kind in ("pes", "paie_tableur", "dsn"):
@@ -268,8 +269,16 @@ def import_files(
     agent_profile: str | None = None,
     deliberations: Path | None = None,
     keep_names: bool = False,
+    replace: bool = False,
+    on_wait=None,
 ) -> ImportReport:
-    """Import payroll, absence and agent files into the workspace; raise ImportFailed if impossible."""
+    """Import payroll, absence and agent files into the workspace; raise ImportFailed if impossible.
+
+    The workspace is locked for the whole import (`on_wait(message)` is called once if another
+    import holds it); an import interrupted earlier is completed or undone first (report.notes).
+    `replace`: files already imported (same content) are imported again, replacing their
+    previous entry and data (after a profile was corrected).
+    """
     report = ImportReport()
     deliberations_text = _validated_deliberations(deliberations)
 
@@ -286,15 +295,45 @@ def import_files(
         if value and kind not in kinds:
             report.warnings.append(f"{option} {value} sans effet : {files} à importer (un flux PES n'a pas de profil).")
 
+    created = not ws.root.exists()
+    try:
+        with ws.locked(on_wait=on_wait):
+            report.notes += ws.recover()
+            _import_locked(ws, jobs, report, keep_names, replace, deliberations_text)
+    except BaseException:
+        if created and not ws.exists():  # a first import that failed leaves no folder behind
+            ws.lock_path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                ws.root.rmdir()
+        raise
+    if deliberations_text is not None:
+        report.deliberations = str(ws.root / "deliberations.yaml")
+    return report
+
+
+def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, replace: bool,
+                   deliberations_text: str | None) -> None:
+    """The import proper, holding the workspace lock: the log read here is the one committed to."""
     known = ws.known_hashes()
+    replaced: set[str] = set()
+    this_run: set[str] = set()
     parsed_files: list[tuple[ParsedFile, str]] = []
     for kind, path, prof in jobs:
         sha = file_sha256(path)
-        if sha in known:
-            report.skipped.append((str(path), f"déjà importé (même contenu que {known[sha]})"))
+        if sha in this_run or (sha in known and not replace):
+            hint = "" if sha in this_run else \
+                " ; pour le réimporter, par exemple après avoir corrigé un profil, ajoutez --replace"
+            report.skipped.append((str(path), f"déjà importé (même contenu que {known[sha]}){hint}"))
             continue
+        if sha in known:
+            replaced.add(sha)
+            report.notes.append(f"{path} : réimporté avec --replace ; l'import précédent du même contenu "
+                                f"({known[sha]}) et ses données sont remplacés.")
+        this_run.add(sha)
         known[sha] = str(path)
         parsed_files.append((_parse(kind, path, prof, keep_names), sha))
+
+    _reconcile_references(ws, [p for p, _ in parsed_files], replaced)
 
     # Agents first: the population inference uses them (with those already in the workspace).
     new_agents = [p.tables["agents"] for p, _ in parsed_files if p.kind == "agents" and "agents" in p.tables]
@@ -312,7 +351,7 @@ def import_files(
 
         log = ws.read_log()
         new_frames = [df[~replacing(df, p.declarations, str(p.path), log)] for p, df in zip(payroll_files, payslip_frames)]
-        report.warnings += _duplicate_warnings(new_frames, ws.read("payslips", years=years))
+        report.warnings += _duplicate_warnings(new_frames, ws.read("payslips", years=years, exclude=replaced))
     if report.gross_mismatches:  # first, so that a long list of duplicates cannot hide it
         report.warnings.insert(0, 
             f"{report.gross_mismatches} bulletin(s) dont le brut (MtBrut) diffère de la somme des lignes de "
@@ -321,10 +360,26 @@ def import_files(
 
     batches = [(_entry(p, sha), p.tables) for p, sha in parsed_files]
     report.imported = [e for e, _ in batches]
-    _commit(ws, batches, deliberations_text)
-    if deliberations_text is not None:
-        report.deliberations = str(ws.root / "deliberations.yaml")
-    return report
+    extra = {"deliberations.yaml": deliberations_text} if deliberations_text is not None else None
+    ws.commit(batches, replace=replaced, extra_files=extra)
+
+
+def _reconcile_references(ws: Workspace, parsed: list[ParsedFile], replaced: set[str]) -> None:
+    """Re-import semantics of the absences and agents files (see docs/import.md)."""
+    from .absences import reconcile_absences
+
+    absences = [p for p in parsed if p.kind == "absences"]
+    if absences:
+        reconcile_absences(absences, ws.read("absences", exclude=replaced))
+    before = set(ws.read("agents", exclude=replaced)["matricule"].dropna())
+    for p in (p for p in parsed if p.kind == "agents"):
+        again = sorted(before & set(p.tables["agents"]["matricule"].dropna()))
+        if again:
+            p.warnings.append(
+                f"{len(again)} agent(s) déjà présent(s) dans l'espace de travail ({', '.join(again[:10])}"
+                f"{', ...' if len(again) > 10 else ''}) : les valeurs de ce fichier remplacent les précédentes."
+            )
+        before |= set(p.tables["agents"]["matricule"].dropna())
 
 
 def _validated_deliberations(path: Path | None) -> str | None:
@@ -338,23 +393,6 @@ def _validated_deliberations(path: Path | None) -> str | None:
     except DeliberationError as exc:
         raise ImportFailed(f"{exc}\nRien n'a été importé.") from exc
     return Path(path).read_text(encoding="utf-8")
-
-
-def _commit(ws: Workspace, batches, deliberations_text: str | None) -> None:
-    """Write the tables and log, then the délibérations, leaving nothing behind on failure."""
-    target = ws.root / "deliberations.yaml"
-    staged = None
-    if deliberations_text is not None:
-        ws.root.mkdir(parents=True, exist_ok=True)
-        staged = ws.root / ".deliberations.yaml.tmp"
-        staged.write_text(deliberations_text, encoding="utf-8")
-    try:
-        ws.commit(batches)
-        if staged is not None:
-            os.replace(staged, target)
-    finally:
-        if staged is not None and staged.exists():
-            staged.unlink()
 
 
 __all__ = ["ImportFailed", "ImportReport", "import_files", "ParsedFile", "gross_mismatch_count"]

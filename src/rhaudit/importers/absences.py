@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import conform, empty_frame
+from ..workspace import Rejection
 from .base import ParsedFile
 from .profiles import CellError, CellParser, Profile, convert_rows, load_profile, read_mapped
 
@@ -85,3 +86,83 @@ def parse_absences(path: Path, profile: str | Path | None = None) -> ParsedFile:
     kept, rejected = convert_rows(table, "absence", _row_converter(prof))
     frame = conform(pd.DataFrame(kept), "absences") if kept else empty_frame("absences")
     return ParsedFile(path=path, kind="absences", tables={"absences": frame}, records_read=table.records_read, rejected=rejected)
+
+
+# --- against what is already stored ------------------------------------------------------------
+# Two absence records are the same when these agree (the half-day markers show in `days`).
+IDENTITY = ["matricule", "type", "source_label", "start", "end", "days"]
+OVERLAPS_LISTED = 50  # per file; the count is always given
+
+
+def _key(row) -> tuple:
+    return tuple(None if pd.isna(v) else v for v in (getattr(row, c) for c in IDENTITY))
+
+
+def _where(row) -> str:
+    return f"{row.source_file}, ligne {row.source_line}"
+
+
+def reconcile_absences(parsed_files: list[ParsedFile], stored: pd.DataFrame) -> None:
+    """Re-import semantics of absence files, applied in place, file by file in import order.
+
+    An absence identical to one already stored, or read earlier in this import (same file or
+    not), is not stored again: it is rejected as a duplicate, naming where it was first read, so
+    that an updated export (the same rows plus new ones) adds only the new rows and
+    « lus = importés + rejetés » still holds. Absences of one agent that overlap (other than the
+    same record) are kept and reported as warnings: one of them is usually wrong.
+    """
+    seen = {_key(r): _where(r) for r in stored.itertuples(index=False)}
+    known = stored
+    for parsed in parsed_files:
+        frame = parsed.tables["absences"]
+        if frame.empty:
+            continue
+        keep = []
+        for row in frame.itertuples(index=False):
+            first = seen.get(key := _key(row))
+            keep.append(first is None)
+            if first is None:
+                seen[key] = _where(row)
+                continue
+            parsed.rejected.append(Rejection(
+                file=row.source_file, position=row.source_line, record="absence", matricule=row.matricule,
+                reason=f"absence en double (déjà lue : {first}) : elle n'est pas enregistrée une seconde fois",
+            ))
+        frame = frame[keep].reset_index(drop=True)
+        parsed.tables["absences"] = frame
+        parsed.rejected.sort(key=lambda r: r.position or 0)
+        parsed.warnings += _overlap_warnings(known, frame)
+        known = pd.concat([known, frame], ignore_index=True) if not known.empty else frame
+
+
+def _overlap_warnings(stored: pd.DataFrame, new: pd.DataFrame) -> list[str]:
+    """Overlapping absences of one agent involving at least one record of `new`.
+
+    Two records sharing only their boundary day, one of them counted with a half day, are a
+    morning and an afternoon: not an overlap.
+    """
+    both = pd.concat([stored.assign(_new=False), new.assign(_new=True)], ignore_index=True) if not stored.empty \
+        else new.assign(_new=True)
+    both = both[both["matricule"].isin(set(new["matricule"]))].sort_values(["matricule", "start", "end"], kind="stable")
+    out: list[str] = []
+    latest = None  # per agent, the record ending last so far
+    for row in both.itertuples(index=False):
+        if latest is None or latest.matricule != row.matricule:
+            latest = row
+            continue
+        if row.start <= latest.end and (row._new or latest._new) and not _half_days_apart(latest, row):
+            out.append(f"absences qui se chevauchent : agent {row.matricule}, {_describe(latest)} et {_describe(row)} ; "
+                       f"les deux sont enregistrées, vérifiez laquelle est juste")
+        if row.end > latest.end:
+            latest = row
+    if len(out) > OVERLAPS_LISTED:
+        out = out[:OVERLAPS_LISTED] + [f"... et {len(out) - OVERLAPS_LISTED} autres chevauchements d'absences"]
+    return out
+
+
+def _half_days_apart(a, b) -> bool:
+    return a.end == b.start and any(pd.notna(d) and float(d) % 1 != 0 for d in (a.days, b.days))
+
+
+def _describe(row) -> str:
+    return f"{row.source_label} du {row.start:%d/%m/%Y} au {row.end:%d/%m/%Y} ({_where(row)})"
