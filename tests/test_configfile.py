@@ -12,7 +12,7 @@ def test_unknown_key_and_impossible_date_in_deliberations(tmp_path):
     with pytest.raises(DeliberationError, match=r"commune\.yaml : foo : clé inconnue.*configs/collectivites/demo\.yaml"):
         load_deliberations(bad)
     bad.write_text("name: X\nrifseep:\n  decision: D1\n  effective_date: 2019-13-01\n  groups: []\n", encoding="utf-8")
-    with pytest.raises(DeliberationError, match=r"commune\.yaml : YAML illisible : month must be in 1\.\.12"):
+    with pytest.raises(DeliberationError, match=r"commune\.yaml : YAML illisible : date impossible : le mois doit être entre 1 et 12"):
         load_deliberations(bad)
 
 

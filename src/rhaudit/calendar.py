@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import holidays
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from . import paths
-from .configfile import validation_problems
+from .configfile import read_yaml, validation_problems
 
 
 class CalendarError(Exception):
@@ -159,9 +158,8 @@ def _calendar_path(territory: str, folder: Path | None) -> Path:
 
 
 def _read_local(path: Path) -> LocalCalendarFile:
+    raw = read_yaml(path, CalendarError, "Corrigez le fichier (exemple : calendars/exemple_commune.yaml).")
     try:
-        return LocalCalendarFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except yaml.YAMLError as exc:
-        raise CalendarError(f"{path} : YAML invalide : {exc}") from exc
+        return LocalCalendarFile.model_validate(raw or {})
     except ValidationError as exc:
         raise CalendarError(f"{path} : calendrier local invalide : {validation_problems(exc)}. Corrigez le fichier.") from exc

@@ -13,9 +13,11 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from . import __version__
+from . import __version__, cli_fr
 from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, fr_amount, summary_frame, write_findings
-from .workspace import Workspace, WorkspaceError
+from .workspace import Workspace, WorkspaceError, os_error_reason
+
+cli_fr.install()  # click's own messages (usage errors, help) in French
 
 
 class InputError(click.ClickException):
@@ -38,7 +40,21 @@ def _workspace_option(required: bool = True):
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group: errors of the user's environment (workspace, files, permissions, full
+    disk) end with a French message and exit status 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except WorkspaceError as exc:
+            raise InputError(str(exc)) from exc
+        except OSError as exc:
+            where = f"{exc.filename} : " if exc.filename else ""
+            raise InputError(f"{where}{os_error_reason(exc)}.") from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rhaudit")
 def main() -> None:
     """rhaudit : contrôle de conformité RH et paie des collectivités territoriales."""
@@ -57,8 +73,12 @@ def main() -> None:
 @click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Délibérations de la collectivité (YAML) à associer à l'espace de travail.")
 @click.option("--keep-names", is_flag=True, help="Conserver noms et prénoms (jamais NIR ni coordonnées bancaires).")
+@click.option("--replace", is_flag=True,
+              help="Réimporter les fichiers déjà importés (même contenu), par exemple après correction d'un profil : "
+                   "leur import précédent est remplacé.")
 @_workspace_option()
-def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profile, deliberations, keep_names, workspace):
+def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profile, deliberations, keep_names, replace,
+               workspace):
     """Importer des fichiers de paie (PES XML .xhl/.xml, CSV, XLSX), d'absences et d'agents."""
     from .importers import ImportFailed, import_files
 
@@ -70,7 +90,7 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
         report = import_files(
             Workspace(workspace), payroll=list(payroll), absences=list(absences), agents=list(agents),
             profile=profile, absence_profile=absence_profile, agent_profile=agent_profile,
-            deliberations=deliberations, keep_names=keep_names,
+            deliberations=deliberations, keep_names=keep_names, replace=replace, on_wait=_say,
         )
     except (ImportFailed, WorkspaceError) as exc:
         raise InputError(str(exc)) from exc
@@ -246,10 +266,16 @@ def worktime_cmd(scenario_file, fmt, out):
         click.echo(text)
 
 
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
 def _open_workspace(path: Path) -> Workspace:
     ws = Workspace(path)
     try:
         ws.read_log()
+        for note in ws.recover_if_needed(on_wait=_say):  # an import interrupted earlier
+            _say(note)
     except WorkspaceError as exc:
         raise InputError(str(exc)) from exc
     if not ws.exists():

@@ -25,7 +25,28 @@ _MESSAGES = {
     "dict_type": "tableau de clés attendu",
     "model_type": "tableau de clés attendu",
     "bool_parsing": "true ou false attendu",
+    "bool_type": "true ou false attendu",
     "too_short": "liste vide ou trop courte",
+    "too_long": "liste trop longue",
+    "int_from_float": "nombre entier attendu (sans décimale)",
+    "float_finite_number": "nombre fini attendu",
+    "datetime_parsing": "date et heure invalides (format AAAA-MM-JJ HH:MM)",
+    "datetime_type": "date et heure attendues (format AAAA-MM-JJ HH:MM)",
+    "string_too_short": "texte vide ou trop court",
+    "string_too_long": "texte trop long",
+    "none_required": "aucune valeur attendue",
+    "is_instance_of": "type de valeur inattendu",
+    "url_parsing": "adresse invalide",
+    "enum": "valeur non autorisée",
+    "frozen_field": "champ non modifiable",
+}
+# Numeric constraints: the wording of each bound, completed with its value and the value read.
+_BOUNDS = {
+    "greater_than": ("gt", "doit être supérieur à"),
+    "greater_than_equal": ("ge", "doit être supérieur ou égal à"),
+    "less_than": ("lt", "doit être inférieur à"),
+    "less_than_equal": ("le", "doit être inférieur ou égal à"),
+    "multiple_of": ("multiple_of", "doit être un multiple de"),
 }
 
 
@@ -43,17 +64,82 @@ def check_regex(value: str | None) -> str | None:
 Regex = Annotated[str, AfterValidator(check_regex)]
 
 
+def problem_text(error: dict) -> str:
+    """One pydantic error (an item of ValidationError.errors()) in French: every loader of a
+    configuration file words its errors through here."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "literal_error":
+        return f"valeur {error.get('input')!r} non autorisée (attendu : {ctx.get('expected')})"
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"{words} {ctx.get(key)} (valeur lue : {error.get('input')!r})"
+    if kind in ("value_error", "assertion_error"):
+        return error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    return f"valeur invalide ({error['msg']})"  # a pydantic error type not translated yet
+
+
 def validation_problems(exc: ValidationError) -> str:
     """The errors of `exc` as "location : reason" in French, separated by semicolons."""
-    problems = []
-    for e in exc.errors():
-        where = ".".join(map(str, e["loc"])) or "fichier"
-        if e["type"] == "literal_error":
-            why = f"valeur {e.get('input')!r} non autorisée (attendu : {e['ctx']['expected']})"
-        else:
-            why = _MESSAGES.get(e["type"], e["msg"].removeprefix("Value error, "))
-        problems.append(f"{where} : {why}")
-    return "; ".join(problems)
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'fichier'} : {problem_text(e)}" for e in exc.errors())
+
+
+# PyYAML's usual syntax problems, in French.
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "« : » inattendu (indentation incorrecte, ou deux-points dans un texte à "
+                                           "mettre entre guillemets)",
+    "could not find expected ':'": "« : » attendu après une clé (ligne incomplète ou indentation incorrecte)",
+    "found character '\\t' that cannot start any token": "tabulation interdite : indentez avec des espaces",
+    "found unexpected end of stream": "fin de fichier inattendue (guillemet ou crochet non fermé ?)",
+    "found undefined alias": "alias (*) non défini",
+    "expected ',' or ']', but got": "« , » ou « ] » attendu",
+    "expected ',' or '}', but got": "« , » ou « } » attendu",
+    "did not find expected key": "clé attendue (indentation incohérente ?)",
+    "did not find expected '-' indicator": "élément de liste « - » attendu (indentation incohérente ?)",
+    "found duplicate anchor": "ancre (&) en double",
+    "expected <block end>, but found": "indentation incohérente",
+    "did not find expected node content": "valeur attendue",
+    "found unknown escape character": "caractère d'échappement inconnu (utilisez des guillemets simples)",
+}
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML syntax error in French, with its line and column (from 1)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = str(getattr(exc, "problem", "") or exc)
+    why = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), None)
+    why = why or f"syntaxe YAML invalide ({problem})"
+    return f"ligne {mark.line + 1}, colonne {mark.column + 1} : {why}" if mark is not None else why
+
+
+def read_yaml(path: Path, error: type[Exception], hint: str):
+    """The YAML content of `path`; `error` in French (file, line, what to do) when it cannot be read."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise error(f"Fichier introuvable : {path}. {hint}") from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"{path} : le fichier n'est pas en UTF-8 (octet illisible en position {exc.start}) : "
+                    f"enregistrez-le en UTF-8. {hint}") from exc
+    except OSError as exc:
+        raise error(f"{path} : fichier illisible ({exc.strerror or exc}). {hint}") from exc
+    except yaml.YAMLError as exc:
+        raise error(f"{path} : YAML illisible, {yaml_problem(exc)}. {hint}") from exc
+    except ValueError as exc:  # PyYAML raises ValueError for an impossible date (2019-13-01)
+        raise error(f"{path} : YAML illisible : {_value_problem(exc)}. {hint}") from exc
+
+
+def _value_problem(exc: ValueError) -> str:
+    text = str(exc)
+    m = re.fullmatch(r"(month|day|year) must be in (\d+)\.\.(\d+)(?:, not \d+)?", text)
+    if m:
+        what = {"month": "mois", "day": "jour", "year": "année"}[m[1]]
+        return f"date impossible : le {what} doit être entre {m[2]} et {m[3]} ({text})"
+    if text == "day is out of range for month":
+        return f"date impossible : ce jour n'existe pas dans ce mois ({text})"
+    return text
 
 
 def load_yaml_model(path: Path, schema: type[BaseModel], error: type[Exception], hint: str):
@@ -62,10 +148,8 @@ def load_yaml_model(path: Path, schema: type[BaseModel], error: type[Exception],
     path = Path(path)
     if not path.is_file():
         raise error(f"Fichier introuvable : {path}. {hint}")
+    raw = read_yaml(path, error, hint)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return schema.model_validate(raw)
     except ValidationError as exc:
         raise error(f"{path} : {validation_problems(exc)}. {hint}") from exc
-    except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for an impossible date
-        raise error(f"{path} : YAML illisible : {exc}. {hint}") from exc

@@ -328,7 +328,8 @@ class Workspace:
         """Whether an interrupted import left something behind (journal, staging, orphan data)."""
         if not self.root.is_dir():
             return False
-        return ((self.root / JOURNAL_NAME).exists() or any(self.root.glob(f"{STAGING_PREFIX}*"))
+        return ((self.root / JOURNAL_NAME).exists() or (self.root / (JOURNAL_NAME + ".tmp")).exists()
+                or any(self.root.glob(f"{STAGING_PREFIX}*"))
                 or bool(self._orphans()))
 
     def _orphans(self) -> list[Path]:
@@ -359,6 +360,7 @@ class Workspace:
                     ) from exc
                 notes.append("Un import interrompu (arrêt pendant l'enregistrement) a été terminé : ses fichiers "
                              "figurent dans le journal import_log.json.")
+            (self.root / (JOURNAL_NAME + ".tmp")).unlink(missing_ok=True)  # killed while writing the journal
             stale = sorted(self.root.glob(f"{STAGING_PREFIX}*"))
             for folder in stale:
                 shutil.rmtree(folder)
@@ -435,19 +437,32 @@ def _read_holder(fd: int) -> str:
         return "processus inconnu"
 
 
+def os_error_reason(exc: OSError) -> str:
+    """What a file-system error means for the user, and what to do (French)."""
+    if exc.errno == errno.ENOSPC:
+        return "disque plein : libérez de la place"
+    if exc.errno == errno.EDQUOT:
+        return "quota disque dépassé : libérez de la place"
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        opened = str(exc.filename or "").lower().endswith((".xlsx", ".xls", ".csv"))
+        return ("écriture refusée (" + ("fichier encore ouvert dans Excel ou un autre programme : fermez-le ; sinon "
+                                        if opened else "")
+                + "dossier en lecture seule, droits insuffisants, ou fichier ouvert dans un autre programme) : "
+                  "choisissez un dossier où vous pouvez écrire")
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):
+        return "un fichier porte déjà ce nom là où un dossier est attendu : choisissez un autre chemin"
+    if isinstance(exc, IsADirectoryError):
+        return "c'est un dossier, un fichier est attendu : choisissez un autre chemin"
+    if isinstance(exc, FileNotFoundError):
+        return "chemin introuvable"
+    return f"erreur du système de fichiers ({exc.strerror or exc})"
+
+
 def _os_error_message(exc: OSError, root: Path, consequence: str) -> str:
     """A French explanation of a file-system error while writing the workspace."""
     where = exc.filename or root
-    if exc.errno == errno.ENOSPC:
-        why = "disque plein : libérez de la place"
-    elif exc.errno == errno.EDQUOT:
-        why = "quota disque dépassé : libérez de la place"
-    elif isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        why = ("écriture refusée (dossier en lecture seule, droits insuffisants, ou fichier ouvert dans un autre "
-               "programme) : choisissez un dossier où vous pouvez écrire")
-    else:
-        why = f"erreur du système de fichiers ({exc.strerror or exc})"
-    return f"Écriture impossible dans l'espace de travail {root} ({where}) : {why}. {consequence[:1].upper()}{consequence[1:]}."
+    return (f"Écriture impossible dans l'espace de travail {root} ({where}) : {os_error_reason(exc)}. "
+            f"{consequence[:1].upper()}{consequence[1:]}.")
 
 
 def entries_of(batches) -> list[FileEntry]:

@@ -35,12 +35,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tabulate import tabulate
 
 from .calendar import Calendar, CalendarError
-from .configfile import validation_problems
+from .configfile import read_yaml, validation_problems
 from .deliberations import WorkRegime
 from .findings import fr_amount
 from .garanties import WEEKDAYS
@@ -309,18 +308,15 @@ def artt_for_weekly_hours(weekly_hours: float, norms: Norms, days_per_week: floa
 # --- the scenario file -------------------------------------------------------------------------
 
 
+_SCENARIO_HINT = "Voir l'exemple configs/worktime/protocole_exemple.yaml et docs/temps_de_travail.md."
+
+
 def load_scenarios(path: Path) -> ScenarioFile:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path} : YAML invalide : {exc}") from exc
-    except OSError as exc:
-        raise ScenarioError(f"{path} : fichier illisible : {exc}") from exc
+    raw = read_yaml(path, ScenarioError, _SCENARIO_HINT)
     try:
         return ScenarioFile.model_validate(raw or {})
     except ValidationError as exc:
-        raise ScenarioError(f"{path} : fichier de scénarios invalide : {validation_problems(exc)}. Voir l'exemple "
-                            "configs/worktime/protocole_exemple.yaml et docs/temps_de_travail.md.") from exc
+        raise ScenarioError(f"{path} : fichier de scénarios invalide : {validation_problems(exc)}. {_SCENARIO_HINT}") from exc
 
 
 def simulate(spec: ScenarioFile, params: Parameters | None = None) -> tuple[list[Count], Calendar, Norms]:

@@ -44,6 +44,8 @@ def workspace_info(ws: Workspace) -> dict:
             "payslips": len(slips),
             "agents": int(slips["matricule"].nunique()),
             "gross": _money(slips["gross"].sum()),
+            "absences": len(ws.read("absences")),  # stored absence records
+            "agents_reference": len(ws.read("agents")),  # matricules of the agents reference
         },
         "headcount": headcount,
         "files": len(ws.read_log()),
@@ -84,7 +86,8 @@ def render_info(data: dict) -> str:
     rows.append(["Total", t["payslips"], t["agents"], fr_amount(t["gross"])]
                 + [sum(p["lines_by_kind"].get(k, 0) for p in data["periods"]) for k in kinds])
     out = [
-        f"{data['files']} fichier(s) importé(s).\n",
+        f"{data['files']} fichier(s) importé(s) ; {t.get('absences', 0)} absence(s) et "
+        f"{t.get('agents_reference', 0)} agent(s) au référentiel agents.\n",
         "Bulletins, agents, brut (EUR) et lignes par nature, par mois :",
         tabulate(rows, headers=["Mois", "Bulletins", "Agents", "Brut"] + [f"Nature {k}" for k in kinds],
                  tablefmt="simple", colalign=("left",) + ("right",) * (3 + len(kinds))),

@@ -125,7 +125,7 @@ def reconcile_absences(parsed_files: list[ParsedFile], stored: pd.DataFrame) -> 
                 seen[key] = _where(row)
                 continue
             parsed.rejected.append(Rejection(
-                file=row.source_file, position=row.source_line, record="absence", matricule=row.matricule,
+                file=row.source_file, position=int(row.source_line), record="absence", matricule=str(row.matricule),
                 reason=f"absence en double (déjà lue : {first}) : elle n'est pas enregistrée une seconde fois",
             ))
         frame = frame[keep].reset_index(drop=True)
@@ -141,8 +141,8 @@ def _overlap_warnings(stored: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     Two records sharing only their boundary day, one of them counted with a half day, are a
     morning and an afternoon: not an overlap.
     """
-    both = pd.concat([stored.assign(_new=False), new.assign(_new=True)], ignore_index=True) if not stored.empty \
-        else new.assign(_new=True)
+    both = pd.concat([stored.assign(is_new=False), new.assign(is_new=True)], ignore_index=True) if not stored.empty \
+        else new.assign(is_new=True)
     both = both[both["matricule"].isin(set(new["matricule"]))].sort_values(["matricule", "start", "end"], kind="stable")
     out: list[str] = []
     latest = None  # per agent, the record ending last so far
@@ -150,7 +150,7 @@ def _overlap_warnings(stored: pd.DataFrame, new: pd.DataFrame) -> list[str]:
         if latest is None or latest.matricule != row.matricule:
             latest = row
             continue
-        if row.start <= latest.end and (row._new or latest._new) and not _half_days_apart(latest, row):
+        if row.start <= latest.end and (row.is_new or latest.is_new) and not _half_days_apart(latest, row):
             out.append(f"absences qui se chevauchent : agent {row.matricule}, {_describe(latest)} et {_describe(row)} ; "
                        f"les deux sont enregistrées, vérifiez laquelle est juste")
         if row.end > latest.end:

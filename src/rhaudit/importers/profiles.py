@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .. import paths
+from ..configfile import read_yaml, validation_problems
 from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
 from ..workspace import Rejection
 from .base import ImportError_, looks_like_nir
@@ -217,19 +217,13 @@ def load_profile(profile: str | Path | None, kind: str) -> Profile:
             f"{', '.join(available) or 'aucun'}. Donnez le nom d'un de ces profils ou le chemin d'un "
             f"fichier YAML (voir docs/profils.md)."
         )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"Profil {path} illisible (YAML invalide ou non UTF-8) : {exc}") from exc
+    raw = read_yaml(path, ProfileError, "Corrigez le profil (voir docs/profils.md).")
     if not isinstance(raw, dict):
         raise ProfileError(f"Profil {path} : le fichier doit contenir un dictionnaire YAML (type, colonnes...).")
     try:
         prof = Profile.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'racine'} : {err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors()
-        )
+        problems = validation_problems(exc)
         raise ProfileError(f"Profil {path} invalide : {problems}. Corrigez le fichier (voir docs/profils.md).") from exc
     if prof.kind != kind:
         raise ProfileError(
