@@ -152,7 +152,8 @@ def test_undecodable_file_fails(tmp_path):
     profile = write(tmp_path / "utf8.yaml", "type: paie\nformat: {encodage: utf-8}\ncolonnes: {matricule: M}\n")
     data = tmp_path / "paie.csv"
     data.write_bytes("Matricule;Libellé\n".encode("windows-1252"))
-    with pytest.raises(ImportError_, match="encodage\\(s\\) essayé\\(s\\) : utf-8"):
+    # "é" is byte 0xe9 in windows-1252: not UTF-8; the message names the line and the encoding to declare.
+    with pytest.raises(ImportError_, match="ligne 1 : octet 0xe9 illisible en utf-8 .* indiquez « encodage: windows-1252 »"):
         parse_payroll_table(data, profile)
 
 

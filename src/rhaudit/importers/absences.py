@@ -85,7 +85,8 @@ def parse_absences(path: Path, profile: str | Path | None = None) -> ParsedFile:
     table = read_mapped(path, prof, REQUIRED)
     kept, rejected = convert_rows(table, "absence", _row_converter(prof))
     frame = conform(pd.DataFrame(kept), "absences") if kept else empty_frame("absences")
-    return ParsedFile(path=path, kind="absences", tables={"absences": frame}, records_read=table.records_read, rejected=rejected)
+    return ParsedFile(path=path, kind="absences", tables={"absences": frame}, records_read=table.records_read, rejected=rejected,
+                      warnings=list(table.warnings))
 
 
 # --- against what is already stored ------------------------------------------------------------

@@ -45,4 +45,5 @@ def parse_agents(path: Path, profile: str | Path | None = None) -> ParsedFile:
     kept, duplicates = _drop_duplicates(kept)
     rejected = sorted(rejected + duplicates, key=lambda r: r.position or 0)
     frame = conform(pd.DataFrame(kept), "agents") if kept else empty_frame("agents")
-    return ParsedFile(path=path, kind="agents", tables={"agents": frame}, records_read=table.records_read, rejected=rejected)
+    return ParsedFile(path=path, kind="agents", tables={"agents": frame}, records_read=table.records_read, rejected=rejected,
+                      warnings=list(table.warnings))

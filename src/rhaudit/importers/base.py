@@ -45,11 +45,56 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-# A French social security number (NIR): sex digit, year, month, department (2A/2B for
-# Corsica), commune, order, optional 2-digit key; 13 or 15 characters once spaces are removed.
-_NIR = re.compile(r"^[1-478]\d{4}(\d{2}|2[AB])\d{6}(\d{2})?$")
+# A French social security number (NIR): sex digit (1, 2; 3, 4, 7, 8 for provisional numbers),
+# year, month (01-12, or 20-99 when unknown), department (2A/2B for Corsica), commune, order,
+# optional 2-digit key: 13 or 15 characters. People write it with spaces, dots, dashes,
+# underscores or slashes between the groups ("1 85 07 99 123 456 78", "1.85.07.99.123.456-78").
+_MONTH = r"(?:0[1-9]|1[0-2]|[2-9]\d)"
+_NIR = re.compile(rf"^[1-478]\d{{2}}{_MONTH}(?:\d{{2}}|2[AB])\d{{6}}(?:\d{{2}})?$")
+_SEPARATORS = re.compile(r"[\s.\-_/\u00a0\u202f]")
+_S = r"[\s.\-_/\u00a0\u202f]?"  # an optional separator between two groups
+_NIR_IN_TEXT = re.compile(
+    rf"(?<![0-9A-Za-z])([1-478]){_S}(\d{{2}}){_S}({_MONTH}){_S}((?:\d{{2}}|2[AB])){_S}(\d{{3}}){_S}(\d{{3}})"
+    rf"(?:{_S}(\d{{2}}))?(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def _compact(value) -> str:
+    text = str(value).strip()
+    if re.fullmatch(r"\d+\.0", text):  # Excel gives 1850799123456.0
+        text = text[:-2]
+    return _SEPARATORS.sub("", text).upper()
 
 
 def looks_like_nir(value) -> bool:
-    """Whether a matricule is in fact a NIR (Excel may give it as 1850799123456.0)."""
-    return bool(_NIR.match(re.sub(r"\s", "", str(value)).removesuffix(".0").upper()))
+    """Whether a value (a matricule, a cell) is in fact a NIR, in any of its written forms."""
+    return bool(_NIR.match(_compact(value)))
+
+
+def contains_nir(value) -> bool:
+    """Whether a value is a NIR or a text holding one ("agent 1 85 07 99 123 456 78")."""
+    return masked_nir_in(value) is not None
+
+
+def masked_nir_in(value) -> str | None:
+    """The (first) NIR of a value, masked; None when it holds none."""
+    if looks_like_nir(value):
+        return mask_nir(value)
+    m = _NIR_IN_TEXT.search(str(value))
+    return mask_nir("".join(g for g in m.groups() if g)) if m else None
+
+
+def mask_nir(value) -> str:
+    """A NIR with only sex, year and month of birth shown: "1 85 07 ** *** *** **"."""
+    nir = _compact(value)
+    masked = f"{nir[0]} {nir[1:3]} {nir[3:5]} ** *** ***"
+    return masked + (" **" if len(nir) == 15 else "")
+
+
+def mask_nirs_in(text: str) -> str:
+    """`text` with every NIR in it masked (mask_nir); other text unchanged."""
+    text = str(text)
+    if looks_like_nir(text):
+        return mask_nir(text)
+    return _NIR_IN_TEXT.sub(lambda m: mask_nir("".join(g for g in m.groups() if g)), text)

@@ -69,7 +69,7 @@ def parse_payroll_table(path: Path, profile: str | Path | None = None) -> Parsed
     prof = load_profile(profile, "paie")
     table = read_mapped(path, prof, REQUIRED)
     kept, rejected = convert_rows(table, "ligne de paie", _convert_row)
-    warnings = []
+    warnings = list(table.warnings)
     if "establishment" not in table.fields:
         warnings.append(
             f"Aucune colonne d'établissement (profil {prof.label}) : les bulletins sont rattachés à "
