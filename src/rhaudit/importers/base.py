@@ -54,8 +54,8 @@ _NIR = re.compile(rf"^[1-478]\d{{2}}{_MONTH}(?:\d{{2}}|2[AB])\d{{6}}(?:\d{{2}})?
 _SEPARATORS = re.compile(r"[\s.\-_/\u00a0\u202f]")
 _S = r"[\s.\-_/\u00a0\u202f]?"  # an optional separator between two groups
 _NIR_IN_TEXT = re.compile(
-    rf"(?<![0-9A-Za-z])([1-478]){_S}(\d{{2}}){_S}({_MONTH}){_S}((?:\d{{2}}|2[AB])){_S}(\d{{3}}){_S}(\d{{3}})"
-    rf"(?:{_S}(\d{{2}}))?(?![0-9A-Za-z])",
+    rf"(?<!\d)([1-478]){_S}(\d{{2}}){_S}({_MONTH}){_S}((?:\d{{2}}|2[AB])){_S}(\d{{3}}){_S}(\d{{3}})"
+    rf"(?:{_S}(\d{{2}}))?(?!\d)",
     re.IGNORECASE,
 )
 

@@ -32,7 +32,7 @@ from .. import paths
 from ..configfile import read_yaml, validation_problems
 from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
 from ..workspace import Rejection
-from .base import ImportError_, contains_nir, looks_like_nir, masked_nir_in, mask_nirs_in
+from .base import ImportError_, contains_nir, masked_nir_in, mask_nirs_in
 
 DEFAULT_PROFILES = {"paie": "paie_generique", "absences": "absences_generique", "agents": "agents_generique"}
 KIND_LABELS = {"paie": "paie (export tableur)", "absences": "absences", "agents": "référentiel agents"}
@@ -494,7 +494,7 @@ def read_mapped(path: Path, prof: Profile, required: list[str | tuple[str, ...]]
 def _refuse_nir(path: Path, column: str, matricules: pd.Series) -> None:
     """Stop the import when the matricule column holds NIRs (the number itself is never shown)."""
     for line, value in matricules.items():
-        if value is not None and looks_like_nir(value):
+        if value is not None and contains_nir(value):
             raise ImportError_(
                 f"{path}, ligne {line} : la colonne « {column} », lue comme matricule, contient un numéro de "
                 f"sécurité sociale (NIR). rhaudit n'enregistre jamais de NIR : associez au matricule la colonne "
