@@ -140,6 +140,18 @@ class Calendar:
         return next((d for d, n in sorted(self.public_holidays.items()) if fragment.lower() in n.lower()), None)
 
 
+def territory_text(value):
+    """Pydantic before-validator: an overseas code written as a bare number (972) is its text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def check_territory(territory: str, folder: Path | None = None) -> None:
+    """CalendarError (French, listing what is expected) unless `territory` is known: a key of
+    TERRITORIES or a local calendar file (name under calendars/, or path)."""
+    if territory not in TERRITORIES:
+        _read_local(_calendar_path(territory, folder))
+
+
 def _public_holidays(subdiv: str | None, year: int) -> dict[dt.date, str]:
     return dict(holidays.France(years=year, subdiv=subdiv, language="fr"))
 

@@ -72,7 +72,9 @@ def problem_text(error: dict) -> str:
         return f"valeur {error.get('input')!r} non autorisée (attendu : {ctx.get('expected')})"
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
-        return f"{words} {ctx.get(key)} (valeur lue : {error.get('input')!r})"
+        bound = ctx.get(key)
+        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        return f"{words} {bound} (valeur lue : {error.get('input')!r})"
     if kind in ("value_error", "assertion_error"):
         return error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind in _MESSAGES:

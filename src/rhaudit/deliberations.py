@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from . import configfile
+from .calendar import CalendarError, check_territory, territory_text
 from .configfile import Regex
 
 
@@ -64,13 +65,14 @@ class WorkRegime(_Model):
     name: str
     weekly_hours: float | None = None
     daily_hours: float | None = None  # "7h48/j" style regimes
-    days_per_week: float = 5
+    days_per_week: float = Field(default=5, gt=0, le=7)
     weekday_hours: dict[str, float] | None = None  # {lun: 8, mar: 8, ...}
-    artt_days: float | None = None  # None: computed to reach the legal duration
-    annual_leave_days: float | None = None  # None: 5 × days_per_week
-    fractionnement_days: float = 0
-    extra_days: dict[str, float] = Field(default_factory=dict)  # extra-legal days, by name
-    asa_days: float = 0
+    # Day counts cannot be negative (artt_days: -5 is a typo, not a régime).
+    artt_days: float | None = Field(default=None, ge=0)  # None: computed to reach the legal duration
+    annual_leave_days: float | None = Field(default=None, ge=0)  # None: 5 × days_per_week
+    fractionnement_days: float = Field(default=0, ge=0)
+    extra_days: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)  # extra-legal days, by name
+    asa_days: float = Field(default=0, ge=0)
     solidarity: Solidarity = "worked_day"
     quotite: float = Field(default=1.0, gt=0, le=1)
     # Who the cycle applies to (délibération only): services and/or emploi patterns.
@@ -192,16 +194,23 @@ class Deliberations(_Model):
     bonuses_with_basis: dict[str, str] = Field(default_factory=dict)
     benefits_in_kind: list[BenefitInKind] = Field(default_factory=list)
 
+    _territory = field_validator("territory", mode="before")(territory_text)
+
     def decision(self, decision_id: str | None) -> Decision | None:
         return next((d for d in self.decisions if d.id == decision_id), None)
 
 
+_HINT = ("Corrigez le fichier de délibérations (exemple complet : configs/collectivites/demo.yaml ; "
+         "schéma : src/rhaudit/deliberations.py).")
+
+
 def load_deliberations(path: Path | str) -> Deliberations:
-    return configfile.load_yaml_model(
-        Path(path), Deliberations, DeliberationError,
-        "Corrigez le fichier de délibérations (exemple complet : configs/collectivites/demo.yaml ; "
-        "schéma : src/rhaudit/deliberations.py).",
-    )
+    delib = configfile.load_yaml_model(Path(path), Deliberations, DeliberationError, _HINT)
+    try:  # checked here, not at `rhaudit check` time: "validée" must mean usable
+        check_territory(delib.territory)
+    except CalendarError as exc:
+        raise DeliberationError(f"{path} : territory : {exc} {_HINT}") from exc
+    return delib
 
 
 def find_deliberations(workspace_root: Path | None = None) -> Path | None:

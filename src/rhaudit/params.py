@@ -22,6 +22,7 @@ Parameters are addressed as "<file stem>.<name>", e.g. "ihts.plafond_mensuel_heu
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,13 @@ def _as_date(when: dt.date | dt.datetime | str | tuple[int, int]) -> dt.date:
         return when.date()
     if isinstance(when, dt.date):
         return when
-    return dt.date.fromisoformat(str(when))
+    text = str(when).strip()
+    french = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)  # 01/01/2016, as users write it
+    try:
+        return dt.date(int(french[3]), int(french[2]), int(french[1])) if french else dt.date.fromisoformat(text)
+    except ValueError:
+        raise ParameterError(f"Date illisible ou impossible : « {text} » (attendu : AAAA-MM-JJ ou JJ/MM/AAAA, par "
+                             f"exemple 2016-01-01 ou 01/01/2016).") from None
 
 
 class Parameters:

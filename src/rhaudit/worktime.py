@@ -35,10 +35,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tabulate import tabulate
 
-from .calendar import Calendar, CalendarError
+from .calendar import Calendar, CalendarError, territory_text
 from .configfile import read_yaml, validation_problems
 from .deliberations import WorkRegime
 from .findings import fr_amount
@@ -58,6 +58,8 @@ class ScenarioFile(BaseModel):
     headcount: float | None = Field(default=None, gt=0)
     etp_cost: float | None = Field(default=None, gt=0)
     scenarios: list[WorkRegime] = Field(min_length=1)
+
+    _territory = field_validator("territory", mode="before")(territory_text)
 
 
 # --- legal parameters of a year ----------------------------------------------------------------
@@ -79,6 +81,8 @@ class Norms:
     leave_weeks: float  # 5
     tolerance_hours: float  # 4
     sources: dict[str, str]
+    garanties: dict = field(default_factory=dict)  # temps_travail.garanties_minimales (limits in hours)
+    garanties_source: str = ""
 
     @classmethod
     def of(cls, year: int, params: Parameters | None = None) -> "Norms":
@@ -91,7 +95,9 @@ class Norms:
             "leave_weeks": "conges_annuels_semaines", "tolerance_hours": "tolerance_heures",
         }
         resolved = {k: params.resolve(f"temps_travail.{n}", dt.date(year, 1, 1)) for k, n in names.items()}
+        garanties = params.resolve("temps_travail.garanties_minimales", dt.date(year, 1, 1))
         return cls(year=year, sources={f"temps_travail.{names[k]}": str(r) for k, r in resolved.items()},
+                   garanties=dict(garanties.value), garanties_source=garanties.source,
                    **{k: float(r.value) for k, r in resolved.items()})
 
     @property
@@ -243,6 +249,7 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
     elif solidarity == "none":
         notes.append(f"Journée de solidarité non appliquée : {fr_number(norms.solidarity_hours * q)} h manquent.")
 
+    notes += garanties_warnings(week, norms)
     solved = regime.artt_days is None
     target = norms.annual_hours - norms.solidarity_hours - rounding
     artt = max(0.0, math.floor(available - target / daily + 1e-9)) if solved else float(regime.artt_days)
@@ -277,6 +284,28 @@ def count_regime(regime: WorkRegime, method: str, norms: Norms, calendar: Calend
         reference_hours=reference, gap_hours=gap, gap_etp=gap_etp, gap_cost=gap_cost,
         minutes_per_day_to_add=minutes, extra_days_hours=extra * daily * q, notes=notes, counted_dates=dates,
     )
+
+
+def garanties_warnings(week: Week, norms: Norms) -> list[str]:
+    """Warnings for a regime whose week cannot respect the garanties minimales (a cycle repeating
+    this week): more than the weekly maximum, the 12-week average maximum, or the daily maximum."""
+    limits = norms.garanties
+    if not limits:
+        return []
+    out = []
+    source = f"garanties minimales, {norms.garanties_source}"
+    weekly, daily = week.weekly_hours, max(week.hours)
+    if weekly > limits["duree_hebdomadaire_max"]:
+        out.append(f"Attention : {fr_number(weekly)} h par semaine dépassent la durée hebdomadaire maximale de "
+                   f"{fr_number(limits['duree_hebdomadaire_max'])} h ({source}) : ce cycle ne peut pas être appliqué.")
+    elif weekly > limits["moyenne_12_semaines_max"]:
+        out.append(f"Attention : {fr_number(weekly)} h chaque semaine dépassent la moyenne maximale de "
+                   f"{fr_number(limits['moyenne_12_semaines_max'])} h sur {limits['semaines_moyenne']} semaines "
+                   f"consécutives ({source}).")
+    if daily > limits["duree_quotidienne_max"]:
+        out.append(f"Attention : {fr_number(daily)} h par jour dépassent la durée quotidienne maximale de "
+                   f"{fr_number(limits['duree_quotidienne_max'])} h ({source}).")
+    return out
 
 
 def _calendar_days(week: Week, cal: Calendar):

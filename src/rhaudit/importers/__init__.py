@@ -9,6 +9,9 @@ reports duplicate payslips and gross-pay gaps, then writes everything in one
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import pandas as pd
 from ..findings import fr_eur
 from ..model import GROSS_KINDS, PAYSLIP_KEY
 from ..workspace import FileEntry, Workspace, now_iso
-from .base import ImportError_, ParsedFile, file_sha256
+from .base import PLAUSIBLE_YEARS, ImportError_, ParsedFile, file_sha256
 
 PES_SUFFIXES = (".xhl", ".xml")
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -112,7 +115,7 @@ def _expand_payroll(paths: list[Path], report: ImportReport) -> list[Path]:
                 if f.suffix.lower() in PES_SUFFIXES + TABLE_SUFFIXES or _is_dsn(f):
                     files.append(f)
                 elif not f.name.startswith("."):
-                    report.skipped.append((str(f), "ignoré : extension non reconnue (.xhl/.xml PES, .csv/.xlsx tableur)"))
+                    report.skipped.append((display_path(f), "ignoré : extension non reconnue (.xhl/.xml PES, .csv/.xlsx tableur)"))
         elif p.suffix.lower() in PES_SUFFIXES + TABLE_SUFFIXES or _is_dsn(p):
             files.append(p)
         else:
@@ -175,6 +178,55 @@ def _parse(kind: str, path: Path, profile: str | None, keep_names: bool) -> Pars
         for name, df in parsed.tables.items():
             parsed.tables[name] = df.drop(columns=[c for c in ("nom", "prenom") if c in df.columns])
     return parsed
+
+
+def display_path(path: Path | str) -> str:
+    """A path as text that can be printed and written in UTF-8: a file name in another encoding
+    (bytes that are not UTF-8, typically windows-1252 from an archive) is shown decoded as such."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("windows-1252", "replace")
+
+
+def _parse_any_name(kind: str, path: Path, profile: str | None, keep_names: bool) -> ParsedFile:
+    """`_parse`, also for a file whose name is not valid UTF-8: it is read through an alias with
+    the displayable name (the input file itself is neither renamed nor modified)."""
+    shown = display_path(path)
+    if shown == str(path):
+        return _parse(kind, path, profile, keep_names)
+    with tempfile.TemporaryDirectory() as tmp:
+        alias = Path(tmp) / display_path(path.name)
+        try:
+            os.symlink(path.resolve(), alias)
+        except OSError:
+            shutil.copyfile(path, alias)
+        try:
+            parsed = _parse(kind, alias, profile, keep_names)
+        except ImportFailed as exc:
+            raise ImportFailed(str(exc).replace(str(alias), shown)) from exc
+    parsed.path = Path(shown)
+    return parsed
+
+
+def _check_years(parsed: ParsedFile) -> None:
+    slips = parsed.tables.get("payslips")
+    if slips is None or slips.empty:
+        return
+    years = sorted({int(y) for y in slips["year"].dropna().unique()})
+    bad = [y for y in years if not PLAUSIBLE_YEARS[0] <= y <= PLAUSIBLE_YEARS[1]]
+    if bad:
+        raise ImportFailed(
+            f"{parsed.path} : année de paie impossible : {', '.join(map(str, bad))} (attendu entre {PLAUSIBLE_YEARS[0]} "
+            f"et {PLAUSIBLE_YEARS[1]} ; élément Annee du flux PES, ou colonne de l'année de l'export). Le fichier est "
+            f"abîmé ou mal exporté : demandez un nouvel export. Rien n'a été importé."
+        )
 
 
 # --- checks across files -----------------------------------------------------------------------
@@ -247,7 +299,7 @@ def _entry(parsed: ParsedFile, sha: str) -> FileEntry:
     if absences is not None and not absences.empty:
         years |= {int(d.year) for d in absences["start"].dropna()}
     return FileEntry(
-        path=str(parsed.path), sha256=sha, kind=parsed.kind, imported_at=now_iso(),
+        path=display_path(parsed.path), sha256=sha, kind=parsed.kind, imported_at=now_iso(),
         records_read=parsed.records_read, records_imported=parsed.records_imported,
         payslips=0 if slips is None else len(slips), lines=0 if lines is None else len(lines),
         absences=0 if absences is None else len(absences),
@@ -323,15 +375,17 @@ def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, 
         if sha in this_run or (sha in known and not replace):
             hint = "" if sha in this_run else \
                 " ; pour le réimporter, par exemple après avoir corrigé un profil, ajoutez --replace"
-            report.skipped.append((str(path), f"déjà importé (même contenu que {known[sha]}){hint}"))
+            report.skipped.append((display_path(path), f"déjà importé (même contenu que {known[sha]}){hint}"))
             continue
         if sha in known:
             replaced.add(sha)
-            report.notes.append(f"{path} : réimporté avec --replace ; l'import précédent du même contenu "
+            report.notes.append(f"{display_path(path)} : réimporté avec --replace ; l'import précédent du même contenu "
                                 f"({known[sha]}) et ses données sont remplacés.")
         this_run.add(sha)
-        known[sha] = str(path)
-        parsed_files.append((_parse(kind, path, prof, keep_names), sha))
+        known[sha] = display_path(path)
+        parsed = _parse_any_name(kind, path, prof, keep_names)
+        _check_years(parsed)
+        parsed_files.append((parsed, sha))
 
     _reconcile_references(ws, [p for p, _ in parsed_files], replaced)
 

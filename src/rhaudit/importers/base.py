@@ -12,6 +12,10 @@ import pandas as pd
 from ..workspace import Rejection
 
 
+# A payroll year outside this range is a damaged or wrongly exported file (Annee 0, 99999).
+PLAUSIBLE_YEARS = (1950, 2100)
+
+
 class ImportError_(Exception):
     """A file cannot be imported at all (message in French, naming the file and what to do)."""
 

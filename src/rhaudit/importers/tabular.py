@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..model import GROSS_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, PAYSLIP_KEY, conform, empty_frame
-from .base import ParsedFile
+from .base import PLAUSIBLE_YEARS, ParsedFile
 from .profiles import CellError, CellParser, convert_rows, field_label, load_profile, read_mapped
 
 # Year and month come from `year` + `month` columns or from one `period` column.
@@ -37,6 +37,9 @@ def _convert_row(parser: CellParser, raw: dict[str, Any]) -> dict[str, Any]:
         rec["month"] = parser.required("month", raw.get("month"))
         if not 1 <= rec["month"] <= 12:
             raise CellError(f"{field_label('paie', 'month')} impossible : « {raw['month']} » (attendu de 1 à 12)")
+    if not PLAUSIBLE_YEARS[0] <= rec["year"] <= PLAUSIBLE_YEARS[1]:
+        raise CellError(f"{field_label('paie', 'year')} impossible : {rec['year']} (attendu entre {PLAUSIBLE_YEARS[0]} "
+                        f"et {PLAUSIBLE_YEARS[1]})")
     rec["establishment"] = parser.convert("establishment", raw.get("establishment")) or UNKNOWN_ESTABLISHMENT
     for fld in ("code", "kind", "amount"):
         rec[fld] = parser.required(fld, raw.get(fld))
