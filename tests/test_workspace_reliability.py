@@ -350,3 +350,16 @@ def test_read_only_workspace_gives_a_french_error(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert "Écriture impossible dans l'espace de travail" in result.output
     assert "écriture refusée (dossier en lecture seule, droits insuffisants" in result.output
+
+
+def test_a_reading_command_leaves_a_running_import_alone(tmp_path):
+    # While an import holds the lock, its staging folder is not an interrupted import: `info`
+    # neither waits nor removes it.
+    ws = Workspace(tmp_path / "w")
+    import_files(ws, payroll=[pes_month(tmp_path, 1)])
+    staging = ws.root / ".staging-running"
+    staging.mkdir()
+    with ws.locked():
+        result = CliRunner().invoke(main, ["info", "-w", str(ws.root)])
+        assert result.exit_code == 0 and staging.exists()
+    assert ws.recover_if_needed() and not staging.exists()  # once the import is gone: cleaned

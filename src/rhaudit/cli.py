@@ -274,7 +274,7 @@ def _open_workspace(path: Path) -> Workspace:
     ws = Workspace(path)
     try:
         ws.read_log()
-        for note in ws.recover_if_needed(on_wait=_say):  # an import interrupted earlier
+        for note in ws.recover_if_needed():  # an import interrupted earlier
             _say(note)
     except WorkspaceError as exc:
         raise InputError(str(exc)) from exc

@@ -378,13 +378,17 @@ class Workspace:
             raise WorkspaceError(_os_error_message(exc, self.root, "la reprise de l'import interrompu a échoué")) from exc
         return notes
 
-    def recover_if_needed(self, on_wait: Callable[[str], None] | None = None) -> list[str]:
-        """`recover` under the lock, only when something is left behind (a read-only workspace
-        in order stays readable); an import running elsewhere is waited for."""
+    def recover_if_needed(self) -> list[str]:
+        """`recover` for a command that only reads: only when something is left behind (a
+        read-only workspace in order stays readable), and only if no import is running (what a
+        running import has staged is its own)."""
         if not self.pending_recovery():
             return []
-        with self.locked(on_wait=on_wait):
-            return self.recover()
+        try:
+            with self.locked(timeout=0):
+                return self.recover()
+        except WorkspaceBusy:
+            return []
 
 
 def _atomic_write(path: Path, text: str) -> None:
