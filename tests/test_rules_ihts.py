@@ -219,7 +219,8 @@ def _site(n_agents, paid=100.0):
 def test_011_site_of_10_without_automated_recording(params):
     delib = _delib(eligible_emplois=["technique"])
     [f] = run("IHTS-011", ctx_of(_site(10), params, deliberation=delib))
-    assert f.matricule is None and f.amount == pytest.approx(100.0) and "VOIRIE" in f.message
+    # all the overtime of the site is the amount concerned, not an excess at stake
+    assert f.matricule is None and f.amount is None and f.amount_concerned == pytest.approx(100.0) and "VOIRIE" in f.message
     assert run("IHTS-011", ctx_of(_site(9), params, deliberation=delib)) == []
     recorded = _delib(eligible_emplois=["technique"], automated_recording={"voirie": True})
     assert run("IHTS-011", ctx_of(_site(10), params, deliberation=recorded)) == []

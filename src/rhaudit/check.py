@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import operator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .classify import ClassificationError, classify_lines
+from .coverage import RunReport, run_report
 from .deliberations import DeliberationError, find_deliberations, load_deliberations
 from .findings import Finding
 from .params import ParameterError, default_parameters
@@ -52,8 +53,15 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         agents=agents,
         params=params,
         deliberation=delib,
-        options={"years": years, "workspace": ws.root, DSN_OPTION: dsn_aside},
+        options={"years": years, "workspace": ws.root, DSN_OPTION: dsn_aside,
+                 "deliberation_files": [str(delib_path)] if delib_path else []},
     )
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    report: RunReport  # coverage, rules not run or partly run and why
 
 
 def run_check(
@@ -63,6 +71,17 @@ def run_check(
     deliberations: Path | None = None,
     pseudonymise: bool = False,
 ) -> list[Finding]:
+    return check_workspace(ws, rule_patterns, years, deliberations, pseudonymise).findings
+
+
+def check_workspace(
+    ws: Workspace,
+    rule_patterns: str | None = None,
+    years: list[int] | None = None,
+    deliberations: Path | None = None,
+    pseudonymise: bool = False,
+) -> CheckResult:
+    """Run the rules on a workspace: the findings and the report of what ran and what was covered."""
     try:
         rules = select_rules(rule_patterns)
     except KeyError as exc:
@@ -81,7 +100,7 @@ def run_check(
     if pseudonymise:
         known = {m for t in (ctx.agents, ctx.payslips, ctx.absences) for m in t["matricule"].dropna()}
         findings = pseudonymised(findings, Pseudonymiser.for_workspace(ws.root), known)
-    return findings
+    return CheckResult(findings, run_report(ctx, ctx.options.get("deliberation_files")))
 
 
 def pseudonymised(findings: list[Finding], pseudo: Pseudonymiser, known: set[str]) -> list[Finding]:

@@ -130,17 +130,18 @@ def info_cmd(workspace, fmt):
 @click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
 def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, pseudonymise):
     """Exécuter les règles de conformité et écrire les constats (xlsx, csv, json)."""
-    from .check import CheckError, run_check
+    from .check import CheckError, check_workspace
     from .rules import max_severity_at_least
 
     ws = _open_workspace(workspace)
     try:
-        findings = run_check(ws, rule_patterns=rule_patterns, years=list(year) or None,
-                             deliberations=deliberations, pseudonymise=pseudonymise)
+        result = check_workspace(ws, rule_patterns=rule_patterns, years=list(year) or None,
+                                 deliberations=deliberations, pseudonymise=pseudonymise)
     except CheckError as exc:
         raise InputError(str(exc)) from exc
+    findings = result.findings
     out_dir = out or Path("reports")
-    written = write_findings(findings, out_dir)
+    written = write_findings(findings, out_dir, result.report)
     if fmt == "json":
         click.echo(findings_json(findings))
     else:
@@ -148,13 +149,15 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
         if summary.empty:
             click.echo("Aucun constat.")
         else:
-            for col in ("amount", "hours"):
+            for col in ("amount", "hours", "amount_concerned"):
                 summary[col] = summary[col].map(fr_amount)
             click.echo(tabulate(
                 summary.values.tolist(),
-                headers=["Règle", "Gravité", "Constat", "Nb", "Agents", "Mois-agents", "Montant (EUR)", "Heures"],
-                tablefmt="simple", disable_numparse=True, colalign=("left",) * 3 + ("right",) * 5,
+                headers=["Règle", "Gravité", "Constat", "Nb", "Agents", "Mois-agents", "Montant en jeu (EUR)", "Heures",
+                         "Montant concerné (EUR)"],
+                tablefmt="simple", disable_numparse=True, colalign=("left",) * 3 + ("right",) * 6,
             ))
+        click.echo("\n" + result.report.render())
         click.echo(f"\n{len(findings)} constat(s). Fichiers : " + ", ".join(str(p) for p in written))
     if fail_on and max_severity_at_least(findings, fail_on):
         sys.exit(1)

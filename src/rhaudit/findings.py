@@ -1,7 +1,10 @@
 """The one finding record every rule emits, and its exports (xlsx, csv, json).
 
 The JSON keys (rule, severity, title, legal_ref, matricule, year, month, amount, hours, message,
-evidence) are a contract read by other tools: do not rename them.
+evidence) are a contract read by other tools: do not rename them. Keys are only ever added:
+`evidence_total` (how many source lines support the finding; the evidence list keeps the first
+50) and `amount_concerned` (the payments a finding is about when no excess is computed, e.g.
+all the overtime of a site without automated time recording; `amount` stays the excess at stake).
 """
 
 from __future__ import annotations
@@ -31,6 +34,17 @@ class Evidence:
     period: str | None = None  # "2025-03" when the evidence is a pay line of that month
 
 
+EVIDENCE_LIMIT = 50
+
+
+class EvidenceList(list):
+    """Evidence records, the first EVIDENCE_LIMIT of `total` supporting lines."""
+
+    def __init__(self, items=(), total: int | None = None):
+        super().__init__(items)
+        self.total = len(self) if total is None else total
+
+
 @dataclass
 class Finding:
     rule: str
@@ -44,18 +58,23 @@ class Finding:
     hours: float | None = None  # hours at stake
     message: str = ""  # French sentence an auditor can paste
     evidence: list[Evidence] = field(default_factory=list)
+    evidence_total: int | None = None  # supporting lines in all (evidence keeps the first 50)
+    amount_concerned: float | None = None  # EUR of the payments concerned, when no excess is computed
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for key in ("amount", "hours"):
+        d["evidence"] = [asdict(e) for e in self.evidence]
+        if d["evidence_total"] is None:
+            d["evidence_total"] = len(self.evidence)
+        for key in ("amount", "hours", "amount_concerned"):
             if d[key] is not None:
                 d[key] = round(float(d[key]), 2)
         return d
 
 
-def evidence_from_lines(lines: pd.DataFrame, limit: int = 50) -> list[Evidence]:
-    """Evidence records from canonical pay-line rows (first `limit` rows)."""
-    out = []
+def evidence_from_lines(lines: pd.DataFrame, limit: int = EVIDENCE_LIMIT) -> EvidenceList:
+    """Evidence records from canonical pay-line rows (first `limit` rows; `.total` counts them all)."""
+    out = EvidenceList(total=len(lines))
     for row in lines.head(limit).itertuples(index=False):
         out.append(
             Evidence(
@@ -102,6 +121,7 @@ COLUMN_LABELS = {
     "year": "Année",
     "month": "Mois",
     "amount": "Montant en jeu (EUR)",
+    "amount_concerned": "Montant concerné (EUR)",
     "hours": "Heures en jeu",
     "message": "Explication",
     "evidence": "Pièces (fichier:ligne code libellé montant)",
@@ -115,10 +135,19 @@ def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
         d = f.to_dict()
         d["number"] = i
         d["severity"] = SEVERITY_LABELS.get(f.severity, f.severity)
-        d["evidence"] = " ; ".join(_evidence_text(e) for e in f.evidence)
+        d["evidence"] = evidence_text(f)
         rows.append(d)
     cols = list(COLUMN_LABELS)
     return pd.DataFrame(rows, columns=cols)
+
+
+def evidence_text(f: Finding) -> str:
+    """The evidence of a finding as one text, saying when the list is cut ("50 premières lignes sur 120")."""
+    text = " ; ".join(_evidence_text(e) for e in f.evidence)
+    total = f.evidence_total or len(f.evidence)
+    if total > len(f.evidence):
+        text = f"{len(f.evidence)} premières lignes sur {total} : {text}"
+    return text
 
 
 def _evidence_text(e: Evidence) -> str:
@@ -150,7 +179,8 @@ def fr_number(x: float, digits: int = 2) -> str:
 def summary_frame(findings: list[Finding]) -> pd.DataFrame:
     """Per rule: number of findings, agents, agent-months, amount and hours at stake."""
     if not findings:
-        return pd.DataFrame(columns=["rule", "severity", "title", "findings", "agents", "months", "amount", "hours"])
+        return pd.DataFrame(columns=["rule", "severity", "title", "findings", "agents", "months", "amount", "hours",
+                                     "amount_concerned"])
     df = pd.DataFrame([f.to_dict() for f in findings])
     df["severity"] = df["severity"].map(lambda v: SEVERITY_LABELS.get(v, v))
     # An agent-month needs both: collectivité-level or annual findings count no agent-month.
@@ -164,12 +194,16 @@ def summary_frame(findings: list[Finding]) -> pd.DataFrame:
         months=("agent_month", "nunique"),
         amount=("amount", lambda s: s.fillna(0).sum()),
         hours=("hours", lambda s: s.fillna(0).sum()),
+        amount_concerned=("amount_concerned", lambda s: s.fillna(0).sum()),
     ).reset_index()
-    return out.round({"amount": 2, "hours": 2})
+    return out.round({"amount": 2, "hours": 2, "amount_concerned": 2})
 
 
-def write_findings(findings: list[Finding], out_dir: Path) -> list[Path]:
-    """Write findings.xlsx, findings.csv and findings.json in `out_dir`."""
+def write_findings(findings: list[Finding], out_dir: Path, report=None) -> list[Path]:
+    """Write findings.xlsx, findings.csv and findings.json in `out_dir`; with `report` (a
+    coverage.RunReport: rules not run and why, coverage), also execution.json and execution.csv,
+    and the sheets « Couverture » and « Exécution des règles » of findings.xlsx. findings.json
+    stays a list of findings (its readers are not broken)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     table = findings_frame(findings).rename(columns=COLUMN_LABELS)
     paths = [out_dir / "findings.csv", out_dir / "findings.json", out_dir / "findings.xlsx"]
@@ -179,7 +213,7 @@ def write_findings(findings: list[Finding], out_dir: Path) -> list[Path]:
         columns={
             "rule": "Règle", "severity": "Gravité", "title": "Constat", "findings": "Constats",
             "agents": "Agents", "months": "Mois-agents", "amount": "Montant en jeu (EUR)",
-            "hours": "Heures en jeu",
+            "hours": "Heures en jeu", "amount_concerned": "Montant concerné (EUR)",
         }
     )
     with pd.ExcelWriter(paths[2], engine="openpyxl") as xw:
@@ -187,6 +221,13 @@ def write_findings(findings: list[Finding], out_dir: Path) -> list[Path]:
         table.to_excel(xw, sheet_name="Constats", index=False)
         _layout(xw.sheets["Synthèse"], {"Constat": 60})
         _layout(xw.sheets["Constats"], {"Constat": 40, "Référence": 40, "Explication": 90, "Pièces (fichier:ligne code libellé montant)": 60})
+        if report is not None:
+            report.coverage_frame().to_excel(xw, sheet_name="Couverture", index=False)
+            report.rules_frame().to_excel(xw, sheet_name="Exécution des règles", index=False)
+            _layout(xw.sheets["Couverture"], {"Élément": 45, "Valeur": 60})
+            _layout(xw.sheets["Exécution des règles"], {"Titre": 50, "Motifs": 90})
+    if report is not None:
+        paths += report.write(out_dir)
     return paths
 
 

@@ -94,10 +94,11 @@ def compare_with_answer_key(findings: list[dict], answer_key: list[dict], regist
             missed.append(e)
             continue
         found.append(e)
-        if e.get("amount") is not None:
-            total = sum(f["amount"] or 0 for f in hits)
-            if abs(total - e["amount"]) > 0.01:
-                mismatches.append((e, total))
+        for field in ("amount", "amount_concerned"):
+            if e.get(field) is not None:
+                total = sum(f.get(field) or 0 for f in hits)
+                if abs(total - e[field]) > 0.01:
+                    mismatches.append((e, total))
     extras = [f for f in compared if _key(f["rule"], f["matricule"], f["year"], f["month"]) not in expected_keys]
     return Comparison(expected, found, missed, extras, mismatches)
 
@@ -116,7 +117,7 @@ def _who(rule, matricule, year, month) -> str:
 
 def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: bool = True, fmt: str = "pes") -> str:
     """Generate, import, check and compare with the answer key; return a French summary."""
-    from ..check import run_check
+    from ..check import check_workspace
     from ..findings import write_findings
     from ..importers import import_files
     from ..rules import all_rules
@@ -150,8 +151,9 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
     report = import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
                  deliberations=files.deliberations_file)
     payslips = ws.read("payslips")
-    findings = run_check(ws, deliberations=files.deliberations_file)
-    written = write_findings(findings, out / "reports")
+    result = check_workspace(ws, deliberations=files.deliberations_file)
+    findings = result.findings
+    written = write_findings(findings, out / "reports", result.report)
     rejected = [r for e in report.imported for r in e.rejected]
     lines += [
         f"Import : {len(payslips)} bulletins, brut total {fr_eur(float(payslips['gross'].sum()))} ; "
@@ -167,7 +169,8 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
                  f"constats hors corrigé : {len(cmp.extras)}")
     lines += [f"  manquée : {_who(e['rule'], e['matricule'], e['year'], e['month'])} — {e['description']}" for e in cmp.missed]
     lines += [f"  montant différent : {_who(e['rule'], e['matricule'], e['year'], e['month'])} — attendu "
-              f"{fr_eur(e['amount'])}, trouvé {fr_eur(total)}" for e, total in cmp.amount_mismatches]
+              f"{fr_eur(e['amount'] if e.get('amount') is not None else e['amount_concerned'])}, trouvé {fr_eur(total)}"
+              for e, total in cmp.amount_mismatches]
     lines += [f"  hors corrigé : {_who(f['rule'], f['matricule'], f['year'], f['month'])} — {f['message']}" for f in cmp.extras[:50]]
     if len(cmp.extras) > 50:
         lines.append(f"  ... et {len(cmp.extras) - 50} autres constats hors corrigé (voir {written[0]})")

@@ -432,6 +432,6 @@ def site_without_automated_recording(commune: Commune, rng) -> list[AnswerKeyEnt
     for pattern in list(recording):
         if re.search(pattern, site, re.IGNORECASE):
             recording[pattern] = False
-    return [AnswerKeyEntry("IHTS-011", None, commune.year, None, amount=paid[site],
+    return [AnswerKeyEntry("IHTS-011", None, commune.year, None, amount_concerned=paid[site],
                            description=f"Service « {site} » : {len(by_site[site])} agents éligibles aux IHTS, "
                                        f"décompte automatisé non déclaré")]

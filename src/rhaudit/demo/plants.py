@@ -36,13 +36,14 @@ class AnswerKeyEntry:
     amount: float | None = None  # EUR at stake as the rule computes it (None: not compared)
     hours: float | None = None
     description: str = ""  # French: what was planted
+    amount_concerned: float | None = None  # EUR of the payments concerned (findings' amount_concerned)
 
     def key(self) -> tuple:
         return (self.rule, self.matricule, self.year, self.month)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for k in ("amount", "hours"):
+        for k in ("amount", "hours", "amount_concerned"):
             if d[k] is not None:
                 d[k] = round(float(d[k]), 2)
         return d

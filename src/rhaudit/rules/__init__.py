@@ -10,6 +10,13 @@ of this package is imported on first use, so a new rule family is just a new mod
     def gross_vs_lines(ctx: RuleContext) -> Iterable[Finding]:
         ...
         yield ctx.finding(matricule=..., year=..., month=..., amount=..., message=...)
+
+Nothing is silently skipped. A rule declares the data it needs (`requires=("deliberation.ihts",
+"absences")`, see REQUIREMENTS): when a need is not met the engine does not run it and records
+why. A rule that runs but cannot judge part of the payroll says so with `ctx.skipped(n, unit,
+reason)` ("12 bulletins non contrôlés : indice majoré nul"), or `return ctx.not_run(reason)`
+for a reason only it can see. `run_rules` collects these in `ctx.runs` (one RuleRun per rule),
+which `check` reports in the terminal and in every output (see coverage.py).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class RuleSpec:
     severity: str
     legal_ref: str
     func: Callable[["RuleContext"], Iterable[Finding]]
+    requires: tuple[str, ...] = ()
 
     @property
     def doc(self) -> str:
@@ -48,15 +56,38 @@ _REGISTRY: dict[str, RuleSpec] = {}
 _loaded = False
 
 
-def rule(rule_id: str, title: str, severity: str, legal_ref: str):
-    """Register a rule function under a stable id."""
+def _delib_has(section: str) -> Callable[["RuleContext"], bool]:
+    return lambda ctx: ctx.deliberation is not None and bool(getattr(ctx.deliberation, section, None))
+
+
+# What a rule may require, how to tell whether the check has it, and the French reason it does not.
+REQUIREMENTS: dict[str, tuple[Callable[["RuleContext"], bool], str]] = {
+    "deliberation": (lambda ctx: ctx.deliberation is not None,
+                     "aucun fichier de délibérations (rhaudit import --deliberations FICHIER.yaml)"),
+    "deliberation.ihts": (_delib_has("ihts"), "les délibérations ne décrivent pas les IHTS (section ihts : emplois éligibles)"),
+    "deliberation.rifseep": (_delib_has("rifseep"), "les délibérations ne décrivent pas le RIFSEEP (section rifseep : groupes et plafonds)"),
+    "deliberation.working_time": (_delib_has("working_time"),
+                                  "les délibérations ne décrivent pas le temps de travail (section working_time : cycles)"),
+    "deliberation.benefits_in_kind": (_delib_has("benefits_in_kind"),
+                                      "les délibérations ne déclarent aucun avantage en nature (section benefits_in_kind)"),
+    "absences": (lambda ctx: not ctx.absences.empty, "aucun fichier d'absences importé (rhaudit import --absences)"),
+    "agents": (lambda ctx: not ctx.agents.empty, "aucun référentiel agents importé (rhaudit import --agents)"),
+}
+
+
+def rule(rule_id: str, title: str, severity: str, legal_ref: str, requires: Iterable[str] = ()):
+    """Register a rule function under a stable id; `requires` names entries of REQUIREMENTS."""
     if severity not in SEVERITIES:
         raise ValueError(f"{rule_id}: gravité inconnue {severity!r} (attendu : {', '.join(SEVERITIES)})")
+    requires = tuple(requires)
+    unknown = [r for r in requires if r not in REQUIREMENTS]
+    if unknown:
+        raise ValueError(f"{rule_id}: besoin inconnu {unknown} (attendu : {', '.join(REQUIREMENTS)})")
 
     def decorate(func):
         if rule_id in _REGISTRY and _REGISTRY[rule_id].func is not func:
             raise ValueError(f"Identifiant de règle en double : {rule_id}")
-        _REGISTRY[rule_id] = RuleSpec(rule_id, title, severity, legal_ref, func)
+        _REGISTRY[rule_id] = RuleSpec(rule_id, title, severity, legal_ref, func, requires)
         return func
 
     return decorate
@@ -96,6 +127,26 @@ def select_rules(patterns: str | None) -> list[RuleSpec]:
     return chosen
 
 
+RUN, PARTIAL, NOT_RUN = "run", "partial", "not_run"
+RUN_STATUS_LABELS = {RUN: "exécutée", PARTIAL: "exécutée en partie", NOT_RUN: "non exécutée"}
+
+
+@dataclass
+class RuleRun:
+    """How a rule ran in a check: run, partly run (with what it left out and why), or not run."""
+
+    rule: str
+    title: str
+    status: str = RUN
+    reasons: list[str] = field(default_factory=list)
+    findings: int = 0
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "title": self.title, "status": self.status,
+                "status_label": RUN_STATUS_LABELS[self.status], "reasons": list(self.reasons),
+                "findings": self.findings}
+
+
 @dataclass
 class RuleContext:
     """What a rule sees: canonical tables, dated parameters, the collectivité's délibérations."""
@@ -108,6 +159,28 @@ class RuleContext:
     deliberation: Any = None  # rhaudit.deliberations.Deliberations or None
     options: dict[str, Any] = field(default_factory=dict)
     current: RuleSpec | None = None
+    runs: dict[str, RuleRun] = field(default_factory=dict)
+
+    def _run(self) -> RuleRun:
+        spec = self.current
+        assert spec is not None, "only valid while a rule runs"
+        return self.runs.setdefault(spec.id, RuleRun(spec.id, spec.title))
+
+    def not_run(self, reason: str) -> list:
+        """Record that the running rule could not run, and why; returns [] (`return ctx.not_run(...)`)."""
+        r = self._run()
+        r.status = NOT_RUN
+        r.reasons.append(reason)
+        return []
+
+    def skipped(self, count: int, unit: str, reason: str) -> None:
+        """Record that the running rule left `count` `unit` (bulletins, agents, lignes...) unjudged
+        because of `reason`; nothing is recorded when `count` is 0."""
+        if count:
+            r = self._run()
+            if r.status == RUN:
+                r.status = PARTIAL
+            r.reasons.append(f"{count} {unit} non contrôlé(e)s : {reason}")
 
     def finding(
         self,
@@ -120,6 +193,7 @@ class RuleContext:
         message: str = "",
         evidence: list[Evidence] | None = None,
         legal_ref: str | None = None,
+        amount_concerned=None,
     ) -> Finding:
         """A finding of the rule being run (its id, title, severity and reference filled in)."""
         spec = self.current
@@ -135,16 +209,27 @@ class RuleContext:
             amount=None if amount is None or pd.isna(amount) else float(amount),
             hours=None if hours is None or pd.isna(hours) else float(hours),
             message=message,
-            evidence=evidence or [],
+            evidence=list(evidence or []),
+            evidence_total=getattr(evidence, "total", None) or len(evidence or []),
+            amount_concerned=None if amount_concerned is None or pd.isna(amount_concerned) else float(amount_concerned),
         )
 
 
 def run_rules(ctx: RuleContext, rules: list[RuleSpec]) -> list[Finding]:
-    """Run `rules` in id order; findings sorted by rule, matricule, year, month."""
+    """Run `rules` in id order; findings sorted by rule, matricule, year, month. How each rule ran
+    (run, partly, not run and why) is left in `ctx.runs`."""
     findings: list[Finding] = []
     for spec in rules:
         ctx.current = spec
-        findings.extend(spec.func(ctx))
+        run = ctx.runs[spec.id] = RuleRun(spec.id, spec.title)
+        missing = [REQUIREMENTS[r][1] for r in spec.requires if not REQUIREMENTS[r][0](ctx)]
+        if missing:
+            for reason in missing:
+                ctx.not_run(reason)
+            continue
+        found = list(spec.func(ctx))
+        run.findings = len(found)
+        findings.extend(found)
     ctx.current = None
     findings.sort(key=lambda f: (f.rule, f.matricule or "", f.year or 0, f.month or 0))
     return findings

@@ -12,7 +12,8 @@ NATURE_LABELS = {"logement": "logement", "vehicule": "véhicule", "repas": "repa
 
 
 @rule("AVN-001", "Avantage en nature délibéré sans ligne sur le bulletin", "irregularite",
-      "Code de la sécurité sociale, L.242-1 ; arrêté du 10 décembre 2002 ; loi 90-1067 du 28 novembre 1990, art. 21")
+      "Code de la sécurité sociale, L.242-1 ; arrêté du 10 décembre 2002 ; loi 90-1067 du 28 novembre 1990, art. 21",
+      requires=("deliberation.benefits_in_kind",))
 def benefit_not_on_payslip(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque avantage en nature accordé par délibération
     (`benefits_in_kind` : logement pour nécessité absolue de service, véhicule, repas), les
@@ -28,8 +29,6 @@ def benefit_not_on_payslip(ctx: RuleContext):
     Le montant n'est pas connu (évaluation forfaitaire à faire).
     """
     delib = ctx.deliberation
-    if delib is None or not delib.benefits_in_kind:
-        return []
     grants = pd.DataFrame([{"matricule": b.matricule, "nature": b.nature,
                             "since": pd.Timestamp(b.since) if b.since else pd.Timestamp.min} for b in delib.benefits_in_kind])
     slips = ctx.payslips[["matricule", "year", "month", "source_file", "source_line"]].drop_duplicates(["matricule", "year", "month"])

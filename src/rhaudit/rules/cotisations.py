@@ -129,6 +129,8 @@ def cnracl_employer_rate(ctx: RuleContext):
         except ParameterError:
             expected.append(np.nan)  # no rate on file for that date: not judged
     lines = lines.assign(expected=expected, tol=tolerance(ctx, "taux_cotisation_ecart", lines["year"], lines["month"]))
+    ctx.skipped(int(lines["expected"].isna().sum()), "lignes de contribution CNRACL",
+                "aucun taux en vigueur dans configs/parametres/cotisations.yaml pour leur mois")
     bad = lines[(lines["read_rate"] - lines["expected"]).abs() > lines["tol"]]
     bad = bad.assign(amount_gap=(bad["read_rate"] - bad["expected"]) * bad["base"].astype(float).fillna(
         bad["amount"].astype(float) / bad["read_rate"]))

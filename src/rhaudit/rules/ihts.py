@@ -193,7 +193,8 @@ def categorie_a(ctx: RuleContext):
 
 
 @rule("IHTS-003", "IHTS versées à un emploi absent de la délibération", "irregularite",
-      "Décret 2002-60, art. 2 ; décret 91-875, art. 2 (délibération fixant les emplois éligibles)")
+      "Décret 2002-60, art. 2 ; décret 91-875, art. 2 (délibération fixant les emplois éligibles)",
+      requires=("deliberation.ihts",))
 def emploi_not_in_deliberation(ctx: RuleContext):
     """Ce que la règle vérifie : l'emploi de l'agent payé d'IHTS figure dans la liste des emplois
     éligibles de la délibération (motifs `ihts.eligible_emplois`).
@@ -207,8 +208,6 @@ def emploi_not_in_deliberation(ctx: RuleContext):
     agents techniques → constat du montant payé. Sans délibération chargée, la règle ne tourne pas.
     """
     delib = ctx.deliberation
-    if delib is None or delib.ihts is None:
-        return []
     lines = ihts_lines(ctx)
     eligible = _matches_any(lines["emploi"], delib.ihts.eligible_emplois)
     return _whole_payment_findings(
@@ -222,7 +221,7 @@ def emploi_not_in_deliberation(ctx: RuleContext):
 
 
 @rule("IHTS-004", "IHTS versées à un contractuel non autorisé par la délibération", "irregularite",
-      "Décret 2002-60, art. 2 ; décret 91-875, art. 2")
+      "Décret 2002-60, art. 2 ; décret 91-875, art. 2", requires=("deliberation.ihts",))
 def contract_agent(ctx: RuleContext):
     """Ce que la règle vérifie : si la délibération n'ouvre pas les IHTS aux agents contractuels
     (`ihts.contract_agents: false`), aucun agent non titulaire n'en perçoit.
@@ -234,8 +233,8 @@ def contract_agent(ctx: RuleContext):
     Exemple : un contractuel payé de 8 h d'IHTS, délibération sans ouverture → constat du montant.
     """
     delib = ctx.deliberation
-    if delib is None or delib.ihts is None or delib.ihts.contract_agents:
-        return []
+    if delib.ihts.contract_agents:
+        return ctx.not_run("sans objet : la délibération ouvre les IHTS aux agents contractuels")
     lines = ihts_lines(ctx)
     return _whole_payment_findings(
         ctx, lines, lines["statut"].fillna("").isin(CONTRACT_STATUTS),
@@ -302,7 +301,7 @@ def absent_days_by_month(absences: pd.DataFrame, matricules) -> pd.DataFrame:
 
 
 @rule("IHTS-006", "IHTS payées pour un mois entièrement passé en congé ou absence", "irregularite",
-      "Décret 2002-60, art. 2 et 4 (travaux supplémentaires effectivement accomplis)")
+      "Décret 2002-60, art. 2 et 4 (travaux supplémentaires effectivement accomplis)", requires=("absences",))
 def paid_while_absent(ctx: RuleContext):
     """Ce que la règle vérifie : aucune heure d'IHTS n'est payée au titre d'un mois dont chaque
     jour est couvert par une absence (congé annuel, ARTT, maladie, formation...) du fichier
@@ -316,7 +315,7 @@ def paid_while_absent(ctx: RuleContext):
     constat du montant ; absent du 1er au 30 mars → rien.
     """
     lines = ihts_lines(ctx)
-    if lines.empty or ctx.absences.empty:
+    if lines.empty:
         return []
     months = per_month(lines)
     absent = absent_days_by_month(ctx.absences, months["matricule"].unique())
@@ -392,7 +391,10 @@ def rate_check(ctx: RuleContext):
     paid_fraction = lines["quotite"].astype(float).where(lines["quotite"].astype(float) > 0, 1.0)
     from_pay = lines["indiciaire_paid"].astype(float) / paid_fraction
     lines["annual_indiciaire"] = np.where(no_index, from_pay * 12, np.nan)
-    lines = lines[~no_index | (lines["annual_indiciaire"].fillna(0) > 0)]
+    judged = ~no_index | (lines["annual_indiciaire"].fillna(0) > 0)
+    ctx.skipped(int(lines.loc[~judged, PAYSLIP_KEY].drop_duplicates().shape[0]), "bulletins payant des IHTS",
+                "ni indice majoré ni ligne de traitement, taux horaire non recalculé")
+    lines = lines[judged]
     if lines.empty:
         return []
     by_cat = lines.pivot_table(index=MONTH, columns="category", values="hours", aggfunc="sum", fill_value=0.0)
@@ -556,7 +558,7 @@ def with_astreinte(ctx: RuleContext):
 
 
 @rule("IHTS-011", "Pas de décompte automatisé pour un site d'au moins 10 agents éligibles", "alerte",
-      "Décret 2002-60 du 14 janvier 2002, art. 2, I, 2°")
+      "Décret 2002-60 du 14 janvier 2002, art. 2, I, 2°", requires=("deliberation.ihts",))
 def no_automated_recording(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque service (site) comptant au moins 10 agents d'emplois
     éligibles aux IHTS dans l'année, la délibération déclare un décompte automatisé du temps
@@ -568,11 +570,11 @@ def no_automated_recording(ctx: RuleContext):
     Texte : décret 2002-60, art. 2, I, 2° ; seuil `ihts.seuil_agents_controle_automatise`.
 
     Exemple : service « Voirie », 12 agents éligibles, aucun décompte automatisé déclaré →
-    constat avec les IHTS payées à ce service ; 9 agents → rien.
+    constat avec les IHTS payées à ce service ; 9 agents → rien. Les IHTS du service sont le
+    « montant concerné » (payé sans le contrôle requis), pas un excédent chiffré : le montant en
+    jeu reste vide.
     """
     delib = ctx.deliberation
-    if delib is None or delib.ihts is None:
-        return []
     slips = ctx.payslips[["matricule", "year", "month", "service", "emploi", "categorie"]].copy()
     slips = slips[slips["service"].notna() & (slips["categorie"].fillna("") != "A")]
     slips = slips[_matches_any(slips["emploi"], delib.ihts.eligible_emplois).to_numpy()]
@@ -595,7 +597,7 @@ def no_automated_recording(ctx: RuleContext):
         if amount == 0:
             continue  # no IHTS paid on that site: nothing to control
         out.append(ctx.finding(
-            year=r.year, amount=amount, hours=float(paid["hours"].get(key, 0.0)), evidence=ev.get(key, []),
+            year=r.year, amount_concerned=amount, hours=float(paid["hours"].get(key, 0.0)), evidence=ev.get(key, []),
             message=(f"Le service « {r.service} » compte {r.agents} agents d'emplois éligibles aux IHTS en "
                      f"{int(r.year)} et la délibération ne déclare pas de décompte automatisé du temps pour ce "
                      f"site ; {eur(amount)} d'IHTS y ont été payés sur décompte déclaratif, admis seulement sous "

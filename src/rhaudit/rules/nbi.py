@@ -101,7 +101,10 @@ def amount_check(ctx: RuleContext):
     m = nbi_months(ctx)
     if m.empty:
         return []
-    m = m[m["points"].notna() & m["fraction"].notna()]
+    unknown = m["points"].isna() | m["fraction"].isna()
+    ctx.skipped(int(unknown.sum()), "bulletins payant la NBI",
+                "indice majoré ou traitement absent (fraction du traitement payée inconnue) ou points inconnus")
+    m = m[~unknown]
     m = m.assign(diff=m["paid"] - m["due"])
     tol = tolerance(ctx, "nbi_ecart_montant_eur", m["year"], m["month"])
     bad = m[m["diff"].abs().to_numpy() > tol]

@@ -175,7 +175,7 @@ def bonuses_to_vacataires(ctx: RuleContext):
 
 
 @rule("RIFSEEP-011", "Prime versée sans délibération", "irregularite",
-      "CGFP L.714-4 [loi 84-53, art. 88] ; décret 91-875 du 6 septembre 1991, art. 2 ; loi 2000-321, art. 37-1 (répétition de l'indu)")
+      "CGFP L.714-4 [loi 84-53, art. 88] ; décret 91-875 du 6 septembre 1991, art. 2 ; loi 2000-321, art. 37-1 (répétition de l'indu)", requires=("deliberation",))
 def bonus_without_deliberation(ctx: RuleContext):
     """Ce que la règle vérifie : chaque catégorie de prime du régime indemnitaire trouvée dans la
     paie a une délibération qui la fonde (`bonuses_with_basis`, ou la section `rifseep` pour l'IFSE
@@ -191,8 +191,6 @@ def bonus_without_deliberation(ctx: RuleContext):
     600 EUR en jeu.
     """
     delib = ctx.deliberation
-    if delib is None:
-        return
     lines = ri_lines(ctx, RI_CATEGORIES)
     if lines.empty:
         return

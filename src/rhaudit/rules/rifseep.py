@@ -180,6 +180,8 @@ def _annual_in_groups(ctx: RuleContext, category: str):
     if annual is None or annual.empty:
         return
     evidence = LazyEvidence(annual.attrs["lines"], ["matricule", "period_year"])
+    ctx.skipped(int((~annual["group"].isin(list(groups))).sum()), "agent-années payées",
+                "aucun groupe de fonctions de la délibération (référentiel agents ou affectations rifseep.assignments)")
     for row in annual.itertuples(index=False):
         g = groups.get(row.group) if pd.notna(row.group) else None
         if g is not None:
@@ -201,7 +203,7 @@ def _fte_text(row) -> str:
 
 
 @rule("RIFSEEP-001", "IFSE annuelle au-delà du plafond du groupe de fonctions", "irregularite",
-      f"{DECRET}, art. 2 ; CGFP L.714-4 [loi 84-53 du 26 janvier 1984, art. 88] ; délibération instituant le RIFSEEP")
+      f"{DECRET}, art. 2 ; CGFP L.714-4 [loi 84-53 du 26 janvier 1984, art. 88] ; délibération instituant le RIFSEEP", requires=("deliberation.rifseep",))
 def ifse_above_group_ceiling(ctx: RuleContext):
     """Ce que la règle vérifie : l'IFSE versée sur l'année (somme des versements rattachés au mois
     qu'ils paient, en équivalent temps plein) ne dépasse pas le plafond annuel du groupe de
@@ -243,7 +245,7 @@ def ifse_above_group_ceiling(ctx: RuleContext):
       "irregularite",
       "CGFP L.714-4 à L.714-6 (loi 84-53 du 26 janvier 1984, art. 88, modifié par la loi 2016-483 : parité sur la "
       "somme des deux parts) ; décret 91-875 du 6 septembre 1991 modifié par le décret 2020-182 ; "
-      f"{DECRET} et arrêtés d'application par corps")
+      f"{DECRET} et arrêtés d'application par corps", requires=("deliberation.rifseep",))
 def above_state_ceiling(ctx: RuleContext):
     """Ce que la règle vérifie : (1) pour chaque groupe de la délibération, la somme des plafonds
     d'IFSE et de CIA (IFSE des agents logés + CIA pour les logés) ne dépasse pas la somme des
@@ -329,7 +331,7 @@ def above_state_ceiling(ctx: RuleContext):
 
 
 @rule("RIFSEEP-003", "CIA annuel au-delà du plafond du groupe de fonctions", "irregularite",
-      f"{DECRET}, art. 4 ; délibération instituant le RIFSEEP")
+      f"{DECRET}, art. 4 ; délibération instituant le RIFSEEP", requires=("deliberation.rifseep",))
 def cia_above_ceiling(ctx: RuleContext):
     """Ce que la règle vérifie : le CIA versé au titre d'une année (en équivalent temps plein) ne
     dépasse pas le plafond annuel de CIA du groupe de fonctions de l'agent fixé par la délibération.
@@ -401,7 +403,7 @@ def cia_instalments(ctx: RuleContext):
 
 
 @rule("RIFSEEP-005", "Part du CIA dans le plafond global au-delà du guide (15 / 12 / 10 %)", "alerte",
-      "Circulaire du 5 décembre 2014 relative à la mise en œuvre du RIFSEEP, § 2.2")
+      "Circulaire du 5 décembre 2014 relative à la mise en œuvre du RIFSEEP, § 2.2", requires=("deliberation.rifseep",))
 def cia_share_above_guide(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque groupe de la délibération, le plafond de CIA
     représente au plus 15 % (A), 12 % (B) ou 10 % (C) du plafond global IFSE + CIA.
@@ -519,7 +521,7 @@ def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
 @rule("RIFSEEP-007", "Régime indemnitaire maintenu pendant un CLM, CLD, CGM, une absence où la délibération le suspend, "
       "ou au-delà du traitement réduit d'un congé de maladie ordinaire", "irregularite",
       "Décret 2010-997 du 26 août 2010, art. 1 et 2 ; CGFP L.714-4 à L.714-6 [loi 84-53, art. 88] (parité) ; "
-      "CGFP L.822-3 [loi 84-53, art. 57] modifié par la loi 2025-127, art. 189 ; délibération instituant le RIFSEEP")
+      "CGFP L.822-3 [loi 84-53, art. 57] modifié par la loi 2025-127, art. 189 ; délibération instituant le RIFSEEP", requires=("absences",))
 def ri_maintained_during_absence(ctx: RuleContext):
     """Ce que la règle vérifie : pendant un congé de longue maladie, de longue durée ou de grave
     maladie, et pendant toute absence pour laquelle la délibération ne maintient pas le régime

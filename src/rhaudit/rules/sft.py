@@ -43,6 +43,8 @@ def without_child(ctx: RuleContext):
     Un bulletin sans nombre d'enfants renseigné n'est pas jugé.
     """
     sft, per = sft_months(ctx)
+    ctx.skipped(int((per["children"].isna() & (per["paid"] > 0)).sum()), "bulletins payant le SFT",
+                "nombre d'enfants non renseigné (NbEnfants)")
     bad = per[per["children"].notna() & (per["children"] == 0) & (per["paid"] > 0)]
     ev = evidence_by(sft.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
     return [
@@ -78,6 +80,8 @@ def amount_check(ctx: RuleContext):
     jugé (le SFT peut être versé à l'autre parent).
     """
     sft, per = sft_months(ctx)
+    ctx.skipped(int(((per["children"].fillna(0) > 0) & (per["indice"].fillna(0) <= 0)).sum()), "bulletins payant le SFT",
+                "indice majoré nul ou absent, SFT non recalculé")
     per = per[(per["children"].fillna(0) > 0) & (per["indice"].fillna(0) > 0)]
     if per.empty:
         return []

@@ -110,7 +110,7 @@ def _decision_text(ctx: RuleContext, cycle) -> str:
 
 @rule("TEMPS-001", "Régime de travail inférieur à 1 607 heures sans délibération de sujétions", "irregularite",
       "Décret 2000-815 du 25 août 2000, art. 1 ; décret 2001-623 du 12 juillet 2001, art. 1 et 2 ; "
-      "loi 2019-828 du 6 août 2019, art. 47")
+      "loi 2019-828 du 6 août 2019, art. 47", requires=("deliberation.working_time",))
 def regime_below_legal_duration(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque cycle de la délibération sur le temps de travail,
     la durée annuelle selon le décompte forfaitaire (365 − 104 − 8 − congés − ARTT, arrondi légal
@@ -152,7 +152,7 @@ def regime_below_legal_duration(ctx: RuleContext):
 
 @rule("TEMPS-002", "Jour de congé extra-légal", "irregularite",
       "Décret 2000-815 du 25 août 2000, art. 1 ; loi 2019-828 du 6 août 2019, art. 47 ; "
-      "décret 85-1250 du 26 novembre 1985, art. 1")
+      "décret 85-1250 du 26 novembre 1985, art. 1", requires=("deliberation.working_time",))
 def extra_legal_days(ctx: RuleContext):
     """Ce que la règle vérifie : chaque jour accordé en plus des congés, ARTT et fériés légaux
     (jours du maire, ancienneté, médaille, fête locale, ponts, journée du personnel) inscrit dans
@@ -199,7 +199,7 @@ def _local_days_off(ctx: RuleContext, year: int) -> dict:
 
 
 @rule("TEMPS-003", "Jours de fractionnement accordés sans les conditions", "irregularite",
-      "Décret 85-1250 du 26 novembre 1985, art. 1, al. 3")
+      "Décret 85-1250 du 26 novembre 1985, art. 1, al. 3", requires=("deliberation.working_time",))
 def fractionnement_without_conditions(ctx: RuleContext):
     """Ce que la règle vérifie : la délibération n'accorde pas les jours de fractionnement
     d'office (mode « automatic » ou jours inscrits dans un cycle), et aucun agent n'a pris plus
@@ -236,7 +236,7 @@ def fractionnement_without_conditions(ctx: RuleContext):
 
 
 @rule("TEMPS-004", "Journée de solidarité non appliquée", "irregularite",
-      "Loi 2004-626 du 30 juin 2004, art. 6 ; code du travail, art. L.3133-7 à L.3133-12")
+      "Loi 2004-626 du 30 juin 2004, art. 6 ; code du travail, art. L.3133-7 à L.3133-12", requires=("deliberation.working_time",))
 def solidarity_not_applied(ctx: RuleContext):
     """Ce que la règle vérifie : chaque cycle applique la journée de solidarité (jour travaillé,
     jour ARTT retiré ou 7 h réparties, proratisées selon la quotité).
@@ -278,7 +278,7 @@ def _balances(ctx: RuleContext, wt, year: int) -> pd.DataFrame:
 
 
 @rule("TEMPS-005", "Congés annuels pris au-delà des droits", "alerte",
-      "Décret 85-1250 du 26 novembre 1985, art. 1")
+      "Décret 85-1250 du 26 novembre 1985, art. 1", requires=("deliberation.working_time", "absences"))
 def leave_beyond_entitlement(ctx: RuleContext):
     """Ce que la règle vérifie : par agent et par année, les jours de congé annuel pris (absences
     de type conge_annuel commençant dans l'année, hors jours de fractionnement) ne dépassent pas
@@ -309,7 +309,7 @@ def leave_beyond_entitlement(ctx: RuleContext):
 
 @rule("TEMPS-006", "Jours ARTT pris au-delà des droits", "alerte",
       "Décret 2000-815 du 25 août 2000, art. 1 ; loi 2010-1657 du 29 décembre 2010, art. 115 ; "
-      "circulaire NOR MFPF1202031C du 18 janvier 2012")
+      "circulaire NOR MFPF1202031C du 18 janvier 2012", requires=("deliberation.working_time", "absences"))
 def artt_beyond_entitlement(ctx: RuleContext):
     """Ce que la règle vérifie : par agent et par année, les jours ARTT pris (absences de type
     rtt) ne dépassent pas ses droits : ARTT du cycle (ou calculés pour atteindre 1 607 h) ×
@@ -338,7 +338,7 @@ def artt_beyond_entitlement(ctx: RuleContext):
 
 
 @rule("TEMPS-007", "Cycle de travail ne respectant pas les garanties minimales", "irregularite",
-      "Décret 2000-815 du 25 août 2000, art. 3 ; décret 2001-623 du 12 juillet 2001, art. 1")
+      "Décret 2000-815 du 25 août 2000, art. 3 ; décret 2001-623 du 12 juillet 2001, art. 1", requires=("deliberation.working_time",))
 def cycle_breaches_guarantees(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque cycle de la délibération décrit par ses horaires
     (schedule), les garanties minimales : 10 h par jour, 48 h par semaine, 44 h en moyenne sur
