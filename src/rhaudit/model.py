@@ -30,7 +30,7 @@ PAYSLIP_FIELDS: tuple[Field, ...] = (
     Field("statut", "string", "Statut PES : TITULAIRE, STAGIAIRE, NON_TITULAIRE, EMPLOI_FONC, EMPLOI_AIDE, AUTRE_STATUT"),
     Field("statut_code", "string", "Code de la nomenclature statutaire (RefNomenStatutaire)"),
     Field("categorie", "string", "Catégorie hiérarchique A, B ou C (déduite ou fournie)"),
-    Field("population", "string", "Population : agent, elu, vacataire, assistante_maternelle"),
+    Field("population", "string", "Population : agent, elu, vacataire, assistante_maternelle, a_qualifier (sans grade ni indice, salaire fixe)"),
     Field("emploi", "string", "Emploi / métier (EmploiMetier)"),
     Field("grade", "string", "Grade"),
     Field("echelon", "string", "Échelon"),
@@ -140,7 +140,9 @@ GROSS_KINDS = ("T", "IR", "S", "AV", "I", "A", "R")
 
 STATUTS = ("TITULAIRE", "STAGIAIRE", "NON_TITULAIRE", "EMPLOI_FONC", "EMPLOI_AIDE", "AUTRE_STATUT")
 CATEGORIES = ("A", "B", "C")
-POPULATIONS = ("agent", "elu", "vacataire", "assistante_maternelle")
+# a_qualifier: no grade, no indice and a fixed salary (private-law staff of a SPIC, contracts
+# outside the grids): civil-service pay rules are not applied to them (STATUT-001).
+POPULATIONS = ("agent", "elu", "vacataire", "assistante_maternelle", "a_qualifier")
 
 ABSENCE_TYPES: dict[str, str] = {
     "conge_annuel": "Congé annuel",

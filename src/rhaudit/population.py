@@ -53,6 +53,7 @@ class PopulationRule(BaseModel):
     statuts: list[str] | None = None
     lignes: str | None = None
     sans_indice: bool = False
+    sans_grade: bool = False
 
     _patterns = field_validator("emploi_grade", "lignes")(check_regex)
 
@@ -165,6 +166,8 @@ def _populations(payslips: pd.DataFrame, pay_lines: pd.DataFrame, table: GradeTa
             ok &= statut.isin(r.statuts)
         if r.sans_indice:
             ok &= no_indice
+        if r.sans_grade:
+            ok &= grade_n.eq("")
         if r.lignes and ok.any():
             ok &= pd.Series(slip_keys.isin(_keys_with_line(pay_lines, r.lignes)), index=payslips.index)
         result[ok.fillna(False)] = r.population

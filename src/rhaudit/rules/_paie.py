@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import pay
-from ..findings import Evidence, evidence_from_lines, fr_eur, fr_number
+from ..findings import EVIDENCE_LIMIT, Evidence, EvidenceList, evidence_from_lines, fr_eur, fr_number
 from ..model import PAYSLIP_KEY
 from ..quotite import with_quotite
 
@@ -17,24 +17,34 @@ SLIP_ATTRIBUTES = ["statut", "categorie", "population", "emploi", "grade", "indi
                    "work_quotite", "temps_non_complet", "service", "children", "overtime_hours"]
 
 
-def lines_of(ctx, categories, with_slip: bool = True) -> pd.DataFrame:
+def lines_of(ctx, categories, with_slip: bool = True, all_populations: bool = False) -> pd.DataFrame:
     """Pay lines of `categories` with a non-zero amount, the month they pay attached, and the
     attributes of the payslip that carries them.
 
     Computed once per check run (cached in ctx.options): several rules read the same lines.
     Callers must not modify the returned frame in place (copy-on-write makes `.copy(deep=False)`
-    enough before setting a column).
+    enough before setting a column). Staff whose statut is to be qualified (population
+    a_qualifier) are left out unless `all_populations` (checks of the payroll file itself).
     """
     cache = ctx.options.setdefault("_lines_of_cache", {})
-    key = (tuple(categories), with_slip)
+    key = (tuple(categories), with_slip, all_populations)
     if key not in cache:
-        cache[key] = _lines_of(ctx, categories, with_slip)
+        cache[key] = _lines_of(ctx, categories, with_slip, all_populations)
     return cache[key]
 
 
-def _lines_of(ctx, categories, with_slip: bool) -> pd.DataFrame:
+UNQUALIFIED = "a_qualifier"  # population outside the civil-service grids (STATUT-001)
+
+
+def _lines_of(ctx, categories, with_slip: bool, all_populations: bool = False) -> pd.DataFrame:
     pl = ctx.pay_lines
     lines = pl[pl["category"].isin(list(categories)) & pl["amount"].fillna(0).ne(0)]
+    # Staff whose statut is to be qualified (no grade, no indice, fixed salary: private-law staff
+    # of a SPIC...) do not get the civil-service pay rules; STATUT-001 reports them once.
+    outside = ctx.payslips.loc[ctx.payslips["population"].fillna("").eq(UNQUALIFIED), PAYSLIP_KEY]
+    if not outside.empty and not all_populations:
+        flag = lines[PAYSLIP_KEY].merge(outside.drop_duplicates().assign(_out=True), on=PAYSLIP_KEY, how="left")["_out"]
+        lines = lines[flag.isna().to_numpy()]
     lines = pay.attach_period(lines)
     lines["back_pay"] = pay.back_pay_mask(lines)
     if with_slip:
@@ -43,18 +53,20 @@ def _lines_of(ctx, categories, with_slip: bool) -> pd.DataFrame:
     return lines
 
 
-def evidence_by(lines: pd.DataFrame, keys: list[str], limit: int = 50) -> dict[tuple, list[Evidence]]:
-    """Evidence lists of `lines` (at most `limit` each), keyed by the tuple of `keys` values.
+def evidence_by(lines: pd.DataFrame, keys: list[str], limit: int = EVIDENCE_LIMIT) -> dict[tuple, list[Evidence]]:
+    """Evidence lists of `lines` (at most `limit` each, `.total` counting them all), keyed by the
+    tuple of `keys` values.
 
     One pass over the few evidence columns: a groupby over the wide line frame would cost a
     frame per group.
     """
     cols = [c for c in ("source_file", "source_line", "code", "label", "amount", "year", "month") if c in lines]
     narrow = lines[list(dict.fromkeys(keys + cols))]
-    out: dict[tuple, list[Evidence]] = {}
+    out: dict[tuple, EvidenceList] = {}
     key_values = zip(*(narrow[k].tolist() for k in keys))
     for key, ev in zip(key_values, evidence_from_lines(narrow[cols], limit=len(narrow))):
-        bucket = out.setdefault(key, [])
+        bucket = out.setdefault(key, EvidenceList(total=0))
+        bucket.total += 1
         if len(bucket) < limit:
             bucket.append(ev)
     return out

@@ -25,9 +25,9 @@ NOT_WORKING = ("conge_annuel", "rtt", "cet", "asa", "cmo", "clm", "cld", "cgm", 
                "maladie_professionnelle", "maternite", "paternite", "formation", "greve")
 
 
-def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES) -> pd.DataFrame:
+def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES, all_populations: bool = False) -> pd.DataFrame:
     """IHTS lines with their hours, the month they pay, and a usable quotité (unknown or 0 -> 1)."""
-    lines = lines_of(ctx, categories).copy(deep=False)  # the cached frame stays untouched
+    lines = lines_of(ctx, categories, all_populations=all_populations).copy(deep=False)  # the cached frame stays untouched
     if lines.empty:
         return lines.assign(hours=pd.Series(dtype=float))
     y, m = lines["period_year"], lines["period_month"]
@@ -473,7 +473,8 @@ def declared_vs_paid(ctx: RuleContext):
 
     Exemple : NbHeureSup = 10, lignes d'IHTS pour 12 h → constat de 2 h ; 12 et 12 → rien.
     """
-    lines = ihts_lines(ctx, IHTS_CATEGORIES + ("heures_complementaires",))
+    # A check of the payroll file itself: every population, staff to qualify included.
+    lines = ihts_lines(ctx, IHTS_CATEGORIES + ("heures_complementaires",), all_populations=True)
     paid = lines.groupby(PAYSLIP_KEY, as_index=False).agg(paid_hours=("hours", "sum"), amount=("amount", "sum"))
     slips = ctx.payslips[PAYSLIP_KEY + ["overtime_hours"]]
     m = slips.merge(paid, on=PAYSLIP_KEY, how="left")
