@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .classify import ClassificationError, classify_lines
 from .coverage import RunReport, run_report
-from .deliberations import DeliberationError, find_deliberations, load_deliberations
+from .deliberations import DeliberationError, find_deliberation_files, load_deliberation_files
 from .findings import Finding
 from .params import ParameterError, default_parameters
 from .population import PopulationError, annotate_population
@@ -23,11 +23,20 @@ class CheckError(Exception):
     pass
 
 
-def build_context(ws: Workspace, years: list[int] | None = None, deliberations: Path | None = None) -> RuleContext:
+def _as_paths(deliberations) -> list[Path]:
+    if deliberations is None:
+        return []
+    return [Path(deliberations)] if isinstance(deliberations, (str, Path)) else [Path(p) for p in deliberations]
+
+
+def build_context(ws: Workspace, years: list[int] | None = None, deliberations: Path | list[Path] | None = None) -> RuleContext:
+    """The rules' context. `deliberations`: one or several files (several files over time are
+    merged, each dated section applying from its date); default: the workspace's
+    (W/deliberations.yaml and W/deliberations/*.yaml)."""
     try:
         params = default_parameters()
-        delib_path = deliberations or find_deliberations(ws.root)
-        delib = load_deliberations(delib_path) if delib_path else None
+        delib_paths = _as_paths(deliberations) or find_deliberation_files(ws.root)
+        delib = load_deliberation_files(delib_paths)
     except (ParameterError, DeliberationError) as exc:
         raise CheckError(str(exc)) from exc
     # Classification and population are recomputed from the current configs/ so that a corrected
@@ -54,7 +63,7 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         params=params,
         deliberation=delib,
         options={"years": years, "workspace": ws.root, DSN_OPTION: dsn_aside,
-                 "deliberation_files": [str(delib_path)] if delib_path else []},
+                 "deliberation_files": [str(p) for p in delib_paths]},
     )
 
 
@@ -78,7 +87,7 @@ def check_workspace(
     ws: Workspace,
     rule_patterns: str | None = None,
     years: list[int] | None = None,
-    deliberations: Path | None = None,
+    deliberations: Path | list[Path] | None = None,
     pseudonymise: bool = False,
 ) -> CheckResult:
     """Run the rules on a workspace: the findings and the report of what ran and what was covered."""

@@ -123,8 +123,9 @@ def info_cmd(workspace, fmt):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--rules", "rule_patterns", default=None, help="Règles à exécuter, ex. 'IHTS*,NBI-001'.")
 @click.option("--year", type=int, multiple=True, help="Restreindre à une année (répétable).")
-@click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Délibérations de la collectivité (défaut : celles de l'espace de travail).")
+@click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              help="Délibérations de la collectivité, répétable pour plusieurs fichiers dans le temps "
+                   "(défaut : W/deliberations.yaml et W/deliberations/*.yaml).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Sortir avec le code 1 s'il existe des constats de cette gravité ou plus.")
 @click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
@@ -136,7 +137,7 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
     ws = _open_workspace(workspace)
     try:
         result = check_workspace(ws, rule_patterns=rule_patterns, years=list(year) or None,
-                                 deliberations=deliberations, pseudonymise=pseudonymise)
+                                 deliberations=list(deliberations) or None, pseudonymise=pseudonymise)
     except CheckError as exc:
         raise InputError(str(exc)) from exc
     findings = result.findings

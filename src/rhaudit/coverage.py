@@ -39,6 +39,7 @@ COVERAGE_LABELS = {
     "absences": "Absences importées",
     "agents_reference": "Agents du référentiel agents",
     "deliberations": "Délibérations",
+    "decisions_after_period": "Délibérations postérieures au dernier mois de paie (non appliquées)",
     "rules_run": "Règles exécutées entièrement",
     "rules_partial": "Règles exécutées en partie",
     "rules_not_run": "Règles non exécutées",
@@ -91,6 +92,8 @@ class RunReport:
                              f"hors des règles de la fonction publique.")
             lines.append(f"  Absences : {_cell(c.get('absences'))} ; référentiel agents : {_cell(c.get('agents_reference'))} ; "
                          f"délibérations : {_cell(c.get('deliberations'))}.")
+            if c.get("decisions_after_period"):
+                lines.append(f"  Délibérations postérieures à la période, non appliquées : {c['decisions_after_period']}.")
         not_run, partial = self.of_status(NOT_RUN), self.of_status(PARTIAL)
         if not_run:
             lines.append(f"\nRègles non exécutées ({len(not_run)}) — leur absence de constat ne vaut pas conformité :")
@@ -136,7 +139,13 @@ def coverage_of(ctx: RuleContext, deliberation_files: list[str] | None = None) -
         "absences": int(len(ctx.absences)) or None,
         "agents_reference": int(len(ctx.agents)) or None,
         "deliberations": ", ".join(deliberation_files) if deliberation_files else None,
+        "decisions_after_period": None,
     }
+    if ctx.deliberation is not None and months:
+        y, m = months[-1]
+        last_day = (pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0)).date()
+        later = ctx.deliberation.later_than(last_day)
+        out["decisions_after_period"] = ", ".join(f"{d.id} du {d.date:%d/%m/%Y}" for d in later) or None
     return out
 
 

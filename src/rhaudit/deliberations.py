@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from . import configfile
 from .calendar import CalendarError, check_territory, territory_text
@@ -193,11 +193,101 @@ class Deliberations(_Model):
     # Pay-line categories (classification) that have a délibération basis, with its id.
     bonuses_with_basis: dict[str, str] = Field(default_factory=dict)
     benefits_in_kind: list[BenefitInKind] = Field(default_factory=list)
+    # Earlier versions of the dated sections when several files are merged (merge_deliberations):
+    # section -> [(date, section object)], oldest first.
+    _versions: dict = PrivateAttr(default_factory=dict)
+    _files: list = PrivateAttr(default_factory=list)
 
     _territory = field_validator("territory", mode="before")(territory_text)
 
     def decision(self, decision_id: str | None) -> Decision | None:
         return next((d for d in self.decisions if d.id == decision_id), None)
+
+    def decision_date(self, decision_id: str | None) -> dt.date | None:
+        d = self.decision(decision_id)
+        return d.date if d else None
+
+    def section_date(self, section: str, obj=None) -> dt.date | None:
+        """Date from which a dated section (ihts, rifseep, working_time) applies: the RIFSEEP's
+        effective date, else the date of the délibération it names; None when undated."""
+        obj = getattr(self, section) if obj is None else obj
+        if obj is None:
+            return None
+        if section == "rifseep":
+            return obj.effective_date
+        return self.decision_date(getattr(obj, "decision", None))
+
+    def versions(self, section: str) -> list[tuple[dt.date | None, object]]:
+        """Every version of a dated section, oldest first (one when a single file was loaded)."""
+        if section in self._versions:
+            return self._versions[section]
+        obj = getattr(self, section)
+        return [] if obj is None else [(self.section_date(section, obj), obj)]
+
+    def in_force(self, section: str, year: int, month: int):
+        """The version of `section` in force for pay month (year, month): the latest one decided
+        on or before the month's last day (an undated one always applies); None when every
+        version is later than the month (the délibération is not applied to it)."""
+        last_day = dt.date(int(year), int(month), 1) + dt.timedelta(days=31)
+        last_day = last_day.replace(day=1) - dt.timedelta(days=1)
+        chosen = None
+        for when, obj in self.versions(section):
+            if when is None or when <= last_day:
+                chosen = obj
+        return chosen
+
+    def later_than(self, when: dt.date) -> list[Decision]:
+        """Décisions dated after `when` (not applied to pay up to that date)."""
+        return sorted((d for d in self.decisions if d.date > when), key=lambda d: d.date)
+
+
+DATED_SECTIONS = ("working_time", "rifseep", "ihts")
+
+
+def merge_deliberations(items: list[Deliberations], files: list[str] | None = None) -> Deliberations:
+    """Several délibération files over time as one: decisions, grants and lists are joined; each
+    dated section (working_time, rifseep, ihts) keeps all its versions, the latest as the
+    attribute and the others for `in_force`; a bonus category keeps its earliest basis."""
+    if not items:
+        raise DeliberationError("Aucun fichier de délibérations à fusionner.")
+    decisions = {d.id: d for item in items for d in item.decisions}
+    for item in items:
+        for d in item.decisions:
+            if decisions[d.id] != d:
+                raise DeliberationError(
+                    f"La délibération {d.id} figure dans deux fichiers avec des contenus différents "
+                    f"({decisions[d.id].date} et {d.date}) : gardez une seule définition.")
+    merged = items[-1].model_copy(update={
+        "decisions": sorted(decisions.values(), key=lambda d: (d.date, d.id)),
+        "asa": [a for item in items for a in item.asa],
+        "nbi_functions": [f for item in items for f in item.nbi_functions],
+        "benefits_in_kind": [b for item in items for b in item.benefits_in_kind],
+    })
+    probe = Deliberations(name=merged.name, decisions=merged.decisions)
+    basis: dict[str, str] = {}
+    for item in items:
+        for category, decision_id in item.bonuses_with_basis.items():
+            old = basis.get(category)
+            new_date, old_date = probe.decision_date(decision_id), probe.decision_date(old)
+            if old is None or (new_date and old_date and new_date < old_date):
+                basis[category] = decision_id
+    merged = merged.model_copy(update={"bonuses_with_basis": basis})
+    merged._versions, merged._files = {}, []
+    for section in DATED_SECTIONS:
+        versions = [(probe.section_date(section, getattr(item, section)), getattr(item, section))
+                    for item in items if getattr(item, section) is not None]
+        versions.sort(key=lambda v: v[0] or dt.date.min)
+        merged._versions[section] = versions
+        merged = merged if not versions else _with(merged, section, versions[-1][1])
+    merged._files = list(files or [])
+    return merged
+
+
+def _with(merged: Deliberations, section: str, obj) -> Deliberations:
+    versions, files = merged._versions, merged._files
+    out = merged.model_copy(update={section: obj})
+    out._versions, out._files = versions, files
+    return out
 
 
 _HINT = ("Corrigez le fichier de délibérations (exemple complet : configs/collectivites/demo.yaml ; "
@@ -218,3 +308,21 @@ def find_deliberations(workspace_root: Path | None = None) -> Path | None:
     if workspace_root and (workspace_root / "deliberations.yaml").is_file():
         return workspace_root / "deliberations.yaml"
     return None
+
+
+def find_deliberation_files(workspace_root: Path | None = None) -> list[Path]:
+    """Every délibérations file of a workspace: W/deliberations.yaml, then W/deliberations/*.yaml
+    (several files over time, e.g. one per mandate or per year of decisions)."""
+    found = [p for p in [find_deliberations(workspace_root)] if p]
+    folder = workspace_root / "deliberations" if workspace_root else None
+    if folder and folder.is_dir():
+        found += sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
+    return found
+
+
+def load_deliberation_files(paths: list[Path]) -> Deliberations | None:
+    """One Deliberations from one or several files (merged over time); None without a file."""
+    if not paths:
+        return None
+    items = [load_deliberations(p) for p in paths]
+    return merge_deliberations(items, [str(p) for p in paths]) if len(items) > 1 else items[0]

@@ -204,20 +204,48 @@ def emploi_not_in_deliberation(ctx: RuleContext):
 
     Texte : décret 91-875, art. 2 ; décret 2002-60, art. 2.
 
+    La délibération est datée : elle ne fonde pas les heures des mois antérieurs à sa date ;
+    s'il n'y en a pas d'antérieure (plusieurs fichiers dans le temps sont acceptés), les IHTS de
+    ces mois sont signalées comme versées sans délibération en vigueur.
+
     Exemple : un « agent d'accueil » payé d'IHTS alors que la délibération ne liste que les
-    agents techniques → constat du montant payé. Sans délibération chargée, la règle ne tourne pas.
+    agents techniques → constat du montant payé ; IHTS de février 2018 avec une délibération du
+    29 mars 2018 → constat (délibération postérieure). Sans délibération chargée, la règle ne
+    tourne pas.
     """
     delib = ctx.deliberation
     lines = ihts_lines(ctx)
-    eligible = _matches_any(lines["emploi"], delib.ihts.eligible_emplois)
+    section = ihts_in_force(ctx, lines)
+    before = section.map(lambda sec: sec is None).astype(bool)
+    eligible = pd.Series(False, index=lines.index)
+    for _, sec in delib.versions("ihts"):
+        here = section.map(lambda s, sec=sec: s is sec).astype(bool)
+        eligible |= here & _matches_any(lines["emploi"], sec.eligible_emplois)
+    first = delib.versions("ihts")[0]
+    first_text = f"{first[1].decision}" + (f" du {first[0]:%d/%m/%Y}" if first[0] else "")
     return _whole_payment_findings(
-        ctx, lines, ~eligible,
+        ctx, lines, ~eligible & ~before,
         lambda r: (f"L'agent {r.matricule} (emploi « {r.emploi if pd.notna(r.emploi) else 'non renseigné'} ») "
                    f"a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) au titre de "
                    f"{month_label(r.period_year, r.period_month)} ; cet emploi ne figure pas dans la délibération "
-                   f"{delib.ihts.decision} listant les emplois éligibles (décret 91-875, art. 2) : la totalité "
-                   f"est sans base légale."),
+                   f"{delib.in_force('ihts', r.period_year, r.period_month).decision} listant les emplois éligibles "
+                   f"(décret 91-875, art. 2) : la totalité est sans base légale."),
+    ) + _whole_payment_findings(
+        ctx, lines, before,
+        lambda r: (f"L'agent {r.matricule} a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) au titre de "
+                   f"{month_label(r.period_year, r.period_month)}, mois antérieur à la délibération {first_text} "
+                   f"qui fixe les emplois éligibles : aucune délibération n'était en vigueur (décret 91-875, "
+                   f"art. 2), la totalité est sans base légale à cette date."),
     )
+
+
+def ihts_in_force(ctx: RuleContext, lines: pd.DataFrame) -> pd.Series:
+    """The IHTS section of the délibérations in force for the month each line pays (None before
+    the first one): a décision later than the pay month is not applied."""
+    keys = {(int(y), int(m)) for y, m in zip(lines["period_year"], lines["period_month"])}
+    table = {k: ctx.deliberation.in_force("ihts", *k) for k in keys}
+    return pd.Series([table[(int(y), int(m))] for y, m in zip(lines["period_year"], lines["period_month"])],
+                     index=lines.index, dtype=object)
 
 
 @rule("IHTS-004", "IHTS versées à un contractuel non autorisé par la délibération", "irregularite",
@@ -233,14 +261,17 @@ def contract_agent(ctx: RuleContext):
     Exemple : un contractuel payé de 8 h d'IHTS, délibération sans ouverture → constat du montant.
     """
     delib = ctx.deliberation
-    if delib.ihts.contract_agents:
+    if all(sec.contract_agents for _, sec in delib.versions("ihts")):
         return ctx.not_run("sans objet : la délibération ouvre les IHTS aux agents contractuels")
     lines = ihts_lines(ctx)
+    # Months before any IHTS délibération are IHTS-003's (no basis at all).
+    closed = ihts_in_force(ctx, lines).map(lambda sec: sec is not None and not sec.contract_agents).astype(bool)
     return _whole_payment_findings(
-        ctx, lines, lines["statut"].fillna("").isin(CONTRACT_STATUTS),
+        ctx, lines, lines["statut"].fillna("").isin(CONTRACT_STATUTS) & closed,
         lambda r: (f"L'agent contractuel {r.matricule} a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) au "
                    f"titre de {month_label(r.period_year, r.period_month)} ; la délibération "
-                   f"{delib.ihts.decision} ne les ouvre pas aux contractuels : la totalité est sans base légale."),
+                   f"{delib.in_force('ihts', r.period_year, r.period_month).decision} ne les ouvre pas aux "
+                   f"contractuels : la totalité est sans base légale."),
     )
 
 

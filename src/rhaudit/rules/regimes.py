@@ -5,8 +5,15 @@ hourly vacataires, bonuses with no délibération. Shared pieces come from rifse
 
 from __future__ import annotations
 
-import pandas as pd
+import re
+from functools import lru_cache
+from pathlib import Path
 
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from .. import configfile, paths
+from ..classify import normalize_label
 from ..model import LEGACY_EXCLUSIVE_OF_RIFSEEP, PAY_CATEGORIES, RI_CATEGORIES
 from . import RuleContext, rule
 from ._paie import eur, law_ref, month_label
@@ -174,6 +181,38 @@ def bonuses_to_vacataires(ctx: RuleContext):
 # --- RIFSEEP-011 ---------------------------------------------------------------------------------
 
 
+class _NationalElement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    nom: str
+    motif: str
+    texte: str
+
+
+class _NationalElements(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = None
+    elements: list[_NationalElement]
+
+
+@lru_cache(maxsize=4)
+def national_elements(path: str | None = None) -> list[tuple[re.Pattern, _NationalElement]]:
+    """Pay elements set by national texts (configs/elements_nationaux.yaml), compiled."""
+    spec = configfile.load_yaml_model(Path(path) if path else paths.configs_dir() / "elements_nationaux.yaml",
+                                      _NationalElements, ValueError,
+                                      "Corrigez configs/elements_nationaux.yaml (nom, motif, texte).")
+    return [(re.compile(e.motif), e) for e in spec.elements]
+
+
+def national_basis(labels: pd.Series) -> pd.Series:
+    """The national text of each label that names a nationally set element (NA otherwise)."""
+    found = {}
+    for label in labels.dropna().unique():
+        text = normalize_label(label)
+        found[label] = next((f"{e.nom} ({e.texte})" for rx, e in national_elements() if rx.search(text)), None)
+    return labels.map(found).astype("string")
+
+
+
 @rule("RIFSEEP-011", "Prime versée sans délibération", "irregularite",
       "CGFP L.714-4 [loi 84-53, art. 88] ; décret 91-875 du 6 septembre 1991, art. 2 ; loi 2000-321, art. 37-1 (répétition de l'indu)", requires=("deliberation",))
 def bonus_without_deliberation(ctx: RuleContext):
@@ -187,27 +226,45 @@ def bonus_without_deliberation(ctx: RuleContext):
 
     Texte : CGFP L.714-4 (loi 84-53, art. 88) ; décret 91-875, art. 2 ; loi 2000-321, art. 37-1.
 
+    Ne sont jamais « sans délibération » : les montants négatifs (retenues, régularisations) et
+    les éléments fixés par un texte national (SFT, indemnité de résidence, GIPA, indemnité
+    différentielle, indemnité compensatrice de la CSG...) même classés parmi les primes : leur
+    liste et leurs textes sont dans configs/elements_nationaux.yaml.
+
     Exemple : une « prime informatique » classée autre_prime sans délibération, 50 EUR × 12 :
-    600 EUR en jeu.
+    600 EUR en jeu ; une « INDEMNITE COMPENSATRICE CSG » classée autre prime, ou une retenue
+    de −40 EUR sur l'IAT → rien.
     """
     delib = ctx.deliberation
     lines = ri_lines(ctx, RI_CATEGORIES)
+    lines = lines[(lines["paid"] > 0).to_numpy()]
     if lines.empty:
         return
+    lines = lines[national_basis(lines["label"]).isna().to_numpy()]
     rif = delib.rifseep
+    rif_start = delib.versions("rifseep")[0][0] if rif is not None else None  # the first RIFSEEP in force
     based = set(delib.bonuses_with_basis)
     unfounded = ~lines["category"].isin(sorted(based))
+    when = pd.to_datetime(dict(year=lines["period_year"].astype(int), month=lines["period_month"].astype(int), day=1))
+    month_end = (when + pd.offsets.MonthEnd(0)).to_numpy()
+    # A délibération dated after the month paid does not ground it (no retroactivity).
+    basis_date = lines["category"].map({c: delib.decision_date(d) for c, d in delib.bonuses_with_basis.items()})
+    late = pd.to_datetime(basis_date).to_numpy() > month_end
+    unfounded = unfounded | pd.Series(late, index=lines.index).fillna(False)
     if rif is not None:
         # The RIFSEEP section grounds IFSE and CIA from its effective date, and only from then.
-        when = pd.to_datetime(dict(year=lines["period_year"].astype(int), month=lines["period_month"].astype(int), day=1))
         rifseep_line = lines["category"].isin(["ifse", "cia"])
-        unfounded = unfounded.where(~rifseep_line, (when < pd.Timestamp(rif.effective_date)).to_numpy())
-    bad = lines[unfounded]
+        unfounded = unfounded.where(~rifseep_line, (when < pd.Timestamp(rif_start)).to_numpy())
+    bad = lines[unfounded.to_numpy()]
     evidence = LazyEvidence(bad, ["matricule", "period_year", "category"])
     for (matricule, year, category), g in bad.groupby(["matricule", "period_year", "category"], sort=True):
         total = float(g["paid"].sum())
+        decision = delib.decision(delib.bonuses_with_basis.get(category))
         if category in ("ifse", "cia") and rif is not None:
-            why = f"versée pour des mois antérieurs à la date d'effet du RIFSEEP ({rif.effective_date:%d/%m/%Y})"
+            why = f"versée pour des mois antérieurs à la date d'effet du RIFSEEP ({rif_start:%d/%m/%Y})"
+        elif decision is not None:
+            why = (f"versée pour des mois antérieurs à la délibération {decision.id} du {decision.date:%d/%m/%Y} qui "
+                   f"la fonde (une délibération ne rétroagit pas)")
         else:
             why = "qu'aucune délibération du fichier ne fonde (section bonuses_with_basis)"
         yield ctx.finding(
