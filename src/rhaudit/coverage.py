@@ -83,7 +83,7 @@ class RunReport:
             lines.append(
                 f"Couverture : {fr_number(c.get('agents', 0))} agents, {fr_number(c.get('payslips', 0))} bulletins, "
                 f"{c.get('months', 0)} mois{period}"
-                + (f" ; {fr_number(share, 1)} % du brut classé ({fr_amount(c.get('gross_unclassified_eur', 0))} EUR non classés)"
+                + (f" ; {fr_number(share, 2)} % du brut classé ({fr_amount(c.get('gross_unclassified_eur', 0))} EUR non classés)"
                    if share is not None else "") + ".")
             if c.get("payslips_without_indice"):
                 lines.append(f"  {c['payslips_without_indice']} bulletin(s) d'agents sans indice majoré.")

@@ -1,0 +1,132 @@
+"""Traitement indiciaire: rule TRAIT-001.
+
+The monthly traitement is the indice majoré × the annual point value / 12 × the pay fraction
+(quotité of the payslip: 6/7 at 80 % part time, hours / 35 for a temps non complet post), for
+the days paid of the month. Absence retenues (service non fait, carence, half pay) lower it:
+they are counted with the traitement, and a traitement below the due amount is only judged when
+the absences file shows no absence that month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import pay
+from ..model import PAYSLIP_KEY
+from . import RuleContext, rule
+from ._paie import eur, evidence_by, lines_of, month_label, num, tolerance
+
+SLIP = ["matricule", "year", "month"]
+# Lines that reduce the traitement for an absence, booked apart from it by some programs.
+ABSENCE_RETENUES = ("carence", "retenue_absence")
+# Populations paid on an indice by the civil-service grids (élus, vacataires: no traitement).
+INDICIAIRE = ("agent",)
+
+
+def _days_fraction(slips: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) share of the month paid. Low: for a period starting or ending within the
+    month, the smaller of days / 30 (trentième) and days / days of the month; 1 for a whole
+    month. High: always the whole month, as payroll programs write approximate period dates
+    (a February "ending" on the 28th of a leap year): an entry paid a full month is not flagged
+    rather than a whole month flagged on a wrong date."""
+    first = pd.to_datetime(dict(year=slips["year"].astype(int), month=slips["month"].astype(int), day=1))
+    last = first + pd.offsets.MonthEnd(0)
+    start = slips["period_start"].where(slips["period_start"].notna(), first).clip(lower=first)
+    end = slips["period_end"].where(slips["period_end"].notna(), last).clip(upper=last)
+    days = ((end - start).dt.days + 1).clip(lower=0).to_numpy(dtype=float)
+    in_month = last.dt.day.to_numpy(dtype=float)
+    whole = days >= in_month
+    a, b = np.minimum(days / 30, 1.0), days / in_month
+    return np.where(whole, 1.0, np.minimum(a, b)), np.ones(len(days))
+
+
+def _absent_months(ctx: RuleContext) -> set[tuple[str, int, int]]:
+    """(matricule, year, month) with at least one day of absence in the absences file."""
+    ab = ctx.absences.dropna(subset=["start", "end"])
+    out = set()
+    for m, start, end in zip(ab["matricule"], ab["start"], ab["end"]):
+        for p in pd.period_range(start, end, freq="M"):
+            out.add((str(m), p.year, p.month))
+    return out
+
+
+@rule("TRAIT-001", "Traitement payé différent de indice majoré × valeur du point × quotité", "alerte",
+      "Décret 85-1148 du 24 octobre 1985, art. 2 et 3 ; loi 83-634 du 13 juillet 1983, art. 20 (CGFP L.712-1) ; "
+      "décret 2003-1306 et loi 84-53, art. 60 (quotité)")
+def traitement_vs_indice(ctx: RuleContext):
+    """Ce que la règle vérifie : le traitement indiciaire du mois (lignes de traitement hors
+    rappels, retenues pour absence comprises : service non fait, carence) égale indice majoré ×
+    valeur annuelle du point / 12 × quotité de rémunération du bulletin, à la tolérance
+    `tolerances_paie.traitement_ecart_montant_eur` près ; si la période du bulletin ne couvre pas
+    tout le mois, un traitement au prorata des jours payés (trentième ou jours calendaires) est
+    aussi admis. Un traitement supérieur au mois entier est signalé (trop-perçu, l'excédent en
+    jeu) ; un traitement inférieur au prorata le plus bas seulement si le fichier
+    d'absences est chargé et ne montre aucune absence ce mois-là (moins-perçu) — sinon le
+    bulletin est compté comme non contrôlé.
+
+    Pourquoi : un indice non mis à jour, une quotité mal saisie, une valeur du point ancienne ou
+    un temps partiel payé à temps plein se répètent chaque mois ; c'est la base de la NBI, de
+    l'indemnité de résidence, du SFT et des cotisations.
+
+    Texte : décret 85-1148, art. 2 et 3 ; loi 83-634, art. 20 ; quotité de rémunération du temps
+    partiel (loi 84-53, art. 60 bis : 6/7 à 80 %, 32/35 à 90 %).
+
+    Exemple : IM 400 en 2025 → 400 × 59,0734 / 12 = 1 969,11 EUR à temps plein ; payé 2 050 EUR
+    → trop-perçu 80,89 EUR ; payé 1 969,11 EUR → rien ; à 80 % (6/7), 1 687,81 EUR dus.
+    """
+    lines = lines_of(ctx, ("traitement",) + ABSENCE_RETENUES)
+    lines = lines[~lines["back_pay"] & lines["population"].fillna("agent").isin(INDICIAIRE).to_numpy()]
+    if lines.empty:
+        return []
+    per = lines.groupby(PAYSLIP_KEY, as_index=False).agg(
+        paid=("amount", "sum"), indice=("indice", "max"), quotite=("quotite", "max"),
+        retenues=("category", lambda s: bool(s.isin(ABSENCE_RETENUES).any())))
+    no_indice = per["indice"].fillna(0) <= 0
+    ctx.skipped(int(no_indice.sum()), "bulletins avec traitement", "indice majoré nul ou absent")
+    # A payslip sent twice (QUAL-002) would count its traitement twice.
+    dup = ctx.payslips.loc[ctx.payslips.duplicated(PAYSLIP_KEY, keep=False), PAYSLIP_KEY].drop_duplicates()
+    twice = per[PAYSLIP_KEY].merge(dup.assign(_dup=True), on=PAYSLIP_KEY, how="left")["_dup"].notna().to_numpy()
+    ctx.skipped(int((twice & ~no_indice.to_numpy()).sum()), "bulletins avec traitement",
+                "bulletin transmis deux fois (QUAL-002)")
+    per = per[~no_indice.to_numpy() & ~twice].reset_index(drop=True)
+    slips = ctx.payslips[PAYSLIP_KEY + ["period_start", "period_end"]].drop_duplicates(PAYSLIP_KEY)
+    per = per.merge(slips, on=PAYSLIP_KEY, how="left")
+    if per.empty:
+        return []
+    low_days, high_days = _days_fraction(per)
+    point = pay.param_by_month(ctx.params, "point_indice.valeur_annuelle", per["year"], per["month"]).to_numpy()
+    full = per["indice"].astype(float).to_numpy() * point / 12  # pay.traitement_monthly, vectorised
+    quotite = per["quotite"].astype(float).fillna(1.0).to_numpy()
+    quotite = np.where(quotite > 0, quotite, 1.0)
+    per["full"], per["low"], per["high"] = full, full * quotite * low_days, full * quotite * high_days
+    per["fraction"] = pay.paid_fraction(ctx.params, per["paid"], per["indice"], per["year"], per["month"])
+    tol = tolerance(ctx, "traitement_ecart_montant_eur", per["year"], per["month"])
+    per["diff"] = np.where(per["paid"] > per["high"] + tol, per["paid"] - per["high"],
+                           np.where(per["paid"] < per["low"] - tol, per["paid"] - per["low"], 0.0))
+    under = per["diff"] < 0
+    if ctx.absences.empty:
+        judged_under = pd.Series(False, index=per.index)
+        ctx.skipped(int(under.sum()), "bulletins au traitement inférieur au dû",
+                    "pas de fichier d'absences pour exclure un demi-traitement ou une retenue pour absence")
+    else:
+        absent = _absent_months(ctx)
+        explained = per["retenues"] | pd.Series([(str(m), int(y), int(mo)) in absent for m, y, mo in
+                                                zip(per["matricule"], per["year"], per["month"])], index=per.index)
+        judged_under = under & ~explained
+    bad = per[(per["diff"] > 0) | judged_under]
+    ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
+    out = []
+    for r in bad.itertuples(index=False):
+        sense = "trop-perçu" if r.diff > 0 else "moins-perçu"
+        due = eur(r.high) if abs(r.high - r.low) < 0.005 else f"entre {eur(r.low)} et {eur(r.high)}"
+        out.append(ctx.finding(
+            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.diff),
+            evidence=ev.get((r.matricule, r.year, r.month), []),
+            message=(f"L'agent {r.matricule} a perçu {eur(r.paid)} de traitement en {month_label(r.year, r.month)} "
+                     f"({num(100 * r.fraction, 1)} % du traitement à temps plein de l'indice majoré {int(r.indice)}, "
+                     f"{eur(r.full)}) ; pour une quotité de {num(float(r.quotite) if pd.notna(r.quotite) else 1.0, 4)} "
+                     f"et les jours payés du mois, le traitement dû est {due}. Écart : {eur(abs(r.diff))} ({sense}) "
+                     f"(décret 85-1148, art. 3)."),
+        ))
+    return out
