@@ -209,3 +209,25 @@ def test_a_bonus_basis_decided_after_the_month_does_not_ground_it(params):
     [f] = run("RIFSEEP-011", ctx_of(slips, params, deliberation=delib))
     # March (before 10 April) is without basis; April is grounded
     assert f.amount == 100.0 and "D2025-07 du 10/04/2025" in f.message
+
+
+# --- the demo commune: amounts an auditor can trust, and a full run -------------------------------
+
+def test_demo_amounts_are_the_sum_of_their_evidence_or_stated_in_the_message(demo_120):
+    from rhaudit.check import check_workspace
+    from rhaudit.findings import fr_amount
+
+    files, ws = demo_120
+    result = check_workspace(ws, deliberations=files.deliberations_file)
+    offenders = []
+    for f in result.findings:
+        if f.amount is None:
+            continue
+        complete = (f.evidence_total or 0) == len(f.evidence)
+        total = round(sum(e.amount for e in f.evidence if e.amount is not None), 2)
+        if not (complete and abs(total - f.amount) < 0.011) and fr_amount(f.amount) not in f.message:
+            offenders.append((f.rule, f.matricule, f.month))
+    assert offenders == []
+    # every datum is there: no rule left out; all 121 agents and 12 months covered
+    assert result.report.of_status(NOT_RUN) == []
+    assert (result.report.coverage["agents"], result.report.coverage["months"]) == (121, 12)
