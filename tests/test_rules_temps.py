@@ -234,3 +234,14 @@ def test_temps_001_no_tolerance_on_top_of_the_legal_rounding():
     found = run_rules(context(absences=[], delib=delib), select_rules("TEMPS-001"))
     # 1 h per full-time agent × 1.8 ETP (A1 1.0 + A2 0.8 in Administration ; T1 has no cycle here)
     assert [f.hours for f in found] == [pytest.approx(1.8)] and "1 h sous les 1 607 h" in found[0].message
+
+
+def test_a_working_time_deliberation_later_than_the_year_is_not_applied():
+    # The same collectivité, the délibération dated 10 December 2027: nothing judged for 2026, and said so.
+    late = {**DELIB, "decisions": [{"id": "D2021-12", "date": "2027-12-10", "subject": "Temps de travail"}]}
+    ctx = context(ABSENCES, late)
+    assert run_rules(ctx, select_rules("TEMPS-001,TEMPS-002")) == []
+    assert ctx.runs["TEMPS-001"].status == "partial"
+    assert "2026 antérieure(s) à la délibération sur le temps de travail du 10/12/2027" in ctx.runs["TEMPS-001"].reasons[0]
+    # dated 10 December 2021: the Technique cycle (38 h, 20 ARTT, < 1 607 h) is reported for 2026
+    assert any(f.rule == "TEMPS-001" for f in run_rules(context(), select_rules("TEMPS-001")))

@@ -30,12 +30,23 @@ def _working_time(ctx: RuleContext):
 
 
 def _years(ctx: RuleContext) -> list[int]:
+    """Years to judge; a year that ends before the working-time délibération is not judged by it
+    (a decision does not apply before its date) and the rule says so."""
     if ctx.options.get("years"):
-        return sorted(int(y) for y in ctx.options["years"])
-    years = set(ctx.payslips["year"].dropna().astype(int)) if not ctx.payslips.empty else set()
-    if not years and not ctx.absences.empty:
-        years = set(ctx.absences["start"].dt.year.dropna().astype(int))
-    return sorted(years)
+        years = {int(y) for y in ctx.options["years"]}
+    else:
+        years = set(ctx.payslips["year"].dropna().astype(int)) if not ctx.payslips.empty else set()
+        if not years and not ctx.absences.empty:
+            years = set(ctx.absences["start"].dt.year.dropna().astype(int))
+    delib = ctx.deliberation
+    if delib is None or delib.working_time is None:
+        return sorted(years)
+    before = sorted(y for y in years if delib.in_force("working_time", y, 12) is None)
+    if before:
+        first = delib.versions("working_time")[0][0]
+        ctx.skipped(len(before), "année(s)", f"{', '.join(map(str, before))} antérieure(s) à la délibération sur "
+                                             f"le temps de travail du {first:%d/%m/%Y}, qui ne s'y applique pas")
+    return sorted(set(years) - set(before))
 
 
 def _cycle_error(cycle, norms: Norms) -> str | None:
