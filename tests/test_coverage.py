@@ -34,7 +34,7 @@ def test_rules_whose_data_is_missing_are_reported_not_run_with_the_reason(params
     found = run_rules(ctx, select_rules("IHTS-003,IHTS-006,TEMPS-005,AVN-001,IHTS-001"))
     assert found == []
     runs = ctx.runs
-    assert runs["IHTS-003"].status == NOT_RUN and "ne décrivent pas les IHTS" in runs["IHTS-003"].reasons[0]
+    assert runs["IHTS-003"].status == NOT_RUN and "aucun fichier de délibérations" in runs["IHTS-003"].reasons[0]
     assert runs["IHTS-006"].status == NOT_RUN and "aucun fichier d'absences" in runs["IHTS-006"].reasons[0]
     # TEMPS-005 needs both: two reasons
     assert runs["TEMPS-005"].status == NOT_RUN and len(runs["TEMPS-005"].reasons) == 2
@@ -231,3 +231,11 @@ def test_demo_amounts_are_the_sum_of_their_evidence_or_stated_in_the_message(dem
     # every datum is there: no rule left out; all 121 agents and 12 months covered
     assert result.report.of_status(NOT_RUN) == []
     assert (result.report.coverage["agents"], result.report.coverage["months"]) == (121, 12)
+
+
+def test_a_deliberation_file_without_the_section_says_which_section_is_missing(params):
+    ctx = ctx_of([_ihts()], params, deliberation=Deliberations(name="T"))
+    run_rules(ctx, select_rules("IHTS-003,TEMPS-005"))
+    assert ctx.runs["IHTS-003"].reasons == [
+        "les délibérations ne décrivent pas les IHTS (section ihts : emplois éligibles)"]
+    assert len(ctx.runs["TEMPS-005"].reasons) == 2  # no working_time section, no absences

@@ -222,7 +222,10 @@ def run_rules(ctx: RuleContext, rules: list[RuleSpec]) -> list[Finding]:
     for spec in rules:
         ctx.current = spec
         run = ctx.runs[spec.id] = RuleRun(spec.id, spec.title)
-        missing = [REQUIREMENTS[r][1] for r in spec.requires if not REQUIREMENTS[r][0](ctx)]
+        # Without any délibération file, say that rather than "the délibérations do not describe X".
+        unmet = [("deliberation" if r.startswith("deliberation") and ctx.deliberation is None else r)
+                 for r in spec.requires if not REQUIREMENTS[r][0](ctx)]
+        missing = [REQUIREMENTS[r][1] for r in dict.fromkeys(unmet)]
         if missing:
             for reason in missing:
                 ctx.not_run(reason)

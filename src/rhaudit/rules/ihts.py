@@ -179,6 +179,8 @@ def categorie_a(ctx: RuleContext):
     une infirmière en soins généraux (A) → rien.
     """
     lines = ihts_lines(ctx)
+    ctx.skipped(int(lines.loc[lines["categorie"].isna(), MONTH].drop_duplicates().shape[0]), "mois-agents payés d'IHTS",
+                "catégorie inconnue (ni grade ni emploi reconnus dans configs/grades.yaml, ni référentiel agents)")
     is_a = lines["categorie"].fillna("") == "A"
     if is_a.any():
         ok = eligible_a(ctx.params, lines["grade"], lines["emploi"], lines["period_year"], lines["period_month"])
@@ -509,6 +511,8 @@ def declared_vs_paid(ctx: RuleContext):
     paid = lines.groupby(PAYSLIP_KEY, as_index=False).agg(paid_hours=("hours", "sum"), amount=("amount", "sum"))
     slips = ctx.payslips[PAYSLIP_KEY + ["overtime_hours"]]
     m = slips.merge(paid, on=PAYSLIP_KEY, how="left")
+    ctx.skipped(int((m["overtime_hours"].isna() & m["paid_hours"].notna()).sum()), "bulletins payant des heures",
+                "nombre d'heures supplémentaires (NbHeureSup) absent du bulletin")
     m = m[m["overtime_hours"].notna() & ((m["overtime_hours"].fillna(0) != 0) | m["paid_hours"].notna())]
     m["paid_hours"] = m["paid_hours"].fillna(0.0).astype(float)
     m["diff"] = m["paid_hours"] - m["overtime_hours"].astype(float)

@@ -176,6 +176,8 @@ def points_check(ctx: RuleContext):
         tighter = m["allowed"].isna() | (granted < m["allowed"])
         m.loc[tighter, "allowed"] = granted[tighter]
         m.loc[tighter, "why"] = "fonctions bonifiées de la délibération"
+    ctx.skipped(int(m["allowed"].isna().sum()), "bulletins payant la NBI",
+                "catégorie inconnue et aucune fonction bonifiée délibérée (plafond de points inconnu)")
     m["excess_points"] = m["points"] - m["allowed"]
     bad = m[m["excess_points"] > 1e-6].copy()
     bad["amount"] = bad["excess_points"] * bad["point"] / 12 * bad["fraction"].fillna(1.0)

@@ -120,6 +120,7 @@ def legacy_eligibility(ctx: RuleContext):
     months = lines.groupby(["matricule", "year", "month", "category"], sort=True).agg(
         paid=("paid", "sum"), categorie=("categorie", "first"), indice=("indice", "first")).reset_index()
     evidence = LazyEvidence(lines, ["matricule", "year", "month", "category"])
+    ctx.skipped(int(months["categorie"].isna().sum()), "mois-agents payés d'IAT ou d'IFTS", "catégorie inconnue")
     for row in months.itertuples(index=False):
         threshold = float(ri_param(ctx, "ifts_indice_majore_seuil_b", row.year, row.month))
         ib = int(ri_param(ctx, "ifts_indice_brut_seuil_b", row.year, row.month))
