@@ -239,3 +239,11 @@ def test_a_deliberation_file_without_the_section_says_which_section_is_missing(p
     assert ctx.runs["IHTS-003"].reasons == [
         "les délibérations ne décrivent pas les IHTS (section ihts : emplois éligibles)"]
     assert len(ctx.runs["TEMPS-005"].reasons) == 2  # no working_time section, no absences
+
+
+def test_ihts_lines_without_hours_are_counted_as_not_judged(params):
+    slip = payslip("1", 2025, 3, indice=400, lines=[pay_line("ihts_14", 162.29, units=10), pay_line("ihts_15", 80.0)])
+    ctx = ctx_of([slip], params)
+    assert run_rules(ctx, select_rules("IHTS-001")) == []
+    assert ctx.runs["IHTS-001"].reasons == [
+        "1 lignes d'IHTS non contrôlé(e)s : aucun nombre d'heures sur la ligne (unités, base ou taux)"]

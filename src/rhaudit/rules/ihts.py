@@ -115,6 +115,7 @@ def over_monthly_cap(ctx: RuleContext):
     lines = ihts_lines(ctx)
     if lines.empty:
         return []
+    ctx.skipped(int((lines["hours"] == 0).sum()), "lignes d'IHTS", "aucun nombre d'heures sur la ligne (unités, base ou taux)")
     months = per_month(lines)
     cap = pay.param_by_month(ctx.params, "ihts.plafond_mensuel_heures", months["period_year"], months["period_month"])
     months["cap_full_time"] = cap.to_numpy()
