@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import configfile, paths
 from ..classify import normalize_label
+from ..params import ParameterError
 from ..model import LEGACY_EXCLUSIVE_OF_RIFSEEP, PAY_CATEGORIES, RI_CATEGORIES
 from . import RuleContext, rule
 from ._paie import eur, law_ref, month_label
@@ -198,10 +199,13 @@ class _NationalElements(BaseModel):
 @lru_cache(maxsize=4)
 def national_elements(path: str | None = None) -> list[tuple[re.Pattern, _NationalElement]]:
     """Pay elements set by national texts (configs/elements_nationaux.yaml), compiled."""
+    hint = "Corrigez configs/elements_nationaux.yaml (nom, motif, texte)."
     spec = configfile.load_yaml_model(Path(path) if path else paths.configs_dir() / "elements_nationaux.yaml",
-                                      _NationalElements, ValueError,
-                                      "Corrigez configs/elements_nationaux.yaml (nom, motif, texte).")
-    return [(re.compile(e.motif), e) for e in spec.elements]
+                                      _NationalElements, ParameterError, hint)
+    try:
+        return [(re.compile(e.motif), e) for e in spec.elements]
+    except re.error as exc:
+        raise ParameterError(f"configs/elements_nationaux.yaml : motif illisible ({exc}). {hint}") from exc
 
 
 def national_basis(labels: pd.Series) -> pd.Series:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import numpy as np
 import pandas as pd
 
 from .. import pay
 from ..classify import normalize_label
 from ..model import GROSS_KINDS, PAYSLIP_KEY
+from ..params import ParameterError
 from . import RuleContext, rule
 from ._paie import eur, evidence_by, lines_of, month_label, num
 
@@ -248,7 +248,11 @@ def _sunday_lines(ctx: RuleContext) -> pd.DataFrame:
     if pl.empty:
         return pl
     years = pl["year"].dropna()
-    pattern = re.compile(str(_rem(ctx, "motif_dimanche_ferie", int(years.max()) if len(years) else dt.date.today().year)))
+    text = str(_rem(ctx, "motif_dimanche_ferie", int(years.max()) if len(years) else dt.date.today().year))
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise ParameterError(f"remuneration.motif_dimanche_ferie : motif illisible {text!r} ({exc}).") from exc
     labels = pl["label"].astype("string").fillna("")
     named = labels.map({lab: bool(pattern.search(normalize_label(lab))) for lab in labels.unique()}).astype(bool)
     pay_like = ~pl["category"].fillna("").str.startswith("cot_") & ~pl["category"].isin(["traitement", "nbi", "sft"])
