@@ -79,9 +79,8 @@ def traitement_vs_indice(ctx: RuleContext):
     lines = lines[~lines["back_pay"] & lines["population"].fillna("agent").isin(INDICIAIRE).to_numpy()]
     if lines.empty:
         return []
-    per = lines.groupby(PAYSLIP_KEY, as_index=False).agg(
-        paid=("amount", "sum"), indice=("indice", "max"), quotite=("quotite", "max"),
-        retenues=("category", lambda s: bool(s.isin(ABSENCE_RETENUES).any())))
+    per = lines.assign(retenue=lines["category"].isin(ABSENCE_RETENUES)).groupby(PAYSLIP_KEY, as_index=False).agg(
+        paid=("amount", "sum"), indice=("indice", "max"), quotite=("quotite", "max"), retenues=("retenue", "any"))
     no_indice = per["indice"].fillna(0) <= 0
     ctx.skipped(int(no_indice.sum()), "bulletins avec traitement", "indice majoré nul ou absent")
     # A payslip sent twice (QUAL-002) would count its traitement twice.
