@@ -44,13 +44,14 @@ def test_rules_whose_data_is_missing_are_reported_not_run_with_the_reason(params
 
 
 def test_a_rule_that_cannot_judge_some_payslips_says_how_many_and_why(params):
-    # IHTS-007 recomputes the hourly rate from the indice: the payslip with indice 0 is not judged.
+    # IHTS-007 recomputes the hourly rate from the indice, or else from the traitement line: the
+    # payslip with indice 0 and no traitement line is not judged.
     ctx = ctx_of([_ihts("1", indice=400, amount=180.0), _ihts("2", indice=0)], params)
     [f] = run_rules(ctx, select_rules("IHTS-007"))
     assert f.matricule == "1"  # 180 - 162.29 = 17.71 EUR excess, the indice-400 agent only
     r = ctx.runs["IHTS-007"]
     assert r.status == PARTIAL and r.findings == 1
-    assert r.reasons == ["1 bulletins payant des IHTS non contrôlé(e)s : indice majoré nul ou absent, "
+    assert r.reasons == ["1 bulletins payant des IHTS non contrôlé(e)s : ni indice majoré ni ligne de traitement, "
                          "taux horaire non recalculé"]
 
 
@@ -134,11 +135,15 @@ def test_staff_with_no_grade_no_indice_and_a_fixed_salary_are_a_qualifier():
         {"matricule": "S1", "statut": "NON_TITULAIRE", "emploi": "OUVRIER EGOUTIER", "indice": 0},
         {"matricule": "S2", "statut": "NON_TITULAIRE", "emploi": "OUVRIER EGOUTIER", "indice": 350},  # on a grid
         {"matricule": "S3", "statut": "TITULAIRE", "emploi": "OUVRIER", "indice": 0},  # a data gap, not a status
+        # a "TRAITEMENT" is indiciaire pay even when the file leaves the indice at 0 (metro2011)
+        {"matricule": "S4", "statut": "NON_TITULAIRE", "emploi": "OUVRIER EGOUTIER", "indice": 0},
     ]).assign(year=2011, month=3, establishment="E"), "payslips")
-    pl = conform(pd.DataFrame([{"matricule": m, "kind": "T", "label": "SALAIRE DE BASE", "amount": 2100.0}
-                               for m in ("S1", "S2", "S3")]).assign(year=2011, month=3, establishment="E"), "pay_lines")
+    pl = conform(pd.DataFrame([{"matricule": m, "kind": "T", "label": label, "amount": 2100.0}
+                               for m, label in (("S1", "SALAIRE DE BASE"), ("S2", "SALAIRE DE BASE"),
+                                                ("S3", "SALAIRE DE BASE"), ("S4", "TRAITEMENT DE BASE"))]
+                              ).assign(year=2011, month=3, establishment="E"), "pay_lines")
     out = annotate_population(ps, pl, None, table)
-    assert out["population"].tolist() == ["a_qualifier", "agent", "agent"]
+    assert out["population"].tolist() == ["a_qualifier", "agent", "agent", "agent"]
 
 
 def test_statut_001_reports_each_agent_once_and_the_pay_rules_leave_them_out(params):
