@@ -111,6 +111,28 @@ def test_check_prints_the_rules_not_run(tmp_path, shared_pes):
     assert "Couverture : 19 agents" in result.output  # `rhaudit info` on ville2012: 19 agents
     assert "TEMPS-001" in result.output.split("Règles non exécutées")[1]
     assert (tmp_path / "r" / "execution.json").is_file()
+    # Two délibération files over time: one passed with --deliberations, one in W/deliberations/
+    (tmp_path / "d2010.yaml").write_text(
+        "name: Ville\ndecisions:\n  - {id: D2010-01, date: 2010-01-15, subject: IHTS}\n"
+        "ihts: {decision: D2010-01, eligible_emplois: ['.']}\n", encoding="utf-8")
+    (ws / "deliberations").mkdir()
+    (ws / "deliberations" / "d2013.yaml").write_text(
+        "name: Ville\ndecisions:\n  - {id: D2013-02, date: 2013-02-01, subject: IHTS}\n"
+        "ihts: {decision: D2013-02, eligible_emplois: ['TECHNIQUE']}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "-w", str(ws), "--rules", "IHTS-003", "--out", str(tmp_path / "r2")])
+    assert result.exit_code == 0, result.output
+    # only the 2013 file: every IHTS of 2012 predates it, and it says so
+    data = json.loads((tmp_path / "r2" / "findings.json").read_text(encoding="utf-8"))
+    assert data and all("antérieur à la délibération D2013-02 du 01/02/2013" in f["message"] for f in data)
+    assert "D2013-02 du 01/02/2013" in result.output  # listed as later than the period
+    result = CliRunner().invoke(main, ["check", "-w", str(ws), "--rules", "IHTS-003", "--out", str(tmp_path / "r3"),
+                                       "--deliberations", str(tmp_path / "d2010.yaml"),
+                                       "--deliberations", str(ws / "deliberations" / "d2013.yaml")])
+    assert result.exit_code == 0, result.output
+    # with the 2010 file in force for 2012 (every emploi eligible): nothing
+    assert json.loads((tmp_path / "r3" / "findings.json").read_text(encoding="utf-8")) == []
+    cov = json.loads((tmp_path / "r3" / "execution.json").read_text(encoding="utf-8"))["coverage"]
+    assert "d2010.yaml" in cov["deliberations"] and "d2013.yaml" in cov["deliberations"]
 
 
 # --- evidence --------------------------------------------------------------------------------------
