@@ -274,3 +274,11 @@ def test_ihts_lines_without_hours_are_counted_as_not_judged(params):
     assert run_rules(ctx, select_rules("IHTS-001")) == []
     assert ctx.runs["IHTS-001"].reasons == [
         "1 lignes d'IHTS non contrôlé(e)s : aucun nombre d'heures sur la ligne (unités, base ou taux)"]
+
+
+def test_a_deduction_is_netted_with_the_bonus_it_corrects(params):
+    # IAT without basis: 100 EUR paid, then a 40 EUR deduction for absence the same year: 60 EUR at stake
+    slips = [payslip("1", 2025, 3, indice=350, lines=[pay_line("iat", 100.0)]),
+             payslip("1", 2025, 4, indice=350, lines=[pay_line("iat", -40.0, label="RETENUE IAT ABSENCE")])]
+    [f] = run("RIFSEEP-011", ctx_of(slips, params, deliberation=Deliberations(name="T")))
+    assert f.amount == 60.0

@@ -242,7 +242,6 @@ def bonus_without_deliberation(ctx: RuleContext):
     """
     delib = ctx.deliberation
     lines = ri_lines(ctx, RI_CATEGORIES)
-    lines = lines[(lines["paid"] > 0).to_numpy()]
     if lines.empty:
         return
     lines = lines[national_basis(lines["label"]).isna().to_numpy()]
@@ -264,6 +263,8 @@ def bonus_without_deliberation(ctx: RuleContext):
     evidence = LazyEvidence(bad, ["matricule", "period_year", "category"])
     for (matricule, year, category), g in bad.groupby(["matricule", "period_year", "category"], sort=True):
         total = float(g["paid"].sum())
+        if total <= 0:
+            continue  # a deduction or a regularisation, netted with what it corrects: nothing paid
         decision = delib.decision(delib.bonuses_with_basis.get(category))
         if category in ("ifse", "cia") and rif is not None:
             why = f"versée pour des mois antérieurs à la date d'effet du RIFSEEP ({rif_start:%d/%m/%Y})"
