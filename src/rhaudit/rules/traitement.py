@@ -44,11 +44,12 @@ def _days_fraction(slips: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _absent_months(ctx: RuleContext) -> set[tuple[str, int, int]]:
     """(matricule, year, month) with at least one day of absence in the absences file."""
     ab = ctx.absences.dropna(subset=["start", "end"])
-    out = set()
-    for m, start, end in zip(ab["matricule"], ab["start"], ab["end"]):
-        for p in pd.period_range(start, end, freq="M"):
-            out.add((str(m), p.year, p.month))
-    return out
+    first = (ab["start"].dt.year * 12 + ab["start"].dt.month - 1).to_numpy(dtype="int64")
+    last = (ab["end"].dt.year * 12 + ab["end"].dt.month - 1).to_numpy(dtype="int64")
+    span = np.maximum(last - first + 1, 0)
+    months = np.repeat(first, span) + (np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span))
+    agents = np.repeat(ab["matricule"].astype(str).to_numpy(), span)
+    return set(zip(agents.tolist(), (months // 12).tolist(), (months % 12 + 1).tolist()))
 
 
 @rule("TRAIT-001", "Traitement payé différent de indice majoré × valeur du point × quotité", "alerte",
