@@ -4,12 +4,19 @@ Codes and labels are each payroll software's own, so the classification is data:
 
 1. code tables, one per software or collectivité (configs/rubriques/<source>.yaml): an entry
    with a label matches (code, normalised label); an entry without a label matches the code;
-2. the ordered label patterns of configs/rubriques/motifs.yaml, optionally restricted to line
-   kinds (D, C...) and to zero-amount lines;
-3. otherwise `non_classe`, listed first by `rhaudit rubriques` so the user completes a table.
+2. the user's own ordered label patterns (configs/rubriques/motifs.yaml, optional), then the
+   reference vocabulary of territorial pay elements (configs/rubriques/vocabulaire.yaml), each
+   optionally restricted to line kinds (D, C...) and to the sign of the amount; a label whose
+   accents were lost (runs of spaces, "?", U+FFFD) is repaired with the vocabulary's lexicon;
+   a side cue of the label (« PATRONALE », « PART OUVRIERE ») puts a contribution on its side;
+3. the program's own label of the code (the file's Nomenclatures block) when the line's label
+   says nothing;
+4. otherwise `non_classe`, listed first by `rhaudit rubriques` so the user completes a table.
 
-Only the distinct (kind, code, label, zero amount) combinations are classified, then mapped
-back to the lines: a year of a large city is millions of lines but a few hundred rubrics.
+Only the distinct (kind, code, label, sign of the amount) combinations are classified, then
+mapped back to the lines: a year of a large city is millions of lines but a few hundred rubrics.
+`classify_payroll` then lets the payslip identities (gross and net, reconcile.py) decide what
+the label leaves open: which side a contribution recall is on, whether net IJSS are in the gross.
 """
 
 from __future__ import annotations
@@ -29,7 +36,12 @@ from . import configfile, model, paths
 from .configfile import check_regex
 
 UNCLASSIFIED = "non_classe"
-PATTERNS_FILE = "motifs.yaml"
+PATTERNS_FILE = "motifs.yaml"  # the user's own patterns, tried before the vocabulary
+VOCABULARY_FILE = "vocabulaire.yaml"
+SPECIAL_FILES = (PATTERNS_FILE, VOCABULARY_FILE)  # every other YAML of the folder is a code table
+SIGNS = {"positif": 1, "negatif": -1, "nul": 0}
+_MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]")  # UTF-8 read as Latin-1: "Ã©" for "é"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ACRONYM = re.compile(r"\b(?:[A-Z0-9]\.){2,}[A-Z0-9]?\.?|\b[A-Z]\.[A-Z]\b")
 # Kept because payroll labels carry meaning in them: "*** TITRE ***", "> 14H", "= 14 H", "1%".
 _PUNCTUATION = re.compile(r"[^A-Z0-9*<>=%+ ]+")
@@ -40,16 +52,60 @@ class ClassificationError(Exception):
     """A code table or the pattern file is malformed (French message naming the file)."""
 
 
-def normalize_label(text) -> str:
+def normalize_label(text, lexicon: frozenset | None = None) -> str:
     """Upper case, accents stripped, acronym dots dropped ("I.A.T." -> "IAT"), other
-    punctuation turned into spaces, repeated spaces collapsed."""
+    punctuation turned into spaces, repeated spaces collapsed.
+
+    Damage-tolerant: UTF-8 read as Latin-1 ("IndemnitÃ©") is decoded back; a letter lost to
+    "?", U+FFFD or a run of spaces becomes a word break, and with a `lexicon` (the words of the
+    vocabulary) the broken word is mended: "Suppl   ment" -> "SUPPLEMENT", "Indemnit?" ->
+    "INDEMNITE". A word is only ever mended into a word of the lexicon.
+    """
     if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
         return ""
-    s = unicodedata.normalize("NFKD", str(text).upper())
+    s = str(text)
+    if _MOJIBAKE.search(s):
+        try:
+            s = s.encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            pass
+    s = unicodedata.normalize("NFKD", s.upper())
     s = "".join(c for c in s if not unicodedata.combining(c))
     s = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), s)
     s = _PUNCTUATION.sub(" ", s)
-    return _SPACES.sub(" ", s).strip()
+    s = _SPACES.sub(" ", s).strip()
+    return _mend(s, lexicon) if lexicon else s
+
+
+def _one_letter_more(word: str, lexicon: frozenset) -> str | None:
+    """The only lexicon word that is `word` with one letter inserted (a lost accented letter)."""
+    found = {w for i in range(1, len(word) + 1) for c in _LETTERS
+             if (w := word[:i] + c + word[i:]) in lexicon}
+    return found.pop() if len(found) == 1 else None
+
+
+def _mend(label: str, lexicon: frozenset) -> str:
+    """Words of `label` broken or shortened by a lost letter, mended with `lexicon`."""
+    tokens = label.split(" ")
+    out, i = [], 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t in lexicon or not t.isalpha():
+            out.append(t)
+            i += 1
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if nxt.isalpha() and nxt not in lexicon:
+            # "SUPPL MENT" -> SUPPLEMENT, "R GIME" -> REGIME: one lost letter, or none
+            joined = {w for w in [t + nxt] + [t + c + nxt for c in _LETTERS] if w in lexicon}
+            if len(joined) == 1:
+                out.append(joined.pop())
+                i += 2
+                continue
+        mended = _one_letter_more(t, lexicon) if len(t) >= 5 else None  # "INDEMNIT" -> INDEMNITE
+        out.append(mended or t)
+        i += 1
+    return " ".join(out)
 
 
 # --- configuration files ---------------------------------------------------------------------
@@ -87,30 +143,82 @@ class CodeTable(BaseModel):
     rubriques: list[TableEntry] = Field(default_factory=list)
 
 
+def _known_kinds(v):
+    unknown = [k for k in v or [] if k not in model.LINE_KINDS.values()]
+    if unknown:
+        raise ValueError(f"natures inconnues {unknown} (attendu : {', '.join(model.LINE_KINDS.values())})")
+    return v
+
+
+_SIGN_CHOICES = (*SIGNS, "non_nul")
+_sign_choice = one_of((*_SIGN_CHOICES, None), "signe", ", ".join(_SIGN_CHOICES))
+
+
 class Pattern(BaseModel):
+    """One pattern of the user's motifs.yaml."""
     model_config = ConfigDict(extra="forbid")
     motif: str
     categorie: str
     natures: list[str] | None = None  # PES line kinds the pattern applies to; all when absent
     montant_nul: bool | None = None  # True: only zero-amount lines; False: only non-zero ones
+    signe: str | None = None  # positif, negatif, nul, non_nul
 
     _category = field_validator("categorie")(_check_category)
-
     _motif = field_validator("motif")(check_regex)
-
-    @field_validator("natures")
-    @classmethod
-    def _known_kinds(cls, v):
-        unknown = [k for k in v or [] if k not in model.LINE_KINDS.values()]
-        if unknown:
-            raise ValueError(f"natures inconnues {unknown} (attendu : {', '.join(model.LINE_KINDS.values())})")
-        return v
+    _natures = field_validator("natures")(_known_kinds)
+    _signe = field_validator("signe")(_sign_choice)
 
 
 class PatternFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     description: str | None = None
     motifs: list[Pattern]
+
+
+class VocabularyElement(BaseModel):
+    """One pay element of vocabulaire.yaml: its category, label patterns and examples."""
+    model_config = ConfigDict(extra="forbid")
+    categorie: str
+    motifs: list[str]
+    natures: list[str] | None = None
+    signe: str | None = None
+    texte: str | None = None  # legal source
+    exemples: list[str] = Field(default_factory=list)  # labels of various programs (tested)
+
+    _category = field_validator("categorie")(_check_category)
+    _natures = field_validator("natures")(_known_kinds)
+    _signe = field_validator("signe")(_sign_choice)
+
+    @field_validator("motifs")
+    @classmethod
+    def _regexes(cls, v):
+        return [check_regex(m) for m in v]
+
+
+class SideCues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    patronal: str
+    salarial: str
+
+    _regex = field_validator("patronal", "salarial")(check_regex)
+
+
+class Vocabulary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = None
+    sources: list[str] = Field(default_factory=list)
+    mots: list[str] = Field(default_factory=list)
+    cote: SideCues | None = None
+    elements: list[VocabularyElement]
+
+    def lexicon(self) -> frozenset:
+        """Whole words (4 letters or more) of the examples and of `mots`."""
+        words = " ".join([normalize_label(x) for e in self.elements for x in e.exemples] + [normalize_label(m) for m in self.mots])
+        return frozenset(w for w in words.split() if len(w) >= 4 and w.isalpha())
+
+    def patterns(self) -> list[Pattern]:
+        return [Pattern(motif=m, categorie=e.categorie, natures=e.natures, signe=e.signe)
+                for e in self.elements for m in e.motifs]
 
 
 RUBRIC_HINT = "Corrigez le fichier (format décrit dans docs/rubriques.md)."
@@ -126,13 +234,23 @@ class _CompiledPattern:
     regex: re.Pattern
     category: str
     kinds: frozenset | None
-    zero: bool | None
+    signs: frozenset | None  # signs of the amount (-1, 0, 1) the pattern applies to
+
+    @classmethod
+    def of(cls, p: Pattern) -> "_CompiledPattern":
+        signs = None
+        if p.montant_nul is not None:
+            signs = frozenset({0}) if p.montant_nul else frozenset({-1, 1})
+        if p.signe is not None:
+            signs = frozenset({-1, 1}) if p.signe == "non_nul" else frozenset({SIGNS[p.signe]})
+        return cls(re.compile(p.motif), p.categorie, frozenset(p.natures) if p.natures else None, signs)
 
 
 class Classifier:
-    """Code tables and label patterns of one configs/rubriques folder."""
+    """Code tables, the user's patterns and the reference vocabulary of one configs/rubriques folder."""
 
-    def __init__(self, tables: list[CodeTable], patterns: list[Pattern]):
+    def __init__(self, tables: list[CodeTable], patterns: list[Pattern], lexicon: frozenset = frozenset(),
+                 side_cues: SideCues | None = None):
         self.by_code_label: dict[tuple[str, str], str] = {}
         self.by_code: dict[str, str] = {}
         # Tables are read in file-name order; the first table defining an entry wins.
@@ -142,35 +260,71 @@ class Classifier:
                     self.by_code.setdefault(e.code, e.categorie)
                 else:
                     self.by_code_label.setdefault((e.code, normalize_label(e.libelle)), e.categorie)
-        self.patterns = [
-            _CompiledPattern(re.compile(p.motif), p.categorie,
-                             frozenset(p.natures) if p.natures else None, p.montant_nul)
-            for p in patterns
-        ]
+        self.patterns = [_CompiledPattern.of(p) for p in patterns]
+        self.lexicon = lexicon
+        self.side_cues = None if side_cues is None else (re.compile(side_cues.patronal), re.compile(side_cues.salarial))
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> "Classifier":
+    def load(cls, folder: Path | None = None, tables: bool = True) -> "Classifier":
+        """The classifier of `folder`; `tables=False` leaves the code tables out (patterns and
+        vocabulary only: how a program no table knows is classified)."""
         folder = folder or paths.configs_dir() / "rubriques"
         if not folder.is_dir():
             raise ClassificationError(f"Dossier des tables de rubriques introuvable : {folder}")
-        tables = [load_yaml_model(p, CodeTable) for p in sorted(folder.glob("*.yaml")) if p.name != PATTERNS_FILE]
-        pattern_path = folder / PATTERNS_FILE
+        code_tables = [load_yaml_model(p, CodeTable) for p in sorted(folder.glob("*.yaml"))
+                       if p.name not in SPECIAL_FILES] if tables else []
+        pattern_path, vocabulary_path = folder / PATTERNS_FILE, folder / VOCABULARY_FILE
         patterns = load_yaml_model(pattern_path, PatternFile).motifs if pattern_path.is_file() else []
-        return cls(tables, patterns)
+        vocabulary = load_yaml_model(vocabulary_path, Vocabulary) if vocabulary_path.is_file() else None
+        if vocabulary is None:
+            return cls(code_tables, patterns)
+        return cls(code_tables, patterns + vocabulary.patterns(), vocabulary.lexicon(), vocabulary.cote)
 
-    def category(self, kind: str, code: str, label: str, zero_amount: bool) -> str:
-        """Category of one rubric; `label` already normalised."""
-        found = self.by_code_label.get((code, label)) or self.by_code.get(code)
-        if found:
-            return found
+    def from_table(self, code: str, label: str) -> str | None:
+        """Category a code table gives (code, label normalised), or None."""
+        return self.by_code_label.get((code, label)) or self.by_code.get(code)
+
+    def by_label(self, kind: str, label: str, sign: int) -> str:
+        """Category the patterns give a label (normalised and mended), its kind and sign."""
         for p in self.patterns:
             if p.kinds is not None and kind not in p.kinds:
                 continue
-            if p.zero is not None and p.zero != zero_amount:
+            if p.signs is not None and sign not in p.signs:
                 continue
             if p.regex.search(label):
-                return p.category
+                return self._side(p.category, label)
         return UNCLASSIFIED
+
+    def _side(self, category: str, label: str) -> str:
+        """An employee-side category turned employer-side when the label says so, and back."""
+        other = model.SIDE_COUNTERPART.get(category)
+        if other is None or self.side_cues is None:
+            return category
+        employer, employee = self.side_cues
+        role = model.CATEGORY_ROLES[category]
+        if role in ("salarial", "retenue") and employer.search(label) and not employee.search(label):
+            return other
+        if role == "patronal" and employee.search(label) and not employer.search(label):
+            return other
+        return category
+
+    def category(self, kind: str, code: str, label, sign: int, fallback_label=None) -> str:
+        """Category of one rubric from its raw label; `fallback_label` (the program's own label of
+        the code, from its Nomenclatures block) is read when the line's label gives nothing."""
+        return self.decide(kind, code, label, sign, fallback_label)[0]
+
+    def decide(self, kind: str, code: str, label, sign: int, fallback_label=None) -> tuple[str, bool]:
+        """(category, given by a code table) of one rubric."""
+        found = self.from_table(code, normalize_label(label))
+        if found:
+            return found, True
+        category = self.by_label(kind, normalize_label(label, self.lexicon), sign)
+        if category == UNCLASSIFIED and fallback_label is not None and not pd.isna(fallback_label):
+            found = self.from_table(code, normalize_label(fallback_label))
+            if found:
+                return found, True
+            category = self.by_label(kind, normalize_label(fallback_label, self.lexicon), sign)
+        return category, False
 
 
 def _stamp(path: Path) -> tuple:
@@ -195,11 +349,12 @@ def default_classifier() -> Classifier:
 
 # --- classification --------------------------------------------------------------------------
 def _rubric_keys(lines: pd.DataFrame) -> pd.DataFrame:
+    amount = pd.to_numeric(lines["amount"], errors="coerce").fillna(0).round(2)
     return pd.DataFrame({
         "kind": lines["kind"].astype("string").fillna(""),
         "code": lines["code"].astype("string").fillna(""),
         "label": lines["label"].astype("string").fillna(""),
-        "zero_amount": pd.to_numeric(lines["amount"], errors="coerce").fillna(0).round(2).eq(0),
+        "sign": np.sign(amount).astype(int),
     }, index=lines.index)
 
 
@@ -219,29 +374,81 @@ def _distinct_rows(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return first, ids
 
 
-def classify_lines(lines: pd.DataFrame, classifier: Classifier | None = None) -> pd.Series:
-    """The category of every pay line (a string Series aligned on `lines`)."""
+def _nomenclature_labels(lines: pd.DataFrame, nomenclature: pd.DataFrame | None) -> pd.Series | None:
+    """The program's own label of each line's code (Nomenclatures block of its file, else of any
+    file), or None without a nomenclature."""
+    if nomenclature is None or nomenclature.empty or not {"code", "label"} <= set(nomenclature.columns):
+        return None
+    nom = nomenclature.assign(code=nomenclature["code"].astype("string").str.strip(),
+                              label=nomenclature["label"].astype("string"))
+    nom = nom[nom["label"].fillna("").str.strip().ne("")]
+    code = lines["code"].astype("string").str.strip()
+    by_code = nom.drop_duplicates("code").set_index("code")["label"]
+    out = code.map(by_code)
+    if "source_file" in nom.columns and "source_file" in lines.columns:
+        by_file = nom.drop_duplicates(["source_file", "code"]).set_index(["source_file", "code"])["label"]
+        pairs = pd.MultiIndex.from_arrays([lines["source_file"].astype("string"), code])
+        own = pd.Series(by_file.reindex(pairs).to_numpy(), index=lines.index)
+        out = own.fillna(out)
+    return out.astype("string")
+
+
+def _classify(lines: pd.DataFrame, classifier: Classifier, nomenclature: pd.DataFrame | None):
+    """(category of every line, given by a code table, distinct-rubric number of every line)."""
+    keys = _rubric_keys(lines)
+    fallback = _nomenclature_labels(lines, nomenclature)
+    if fallback is not None:
+        keys["fallback"] = fallback.fillna("")
+    first, inverse = _distinct_rows(keys)
+    rows = keys.iloc[first]
+    fallbacks = rows["fallback"].tolist() if "fallback" in rows else [None] * len(rows)
+    decided = [
+        classifier.decide(k, c.strip(), lab, int(sg), fb or None)
+        for (k, c, lab, sg), fb in zip(rows[["kind", "code", "label", "sign"]].itertuples(index=False, name=None), fallbacks)
+    ]
+    categories = np.array([d[0] for d in decided], dtype=object)
+    from_table = np.array([d[1] for d in decided], dtype=bool)
+    return categories, from_table, inverse
+
+
+def classify_lines(lines: pd.DataFrame, classifier: Classifier | None = None,
+                   nomenclature: pd.DataFrame | None = None) -> pd.Series:
+    """The category of every pay line from its code, label, kind and sign (a string Series
+    aligned on `lines`). `nomenclature` (code, label[, source_file]): the programs' own code
+    labels, read when a line's label gives nothing."""
     if lines.empty:
         return pd.Series(pd.array([], dtype="string"), index=lines.index, name="category")
-    classifier = classifier or default_classifier()
-    keys = _rubric_keys(lines)
-    first, inverse = _distinct_rows(keys)
-    categories = np.array([
-        classifier.category(k, c.strip(), normalize_label(lab), bool(z))
-        for k, c, lab, z in keys.iloc[first].itertuples(index=False, name=None)
-    ], dtype=object)
+    categories, _, inverse = _classify(lines, classifier or default_classifier(), nomenclature)
     return pd.Series(categories[inverse], index=lines.index, dtype="string", name="category")
 
 
-def rubric_inventory(pay_lines: pd.DataFrame, classifier: Classifier | None = None) -> pd.DataFrame:
+def classify_payroll(lines: pd.DataFrame, payslips: pd.DataFrame | None, classifier: Classifier | None = None,
+                     nomenclature: pd.DataFrame | None = None) -> pd.Series:
+    """`classify_lines`, then the payslip identities decide what the labels leave open: a
+    rubric the net never subtracts is an employer charge, a recall of contributions whose label
+    does not say its side takes the side that balances the net, net IJSS booked inside the gross
+    are a deduction of it (reconcile.resolve_with_identities). Code-table decisions are kept."""
+    if lines.empty:
+        return classify_lines(lines, classifier, nomenclature)
+    from .reconcile import resolve_with_identities
+
+    categories, from_table, inverse = _classify(lines, classifier or default_classifier(), nomenclature)
+    if payslips is not None and not payslips.empty:
+        categories = resolve_with_identities(lines, payslips, categories, from_table, inverse)
+    return pd.Series(categories[inverse], index=lines.index, dtype="string", name="category")
+
+
+def rubric_inventory(pay_lines: pd.DataFrame, classifier: Classifier | None = None,
+                     categories: pd.Series | None = None) -> pd.DataFrame:
     """One row per (code, label, kind, category) with its number of lines and total amount;
-    unclassified rubrics first, then by decreasing absolute amount."""
+    unclassified rubrics first, then by decreasing absolute amount. `categories`: the lines'
+    categories when already computed (classify_payroll), else classified by label."""
     cols = ["code", "label", "kind", "category", "lines", "amount"]
     if pay_lines.empty:
         return pd.DataFrame({c: pd.Series(dtype="string" if c in cols[:4] else "float64") for c in cols})
-    keys = _rubric_keys(pay_lines)
+    keys = _rubric_keys(pay_lines).drop(columns="sign")
     keys["code"] = keys["code"].str.strip()
-    keys["category"] = classify_lines(pay_lines, classifier)
+    keys["category"] = classify_lines(pay_lines, classifier) if categories is None else categories
     keys["amount"] = pd.to_numeric(pay_lines["amount"], errors="coerce").fillna(0)
     inv = (
         keys.groupby(["code", "label", "kind", "category"], sort=False, dropna=False)

@@ -212,7 +212,7 @@ if __name__ == "__main__":
 
 # --- pay-line categories (rubric classification, see classify.py and configs/rubriques/) -----
 PAY_CATEGORIES: dict[str, str] = {
-    "traitement": "Traitement indiciaire (y compris demi-traitement, temps partiel)",
+    "traitement": "Traitement indiciaire (y compris demi-traitement, temps partiel) ou salaire de base d'un contrat hors grille (contrat aidé payé au SMIC)",
     "nbi": "Nouvelle bonification indiciaire",
     "indemnite_residence": "Indemnité de résidence",
     "sft": "Supplément familial de traitement",
@@ -228,6 +228,7 @@ PAY_CATEGORIES: dict[str, str] = {
     "ismf": "Indemnité spéciale mensuelle de fonctions (police municipale)",
     "prime_fin_annee": "Prime de fin d'année / 13e mois (avantage collectivement acquis, loi 84-53 art. 111)",
     "autre_prime": "Autre prime ou indemnité",
+    "deduction_ri": "Déduction du régime indemnitaire (absence, maladie), déduite du brut",
     "ihts_14": "IHTS, 14 premières heures",
     "ihts_15": "IHTS, au-delà de 14 heures",
     "ihts_nuit": "IHTS de nuit",
@@ -239,7 +240,11 @@ PAY_CATEGORIES: dict[str, str] = {
     "gipa": "Garantie individuelle du pouvoir d'achat",
     "indemnite_conges": "Indemnité compensatrice de congés payés",
     "indemnite_differentielle": "Indemnité différentielle (SMIC)",
+    "indemnite_compensatrice_csg": "Indemnité compensatrice de la hausse de la CSG (décret 2017-1889)",
+    "vacations": "Vacations (rémunération à l'acte)",
     "carence": "Retenue pour jour de carence",
+    "retenue_absence": "Retenue pour absence (service non fait, grève, jours non rémunérés, maladie), déduite du brut",
+    "ijss_deduction": "IJSS déduites du brut (subrogation, maintien de salaire)",
     "remuneration_autre": "Autre élément de rémunération",
     "cot_sal_cnracl": "Cotisation salariale CNRACL",
     "cot_sal_rafp": "Cotisation salariale RAFP",
@@ -248,12 +253,18 @@ PAY_CATEGORIES: dict[str, str] = {
     "cot_sal_csg_crds": "CSG et CRDS",
     "cot_sal_chomage": "Contribution chômage / solidarité",
     "cot_sal_autre": "Autre cotisation salariale",
+    "reduction_cot_hs": "Réduction ou exonération de cotisations salariales sur heures supplémentaires",
     "cot_pat_cnracl": "Cotisation patronale CNRACL",
     "cot_pat_rafp": "Cotisation patronale RAFP",
     "cot_pat_ircantec": "Cotisation patronale IRCANTEC",
     "cot_pat_urssaf": "Cotisation patronale sécurité sociale (URSSAF)",
     "cot_pat_autre": "Autre cotisation patronale (CNFPT, CDG, FNAL, versement mobilité...)",
+    "part_pat_pcs": "Participation de l'employeur à la protection sociale complémentaire (mutuelle, prévoyance)",
+    "forfait_social": "Forfait social, taxe sur la prévoyance (à la charge de l'employeur)",
     "retenue": "Retenue sur net (mutuelle, saisie, titres-restaurant...)",
+    "ijss_nette": "IJSS nettes reversées à l'agent (subrogation), hors brut, ajoutées au net",
+    "remboursement_frais": "Remboursement de frais (mission, transport, stationnement), hors brut",
+    "hors_brut": "Autre élément hors brut ajouté au net",
     "acompte": "Acompte",
     "marqueur": "Ligne de titre ou de total sans montant",
     "information": "Ligne d'information (montant nul, ex. nombre de points)",
@@ -262,6 +273,56 @@ PAY_CATEGORIES: dict[str, str] = {
 }
 # Régime indemnitaire (bonuses subject to a délibération and to the parity ceilings).
 RI_CATEGORIES = ("ifse", "cia", "iat", "ifts", "iemp", "pfr", "iss", "psr", "idiis", "ismf", "autre_prime")
+# What the agent really received of the régime indemnitaire: the bonuses less their deductions.
+RI_NET_CATEGORIES = RI_CATEGORIES + ("deduction_ri",)
 IHTS_CATEGORIES = ("ihts_14", "ihts_15", "ihts_nuit", "ihts_dimanche_ferie", "ihts")
 # Older regimes exclusive of the RIFSEEP (décret 2014-513).
 LEGACY_EXCLUSIVE_OF_RIFSEEP = ("iat", "ifts", "iemp", "pfr", "iss", "psr")
+
+# Role of each category in the payslip identities (reconcile.py, rules QUAL-001 and QUAL-005):
+#   brut            part of the gross pay (MtBrut);
+#   deduction_brut  absence and régime indemnitaire deductions: netted inside MtBrut by most
+#                   programs, after it by others (both conventions are accepted);
+#   nature          benefit in kind: its value (Mt, or Base when Mt is 0) is in the gross, not
+#                   paid in cash, so taken off again for the net;
+#   salarial        employee contribution: gross - salarial = net before retenues;
+#   retenue         deduction from the net (mutual insurance, garnishment...);
+#   hors_brut       paid with the net, outside the gross (net IJSS, expense refunds);
+#   patronal        employer charge: in neither the gross nor the net;
+#   sans_montant    titles, information lines, comments, advances (not in MtNet).
+# An unclassified line takes the role of its PES kind (KIND_ROLE).
+CATEGORY_ROLES: dict[str, str] = {
+    **{c: "brut" for c in PAY_CATEGORIES},
+    **{c: "deduction_brut" for c in ("carence", "retenue_absence", "deduction_ri", "ijss_deduction")},
+    "avantage_nature": "nature",
+    **{c: "salarial" for c in PAY_CATEGORIES if c.startswith("cot_sal_")},
+    "reduction_cot_hs": "salarial",
+    "retenue": "retenue",
+    **{c: "hors_brut" for c in ("ijss_nette", "remboursement_frais", "hors_brut")},
+    **{c: "patronal" for c in PAY_CATEGORIES if c.startswith("cot_pat_")},
+    "part_pat_pcs": "patronal",
+    "forfait_social": "patronal",
+    **{c: "sans_montant" for c in ("acompte", "marqueur", "information", "commentaire")},
+    "non_classe": "selon_nature",
+}
+KIND_ROLE: dict[str, str] = {
+    **{k: "brut" for k in GROSS_KINDS}, "D": "salarial", "RE": "retenue", "C": "patronal",
+    "AC": "sans_montant", "CO": "sans_montant",
+}
+# The other side of a withheld line (employee <-> employer) and the other place of a line
+# paid outside or inside the gross: what the payslip identities may decide for a rubric the
+# label alone leaves open (classify.resolve_with_identities).
+SIDE_COUNTERPART: dict[str, str] = {
+    **{f"cot_sal_{f}": f"cot_pat_{f}" for f in ("cnracl", "rafp", "ircantec", "urssaf", "autre")},
+    **{f"cot_pat_{f}": f"cot_sal_{f}" for f in ("cnracl", "rafp", "ircantec", "urssaf", "autre")},
+    "cot_sal_chomage": "cot_pat_autre",
+    "reduction_cot_hs": "cot_pat_urssaf",
+    "retenue": "part_pat_pcs",
+    "part_pat_pcs": "retenue",
+}
+GROSS_COUNTERPART: dict[str, str] = {
+    "ijss_nette": "ijss_deduction",
+    "ijss_deduction": "ijss_nette",
+    "remboursement_frais": "remuneration_autre",
+    "hors_brut": "remuneration_autre",
+}

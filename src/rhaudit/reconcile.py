@@ -1,0 +1,338 @@
+"""Payslip identities: the gross and the net the lines give, by category (model.CATEGORY_ROLES).
+
+    gross (MtBrut) = pay lines + benefits in kind valued in Mt
+                     [+ absence and régime indemnitaire deductions, when the program nets
+                        them inside the gross]
+                     [+ benefits in kind valued in Base with Mt 0, when the program counts them]
+    net (MtNet)    = pay lines + deductions - employee contributions - retenues
+                     + items paid outside the gross (net IJSS, expense refunds)
+
+The net does not depend on the two optional conventions of the gross (a benefit in kind is in
+the gross and taken off again for the net; a deduction is taken off either way). Amounts of
+withheld lines (D, RE, C) count positive when withheld: a genuine refund, written negative,
+adds to the net.
+
+Used by rules QUAL-001 and QUAL-005 and by `resolve_with_identities`, which lets the
+identities decide what a label leaves open (the side of a contribution, the place of net IJSS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .model import CATEGORY_ROLES, GROSS_COUNTERPART, KIND_ROLE, PAYSLIP_KEY, SIDE_COUNTERPART
+
+SLIP = PAYSLIP_KEY + ["source_file"]  # the same payslip in two files is two payslips here
+ROLES = ("brut", "deduction_brut", "nature", "salarial", "retenue", "hors_brut", "patronal", "sans_montant")
+# (deductions netted inside the gross, in-kind values carried in Base counted in the gross)
+CONVENTIONS = ((True, True), (True, False), (False, True), (False, False))
+CONVENTION_LABELS = {
+    (True, True): "déductions d'absence dans le brut, avantages en nature évalués en base dans le brut",
+    (True, False): "déductions d'absence dans le brut, avantages en nature évalués en base hors du brut",
+    (False, True): "déductions d'absence après le brut, avantages en nature évalués en base dans le brut",
+    (False, False): "déductions d'absence après le brut, avantages en nature évalués en base hors du brut",
+}
+MAX_CANDIDATES = 24  # lines whose place is searched on one payslip (2 x 2^12 subset sums)
+MAX_SEARCHED = 2000  # unbalanced payslips searched per pass: enough votes for any rubric
+
+
+def line_roles(lines: pd.DataFrame, categories=None) -> np.ndarray:
+    """Role of every line (model.CATEGORY_ROLES); an unclassified line takes its kind's role."""
+    cats = np.asarray(lines["category"] if categories is None else categories, dtype=object)
+    kinds = lines["kind"].astype("string").fillna("").to_numpy(dtype=object)
+    roles = np.array([CATEGORY_ROLES.get(c, "selon_nature") if isinstance(c, str) else "selon_nature" for c in cats],
+                     dtype=object)
+    by_kind = roles == "selon_nature"
+    roles[by_kind] = [KIND_ROLE.get(k, "sans_montant") for k in kinds[by_kind]]
+    return roles
+
+
+@dataclass
+class _Lines:
+    """Lines attached to their payslip (slip number), with amounts in cents."""
+    slip: np.ndarray  # payslip number of each kept line
+    rows: np.ndarray  # position of each kept line in the original frame
+    cents: np.ndarray
+    base_cents: np.ndarray
+    n_slips: int
+
+
+def _attach(payslips: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, _Lines]:
+    slips = payslips.reset_index(drop=True)
+    keys = slips[SLIP].astype("string").fillna("").agg("\x1f".join, axis=1)
+    number = pd.Series(np.arange(len(slips)), index=keys.to_numpy())
+    number = number[~number.index.duplicated()]
+    line_keys = lines[SLIP].astype("string").fillna("").agg("\x1f".join, axis=1)
+    slip = line_keys.map(number).to_numpy()
+    kept = ~pd.isna(slip)
+    amount = _cents(lines["amount"]) / 100
+    base = _cents(lines["base"]) / 100 if "base" in lines.columns else np.zeros(len(lines))
+    amount, base = np.nan_to_num(amount), np.nan_to_num(base)
+    return slips, _Lines(slip[kept].astype(np.int64), np.flatnonzero(kept), np.round(amount[kept] * 100).astype(np.int64),
+                         np.round(base[kept] * 100).astype(np.int64), len(slips))
+
+
+def _sums(att: _Lines, roles: np.ndarray) -> dict[str, np.ndarray]:
+    """Per payslip, cents by role; `nature` split in Mt values and Base values (Mt 0)."""
+    out = {r: np.bincount(att.slip, weights=np.where(roles == r, att.cents, 0), minlength=att.n_slips)
+           for r in ROLES}
+    in_base = (roles == "nature") & (att.cents == 0)
+    out["nature_base"] = np.bincount(att.slip, weights=np.where(in_base, att.base_cents, 0), minlength=att.n_slips)
+    return {k: np.round(v).astype(np.int64) for k, v in out.items()}
+
+
+def _gross_of(s: dict, convention) -> np.ndarray:
+    deductions_in, base_in = convention
+    return s["brut"] + s["nature"] + (s["deduction_brut"] if deductions_in else 0) + (s["nature_base"] if base_in else 0)
+
+
+def _net_of_lines(s: dict) -> np.ndarray:
+    return s["brut"] + s["deduction_brut"] - s["salarial"] - s["retenue"] + s["hors_brut"]
+
+
+def _net_of_gross(s: dict, gross: np.ndarray, convention) -> np.ndarray:
+    """The net MtBrut gives once the lines outside it are applied (gross taken as declared)."""
+    deductions_in, base_in = convention
+    return (gross + (0 if deductions_in else s["deduction_brut"]) - s["nature"] - (s["nature_base"] if base_in else 0)
+            - s["salarial"] - s["retenue"] + s["hors_brut"])
+
+
+def _cents(series: pd.Series) -> np.ndarray:
+    return np.round(pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan) * 100)
+
+
+def _derived(slips: pd.DataFrame) -> np.ndarray:
+    derived = slips["gross"].isna().to_numpy()
+    if "gross_derived" in slips.columns:  # gross computed from the lines at import (no MtBrut)
+        derived |= slips["gross_derived"].fillna(False).astype(bool).to_numpy()
+    return derived
+
+
+def payslip_identities(payslips: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per payslip (SLIP columns, source_line, gross, net, gross_derived) with:
+    `lines_gross` the gross of its lines under the convention that fits MtBrut best, `gross_gap`
+    MtBrut minus it, `convention` its French wording; `net_from_lines` the net of the lines and
+    `net_gap` MtNet minus it; `net_gap_from_gross` MtNet minus the net MtBrut gives (the smallest
+    over the conventions: zero when only the gross is wrong). Amounts in EUR."""
+    slips, att = _attach(payslips, lines)
+    s = _sums(att, line_roles(lines)[att.rows])
+    gross, net = _cents(slips["gross"]), _cents(slips["net"])
+    out = slips[[c for c in SLIP + ["source_line", "gross", "net"] if c in slips.columns]].copy()
+    out["gross_derived"] = _derived(slips)
+    options = np.stack([_gross_of(s, c) for c in CONVENTIONS])  # conventions x payslips
+    gaps = gross[None, :] - options
+    best = np.argmin(np.where(np.isnan(gaps), np.inf, np.abs(gaps)), axis=0)
+    pick = options[best, np.arange(len(slips))]
+    out["lines_gross"] = pick / 100
+    out["gross_gap"] = (gross - pick) / 100
+    out["convention"] = [CONVENTION_LABELS[CONVENTIONS[i]] for i in best]
+    out["net_from_lines"] = _net_of_lines(s) / 100
+    out["net_gap"] = (net - _net_of_lines(s)) / 100
+    from_gross = np.stack([net - _net_of_gross(s, gross, c) for c in CONVENTIONS])
+    smallest = np.argmin(np.where(np.isnan(from_gross), np.inf, np.abs(from_gross)), axis=0)
+    out["net_gap_from_gross"] = from_gross[smallest, np.arange(len(slips))] / 100
+    return out
+
+
+# --- letting the identities decide -------------------------------------------------------------
+def _subset_sums(values: np.ndarray) -> np.ndarray:
+    """Sums of every subset of `values`; bit j of a sum's index says whether values[j] is in."""
+    sums = np.zeros(1, dtype=np.int64)
+    for v in values:
+        sums = np.concatenate([sums, sums + v])
+    return sums
+
+
+def subsets_reaching(values: np.ndarray, target: int, tolerance: int = 0, limit: int = 64) -> list[np.ndarray]:
+    """Non-empty subsets of `values` (integer cents) whose sum is within `tolerance` of `target`,
+    as boolean masks (at most `limit`). Meet in the middle: 2 x 2^(n/2) sums instead of 2^n."""
+    n = len(values)
+    half = n // 2
+    left, right = _subset_sums(values[:half]), _subset_sums(values[half:])
+    order = np.argsort(right, kind="stable")
+    ordered = right[order]
+    found = []
+    for t in sorted(range(-tolerance, tolerance + 1), key=abs):
+        need = target + t - left
+        lo, hi = np.searchsorted(ordered, need, "left"), np.searchsorted(ordered, need, "right")
+        for i in np.flatnonzero(hi > lo):
+            for j in order[lo[i]:hi[i]]:
+                if i == 0 and j == 0:
+                    continue
+                found.append(np.array([(i >> b) & 1 for b in range(half)] + [(int(j) >> b) & 1 for b in range(n - half)],
+                                      dtype=bool))
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def unique_move(values: np.ndarray, target: int) -> np.ndarray | None:
+    """The one set of lines whose move balances a payslip: an exact solution if there is one,
+    else one within a cent (a rounding, or a one-cent line elsewhere); among several, the
+    only one moving the fewest lines. None when there is none or no single best."""
+    for tolerance in (0, 1):
+        found = subsets_reaching(values, target, tolerance)
+        if found:
+            sizes = np.array([m.sum() for m in found])
+            best = [m for m, size in zip(found, sizes) if size == sizes.min()]
+            return best[0] if len(best) == 1 and len(found) < 64 else None
+    return None
+
+
+def _vote(att: _Lines, rubric: np.ndarray, candidate: np.ndarray, residuals: list[np.ndarray],
+          deltas: list[np.ndarray], valid: np.ndarray, n_rubrics: int):
+    """Per rubric: (flip votes, keep votes from balanced payslips, keep votes from solved ones).
+
+    A payslip balanced under one of the `residuals` (one per convention) keeps its candidate
+    rubrics. An unbalanced one is searched: when exactly one set of its candidate lines,
+    moved to their other place (`deltas`: what each move does to each residual), balances it,
+    those rubrics get a flip vote and its other candidates a keep vote. Payslips not `valid`
+    (no MtNet, or no MtBrut for the gross) give no vote."""
+    flips = np.zeros(n_rubrics, dtype=np.int64)
+    kept_balanced = np.zeros(n_rubrics, dtype=np.int64)
+    kept = np.zeros(n_rubrics, dtype=np.int64)
+    balanced = np.any(np.stack([np.abs(r) <= 1 for r in residuals]), axis=0) & valid
+    cand_lines = np.flatnonzero(candidate & (att.cents != 0))
+    in_balanced = cand_lines[balanced[att.slip[cand_lines]]]
+    np.add.at(kept_balanced, rubric[in_balanced], 1)
+    open_lines = cand_lines[~balanced[att.slip[cand_lines]] & valid[att.slip[cand_lines]]]
+    if open_lines.size == 0:
+        return flips, kept_balanced, kept
+    by_slip = pd.Series(open_lines).groupby(att.slip[open_lines]).indices
+    for n, (slip, positions) in enumerate(by_slip.items()):
+        if n >= MAX_SEARCHED:
+            break
+        idx = open_lines[positions]
+        if len(idx) > MAX_CANDIDATES:
+            continue
+        solutions = {}
+        for res, d in zip(residuals, deltas):
+            mask = unique_move(d[idx], -int(res[slip])) if np.any(d[idx] != 0) else None
+            if mask is not None:
+                solutions[mask.tobytes()] = mask
+        if len(solutions) != 1:  # none, or different moves under different conventions
+            continue
+        (mask,) = solutions.values()
+        np.add.at(flips, rubric[idx[mask]], 1)
+        np.add.at(kept, rubric[idx[~mask]], 1)
+    return flips, kept_balanced, kept
+
+
+def resolve_with_identities(lines: pd.DataFrame, payslips: pd.DataFrame, categories: np.ndarray,
+                            from_table: np.ndarray, rubric_of_line: np.ndarray, passes: int = 3) -> np.ndarray:
+    """Categories of the distinct rubrics, corrected by the payslip identities.
+
+    Only rubrics the label classified (not a code table) and whose category has another side
+    (model.SIDE_COUNTERPART: employee or employer) or another place (GROSS_COUNTERPART: inside
+    or outside the gross) are open. A rubric moves to its counterpart when more payslips are
+    balanced by moving it than are balanced with it where it is. Passes repeat while rubrics
+    move: a payslip with many open lines becomes solvable once the others are settled.
+    """
+    categories = categories.copy()
+    if "net" not in payslips.columns:
+        return categories
+    slips, att = _attach(payslips, lines)
+    if att.rows.size == 0:
+        return categories
+    rubric = rubric_of_line[att.rows]
+    net, gross = _cents(slips["net"]), _cents(slips["gross"])
+    has_net, has_gross = ~np.isnan(net), ~np.isnan(gross) & ~_derived(slips)
+    settled = from_table.copy()
+    kinds = lines["kind"].astype("string").fillna("").iloc[att.rows].reset_index(drop=True)
+    rubric_kind = np.full(len(categories), "", dtype=object)
+    rubric_kind[rubric] = kinds.to_numpy(dtype=object)
+    # Votes are counted per (kind, code, label): the side of a rubric does not depend on the sign
+    # of its amount (a recall is negative one month, positive the next).
+    kept = lines.iloc[att.rows]
+    group_of_line = pd.factorize(kept["kind"].astype("string").fillna("") + "\x1f" + kept["code"].astype("string").fillna("")
+                                 + "\x1f" + kept["label"].astype("string").fillna(""))[0]
+    group = np.zeros(len(categories), dtype=np.int64)
+    group[rubric] = group_of_line
+    _side_by_rate(lines.iloc[att.rows], categories, settled, rubric, group, rubric_kind)
+    for _ in range(passes):
+        line_cats = categories[rubric]
+        roles = line_roles(pd.DataFrame({"kind": kinds}), line_cats)
+        s = _sums(att, roles)
+        moved = False
+        # side of withheld lines: the net of the lines
+        side_open = np.array([c in SIDE_COUNTERPART and not _confirmed_by_kind(c, k)
+                              for c, k in zip(categories, rubric_kind)]) & ~settled
+        cand = side_open[rubric]
+        sign = np.where(np.isin(roles, ("salarial", "retenue")), 1, np.where(roles == "patronal", -1, 0))
+        residual = np.nan_to_num(net - _net_of_lines(s)) * -1  # lines' net minus MtNet
+        side = _vote(att, group[rubric], cand, [np.where(has_net, residual, 0)], [sign * att.cents], has_net,
+                     len(categories))
+        moved |= _apply(categories, settled, side, SIDE_COUNTERPART, group)
+        # place of IJSS and refunds: the gross, under each convention
+        place_open = np.array([c in GROSS_COUNTERPART for c in categories]) & ~settled
+        cand = place_open[rubric]
+        if cand.any() and has_gross.any():
+            residuals, deltas = [], []
+            for conv in CONVENTIONS:
+                inside = _inside(roles, conv)
+                other = np.array([GROSS_COUNTERPART.get(c, c) for c in line_cats], dtype=object)
+                inside_after = _inside(line_roles(pd.DataFrame({"kind": kinds}), other), conv)
+                residuals.append(np.where(has_gross, np.nan_to_num(gross - _gross_of(s, conv)), 0).astype(np.int64))
+                deltas.append((inside.astype(int) - inside_after.astype(int)) * att.cents)
+            place = _vote(att, group[rubric], cand, residuals, deltas, has_gross, len(categories))
+            moved |= _apply(categories, settled, place, GROSS_COUNTERPART, group)
+        if not moved:
+            break
+    return categories
+
+
+def _side_by_rate(lines: pd.DataFrame, categories: np.ndarray, settled: np.ndarray, rubric: np.ndarray,
+                  group: np.ndarray, rubric_kind: np.ndarray) -> None:
+    """A recall or a retenue carries the rate of the contribution it belongs to: an open rubric
+    whose rates are all rates of confirmed employer lines of its counterpart category (and of no
+    confirmed employee line of its own), or the reverse, takes that side and is settled."""
+    if "rate" not in lines.columns:
+        return
+    rate = pd.to_numeric(lines["rate"], errors="coerce").abs().round(3).to_numpy(dtype=float, na_value=np.nan)
+    line_cat = categories[rubric]
+    confirmed = np.array([_confirmed_by_kind(c, k) for c, k in zip(categories, rubric_kind)])[rubric]
+    known: dict[str, set] = {}
+    for c, r in zip(line_cat[confirmed], rate[confirmed]):
+        if r == r and r > 0:
+            known.setdefault(c, set()).add(r)
+    open_rubric = np.array([c in SIDE_COUNTERPART and not _confirmed_by_kind(c, k)
+                            for c, k in zip(categories, rubric_kind)]) & ~settled
+    for g in np.unique(group[open_rubric]):
+        members = np.flatnonzero((group == g) & open_rubric)
+        rates = {r for r in rate[np.isin(rubric, members)] if r == r and r > 0}
+        if not rates:
+            continue
+        for m in members:
+            own, other = known.get(categories[m], set()), known.get(SIDE_COUNTERPART[categories[m]], set())
+            if rates <= other and not rates & own:
+                categories[m] = SIDE_COUNTERPART[categories[m]]
+                settled[m] = True
+            elif rates <= own and not rates & other:
+                settled[m] = True
+
+
+def _confirmed_by_kind(category: str, kind: str) -> bool:
+    """An employee contribution booked as Deduction, an employer one booked as Cotisation: the
+    PES kind says the same as the label, the side is not open."""
+    role = CATEGORY_ROLES.get(category)
+    return (kind == "D" and role == "salarial") or (kind == "C" and role == "patronal")
+
+
+def _inside(roles: np.ndarray, convention) -> np.ndarray:
+    """Lines whose amount counts in the gross under `convention` (Base-valued in-kind lines have
+    amount 0: their Base is handled by the convention itself)."""
+    return (roles == "brut") | (roles == "nature") | ((roles == "deduction_brut") & convention[0])
+
+
+def _apply(categories: np.ndarray, settled: np.ndarray, votes, counterpart: dict, group: np.ndarray) -> bool:
+    """Move the open rubrics whose group (kind, code, label) got more flip votes than keep votes;
+    a group seen on a balanced payslip is settled where it is."""
+    flips, kept_balanced, kept = (v[group] for v in votes)
+    move = (flips > kept + kept_balanced) & ~settled & (kept_balanced == 0) & np.array([c in counterpart for c in categories])
+    settled |= (kept_balanced > 0) | move
+    for r in np.flatnonzero(move):
+        categories[r] = counterpart[categories[r]]
+    return bool(move.any())
