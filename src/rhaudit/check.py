@@ -7,7 +7,7 @@ import operator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .classify import ClassificationError, classify_lines
+from .classify import ClassificationError, classify_payroll, workspace_nomenclature
 from .coverage import RunReport, run_report
 from .deliberations import DeliberationError, find_deliberation_files, load_deliberation_files
 from .findings import Finding
@@ -44,8 +44,9 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
     pay_lines = ws.read("pay_lines", years)
     agents = ws.read("agents")
     try:
-        pay_lines["category"] = classify_lines(pay_lines)
-        payslips = annotate_population(ws.read("payslips", years), pay_lines, agents)
+        payslips = ws.read("payslips", years)
+        pay_lines["category"] = classify_payroll(pay_lines, payslips, nomenclature=workspace_nomenclature(ws))
+        payslips = annotate_population(payslips, pay_lines, agents)
     except (ClassificationError, PopulationError) as exc:
         raise CheckError(str(exc)) from exc
     # A month imported from both the payroll and the DSN: the rules read the payroll (QUAL-010 compares).

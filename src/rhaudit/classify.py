@@ -422,6 +422,21 @@ def classify_lines(lines: pd.DataFrame, classifier: Classifier | None = None,
     return pd.Series(categories[inverse], index=lines.index, dtype="string", name="category")
 
 
+def workspace_nomenclature(ws) -> pd.DataFrame | None:
+    """The programs' own code labels stored by the import (table `nomenclature`: code, label,
+    kind, source_file), when the workspace and the model have it."""
+    if "nomenclature" not in model.TABLES:
+        return None
+    table = ws.read("nomenclature")
+    return None if table.empty else table
+
+
+def file_nomenclature(tables: list[dict]) -> pd.DataFrame | None:
+    """The `nomenclature` tables of freshly parsed files, when the importer gives them."""
+    frames = [t["nomenclature"] for t in tables if t.get("nomenclature") is not None and not t["nomenclature"].empty]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def classify_payroll(lines: pd.DataFrame, payslips: pd.DataFrame | None, classifier: Classifier | None = None,
                      nomenclature: pd.DataFrame | None = None) -> pd.Series:
     """`classify_lines`, then the payslip identities decide what the labels leave open: a
@@ -460,6 +475,25 @@ def rubric_inventory(pay_lines: pd.DataFrame, classifier: Classifier | None = No
     inv["_abs"] = -inv["amount"].abs()
     inv = inv.sort_values(["_unclassified", "_abs", "code", "label", "kind"], kind="stable")
     return inv[cols].reset_index(drop=True)
+
+
+def classification_coverage(pay_lines: pd.DataFrame, categories: pd.Series) -> dict[str, float]:
+    """Classified share of the gross and of all amounts (absolute values, EUR): `gross_total`
+    the amounts of the lines in the gross (an unclassified line counts by its PES kind),
+    `gross_classified` those with a category, `gross_share` their ratio; `all_*` the same over
+    every line."""
+    from .reconcile import line_roles
+
+    amount = pd.to_numeric(pay_lines["amount"], errors="coerce").fillna(0).abs().to_numpy()
+    classified = categories.astype("string").fillna(UNCLASSIFIED).ne(UNCLASSIFIED).to_numpy()
+    in_gross = np.isin(line_roles(pay_lines, categories.astype("string").fillna(UNCLASSIFIED).to_numpy(dtype=object)),
+                       ("brut", "deduction_brut", "nature"))
+    out = {}
+    for name, mask in (("gross", in_gross), ("all", np.ones(len(amount), dtype=bool))):
+        total, done = float(amount[mask].sum()), float(amount[mask & classified].sum())
+        out.update({f"{name}_total": round(total, 2), f"{name}_classified": round(done, 2),
+                    f"{name}_share": done / total if total else 1.0})
+    return out
 
 
 _TABLE_HEADER = """\

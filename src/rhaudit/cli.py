@@ -223,13 +223,20 @@ def params_cmd(name, when):
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
 def rubriques_cmd(workspace, write_table, fmt):
     """Lister les rubriques de paie (code, libellé, catégorie, lignes, montant), non classées d'abord."""
-    from .classify import rubric_inventory, write_code_table
+    from .classify import classification_coverage, classify_payroll, rubric_inventory, workspace_nomenclature, write_code_table
+    from .findings import fr_eur
 
     ws = _open_workspace(workspace)
-    inv = rubric_inventory(ws.read("pay_lines"))
+    lines = ws.read("pay_lines")
+    categories = classify_payroll(lines, ws.read("payslips"), nomenclature=workspace_nomenclature(ws))
+    inv = rubric_inventory(lines, categories=categories)
     if fmt == "csv":
         click.echo(inv.to_csv(sep=";", index=False, decimal=","))
     else:
+        cov = classification_coverage(lines, categories)
+        click.echo(f"Part du brut classée : {100 * cov['gross_share']:.1f} % ({fr_eur(cov['gross_classified'])} sur "
+                   f"{fr_eur(cov['gross_total'])}) ; part de tous les montants : {100 * cov['all_share']:.1f} % "
+                   f"({fr_eur(cov['all_classified'])} sur {fr_eur(cov['all_total'])}). Rubriques non classées en tête.")
         click.echo(tabulate(inv.values.tolist(), headers=["Code", "Libellé", "Nature", "Catégorie", "Lignes", "Montant (EUR)"],
                             floatfmt=".2f"))
     if write_table:

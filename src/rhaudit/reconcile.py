@@ -61,7 +61,14 @@ class _Lines:
 
 
 def _attach(payslips: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, _Lines]:
-    slips = payslips.reset_index(drop=True)
+    """Payslips (one row per SLIP key: a payslip written twice in one file is summed, its lines
+    being indistinguishable, as rule QUAL-002 reports) and the lines attached to them."""
+    slips = payslips.assign(gross_derived=_derived(payslips))
+    if slips.duplicated(SLIP).any():
+        slips = slips.groupby(SLIP, sort=False, dropna=False).agg(
+            gross=("gross", lambda x: x.sum(min_count=1)), net=("net", lambda x: x.sum(min_count=1)),
+            source_line=("source_line", "min"), gross_derived=("gross_derived", "any")).reset_index()
+    slips = slips.reset_index(drop=True)
     keys = slips[SLIP].astype("string").fillna("").agg("\x1f".join, axis=1)
     number = pd.Series(np.arange(len(slips)), index=keys.to_numpy())
     number = number[~number.index.duplicated()]
@@ -105,9 +112,9 @@ def _cents(series: pd.Series) -> np.ndarray:
 
 
 def _derived(slips: pd.DataFrame) -> np.ndarray:
-    derived = slips["gross"].isna().to_numpy()
+    derived = slips["gross"].isna().to_numpy().copy()
     if "gross_derived" in slips.columns:  # gross computed from the lines at import (no MtBrut)
-        derived |= slips["gross_derived"].fillna(False).astype(bool).to_numpy()
+        derived |= slips["gross_derived"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     return derived
 
 
@@ -121,7 +128,7 @@ def payslip_identities(payslips: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFr
     s = _sums(att, line_roles(lines)[att.rows])
     gross, net = _cents(slips["gross"]), _cents(slips["net"])
     out = slips[[c for c in SLIP + ["source_line", "gross", "net"] if c in slips.columns]].copy()
-    out["gross_derived"] = _derived(slips)
+    out["gross_derived"] = slips["gross_derived"].to_numpy(dtype=bool)
     options = np.stack([_gross_of(s, c) for c in CONVENTIONS])  # conventions x payslips
     gaps = gross[None, :] - options
     best = np.argmin(np.where(np.isnan(gaps), np.inf, np.abs(gaps)), axis=0)
@@ -239,7 +246,7 @@ def resolve_with_identities(lines: pd.DataFrame, payslips: pd.DataFrame, categor
         return categories
     rubric = rubric_of_line[att.rows]
     net, gross = _cents(slips["net"]), _cents(slips["gross"])
-    has_net, has_gross = ~np.isnan(net), ~np.isnan(gross) & ~_derived(slips)
+    has_net, has_gross = ~np.isnan(net), ~np.isnan(gross) & ~slips["gross_derived"].to_numpy(dtype=bool)
     settled = from_table.copy()
     kinds = lines["kind"].astype("string").fillna("").iloc[att.rows].reset_index(drop=True)
     rubric_kind = np.full(len(categories), "", dtype=object)

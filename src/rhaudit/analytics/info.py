@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from tabulate import tabulate
 
-from ..classify import classify_lines
+from ..classify import classify_payroll, workspace_nomenclature
 from ..findings import fr_amount
 from ..workspace import Workspace
 
@@ -17,7 +17,7 @@ def workspace_info(ws: Workspace) -> dict:
     slips = ws.read("payslips")
     lines = ws.read("pay_lines")
     # As in `rhaudit check`: categories from the current code tables, corrected ones included.
-    lines["category"] = classify_lines(lines)
+    lines["category"] = classify_payroll(lines, slips, nomenclature=workspace_nomenclature(ws))
     periods = []
     by_period = slips.groupby(["year", "month"], sort=True)
     lines_by_period = {k: g for k, g in lines.groupby(["year", "month"], sort=True)}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..findings import fr_eur
-from ..model import GROSS_KINDS, PAYSLIP_KEY
+from ..model import PAYSLIP_KEY
 from ..workspace import FileEntry, Workspace, now_iso
 from .base import PLAUSIBLE_YEARS, ImportError_, ParsedFile, file_sha256
 
@@ -253,15 +253,15 @@ def _duplicate_warnings(new: list[pd.DataFrame], existing: pd.DataFrame) -> list
 
 
 def gross_mismatch_count(payslips: pd.DataFrame, pay_lines: pd.DataFrame) -> int:
-    """Payslips whose MtBrut differs, to the cent, from the sum of their gross-kind lines."""
+    """Payslips whose MtBrut differs, to the cent, from the gross of their lines taken by
+    category (reconcile.payslip_identities, as rule QUAL-001); a payslip without MtBrut is not
+    compared."""
     if payslips.empty:
         return 0
-    key = PAYSLIP_KEY + ["source_file"]  # the same payslip from two files is two payslips here
-    gross_lines = pay_lines[pay_lines["kind"].isin(GROSS_KINDS)]
-    sums = gross_lines.groupby(key, dropna=False)["amount"].sum().rename("lines_total").reset_index()
-    both = payslips[key + ["gross"]].merge(sums, on=key, how="left")
-    gap = (both["gross"].fillna(0) - both["lines_total"].fillna(0)).abs().round(2)
-    return int((gap >= 0.01).sum())
+    from ..reconcile import payslip_identities
+
+    per = payslip_identities(payslips, pay_lines)
+    return int(((per["gross_gap"].abs().round(2) >= 0.01) & ~per["gross_derived"]).sum())
 
 
 def _classify_and_annotate(payroll_files: list[ParsedFile], agents: pd.DataFrame) -> list[pd.DataFrame]:
@@ -274,7 +274,9 @@ def _classify_and_annotate(payroll_files: list[ParsedFile], agents: pd.DataFrame
 
     lines = pd.concat([p.tables["pay_lines"] for p in payroll_files], ignore_index=True)
     slips = pd.concat([p.tables["payslips"] for p in payroll_files], ignore_index=True)
-    lines["category"] = classify.classify_lines(lines) if not lines.empty else pd.Series(dtype="string")
+    nomenclature = classify.file_nomenclature([p.tables for p in payroll_files])
+    lines["category"] = (classify.classify_payroll(lines, slips, nomenclature=nomenclature) if not lines.empty
+                         else pd.Series(dtype="string"))
     annotated = population.annotate_population(slips, lines, agents).sort_index()
     if not annotated.index.equals(slips.index):
         raise RuntimeError("annotate_population doit rendre un bulletin par bulletin reçu, dans le même index")
@@ -409,7 +411,7 @@ def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, 
     if report.gross_mismatches:  # first, so that a long list of duplicates cannot hide it
         report.warnings.insert(0, 
             f"{report.gross_mismatches} bulletin(s) dont le brut (MtBrut) diffère de la somme des lignes de "
-            f"rémunération (natures {', '.join(GROSS_KINDS)}) : ils sont importés, la règle QUAL-001 les détaille."
+            f"rémunération (prises par catégorie) : ils sont importés, la règle QUAL-001 les détaille."
         )
 
     batches = [(_entry(p, sha), p.tables) for p, sha in parsed_files]

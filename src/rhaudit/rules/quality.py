@@ -1,17 +1,20 @@
-"""Data-quality rules QUAL-001 to QUAL-004: what must hold before the pay rules can be trusted.
+"""Data-quality rules QUAL-001 to QUAL-005: what must hold before the pay rules can be trusted.
 
-A payslip whose lines do not add up to its gross, a payslip imported twice, a rubric code
-with several meanings, lines nobody classified: each biases every other rule, so they are
-reported first, with the source file and line to look at.
+A payslip whose lines do not add up to its gross or to its net, a payslip imported twice, a
+rubric code with several meanings, lines nobody classified: each biases every other rule, so
+they are reported first, with the source file and line to look at.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+import numpy as np
+
 from ..classify import UNCLASSIFIED, classify_lines
 from ..findings import Evidence, evidence_from_lines
-from ..model import GROSS_KINDS, PAYSLIP_KEY
+from ..model import PAYSLIP_KEY
+from ..reconcile import line_roles, payslip_identities
 from . import RuleContext, rule
 from ._paie import eur, evidence_by, month_label
 
@@ -22,81 +25,164 @@ def _position(value) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
+def categorised_lines(ctx: RuleContext) -> pd.DataFrame:
+    """The pay lines with a category for every line (lines imported before classification are
+    classified now with configs/rubriques)."""
+    lines = ctx.pay_lines
+    category = lines["category"].astype("string")
+    if category.isna().any():
+        category = category.fillna(classify_lines(lines))
+    return lines.assign(category=category)
+
+
+def identities(ctx: RuleContext) -> pd.DataFrame:
+    """Gross and net identities of every payslip (reconcile.payslip_identities), computed once
+    per check run for QUAL-001 and QUAL-005."""
+    if "_identities" not in ctx.options:
+        ctx.options["_identities"] = payslip_identities(ctx.payslips, categorised_lines(ctx))
+    return ctx.options["_identities"]
+
+
+def _tolerances(ctx: RuleContext, per: pd.DataFrame, name: str) -> np.ndarray:
+    months = {(int(y), int(m)) for y, m in zip(per["year"], per["month"])}
+    tol = {ym: float(ctx.params.value(f"controles.{name}", ym)) for ym in months}
+    return np.array([tol[(int(y), int(m))] for y, m in zip(per["year"], per["month"])], dtype=float)
+
+
+def _lines_in_role(ctx: RuleContext, flagged: pd.DataFrame, roles: tuple[str, ...]) -> pd.DataFrame:
+    lines = categorised_lines(ctx).merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE)
+    return lines[np.isin(line_roles(lines), roles)]
+
+
+def _slip_evidence(r, what: str, amount: float) -> Evidence:
+    return Evidence(file=r.source_file, position=_position(r.source_line), label=what, amount=round(float(amount), 2),
+                    period=f"{int(r.year):04d}-{int(r.month):02d}")
+
+
 @rule("QUAL-001", "Brut du bulletin différent de la somme des lignes de rémunération", "alerte",
-      "Protocole PES V2 paye (DocumentPaye) : MtBrut et lignes TraitBrut, IndemResid, SupFam, "
-      "AvantageNature, Indemnite, RemDivers, Rappel")
+      "Protocole PES V2 paye (DocumentPaye) : MtBrut et lignes de Remuneration ; rôle de chaque catégorie de "
+      "rubrique dans le brut (docs/rubriques.md)")
 def gross_vs_lines(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque bulletin, le brut déclaré (MtBrut) est égal à la
-    somme des montants de ses lignes de rémunération (natures T, IR, S, AV, I, A, R), à la
-    tolérance d'arrondi près (paramètre controles.tolerance_brut_lignes_eur, 0,05 EUR).
+    somme de ses lignes de rémunération, à la tolérance d'arrondi près (paramètre
+    controles.tolerance_brut_lignes_eur, 0,05 EUR). Les lignes sont prises par catégorie, non
+    par nature PES : un rappel de cotisation ou de mutuelle porté en nature Rappel n'est pas du
+    brut, une régularisation de traitement portée en Retenue en est ; les IJSS nettes et les
+    remboursements de frais sont hors brut. Deux usages des logiciels sont admis : les
+    déductions d'absence (carence, retenues, déductions du régime indemnitaire, IJSS
+    subrogées) dans le brut ou après lui, un avantage en nature évalué en Base avec un Mt nul
+    dans le brut ou hors de lui. Un bulletin sans MtBrut (brut reconstitué à l'import) n'est
+    pas comparé.
 
-    Pourquoi : un écart signale une ligne manquante ou en trop, une rubrique que le logiciel
-    compense hors du brut (avantage en nature en base, indemnités journalières) ou un fichier
-    altéré ; les contrôles fondés sur les lignes portent alors sur des montants incomplets.
+    Pourquoi : un écart signale une ligne manquante ou en trop, une rubrique mal classée ou un
+    fichier altéré ; les contrôles fondés sur les lignes portent alors sur des montants
+    incomplets.
 
     Texte : protocole PES V2, domaine paye : MtBrut est le brut du bulletin, les éléments de
     Remuneration en sont le détail.
 
-    Exemple : MtBrut 1 485,32 EUR et lignes de rémunération 1 382,97 EUR → constat d'un écart de
-    102,35 EUR, égal à la base de la ligne « AVANTAGES EN NATURE REPAS » de montant nul (le
-    message nomme la ligne dont le montant ou la base égale l'écart) ; lignes 1 485,29 EUR →
-    écart de 0,03 EUR, rien.
+    Exemple : MtBrut 1 485,32 EUR, lignes de rémunération 1 382,97 EUR et un avantage en
+    nature repas de Mt nul et de Base 102,35 EUR → rien (1 382,97 + 102,35 = 1 485,32) ;
+    MtBrut 1 500,06 EUR pour 1 500,00 EUR de lignes → écart de 0,06 EUR, constat ; le message
+    nomme la ligne dont le montant ou la base égale l'écart.
     """
-    slips = ctx.payslips
-    if slips.empty:
+    if ctx.payslips.empty:
         return []
-    lines = ctx.pay_lines[ctx.pay_lines["kind"].isin(GROSS_KINDS)]
-    sums = lines.groupby(_SLIP_SOURCE, dropna=False)["amount"].sum().rename("lines_total")
-    per = (
-        slips.dropna(subset=["gross"])
-        .groupby(_SLIP_SOURCE, dropna=False)
-        .agg(gross=("gross", "sum"), source_line=("source_line", "min"))
-        .join(sums)
-        .reset_index()
-    )
-    per["lines_total"] = per["lines_total"].fillna(0.0)
-    per["gap"] = (per["gross"] - per["lines_total"]).round(2)
-    months = {(int(y), int(m)) for y, m in zip(per["year"], per["month"])}
-    tol = {ym: float(ctx.params.value("controles.tolerance_brut_lignes_eur", ym)) for ym in months}
-    per["tolerance"] = [tol[(int(y), int(m))] for y, m in zip(per["year"], per["month"])]
-    flagged = per[per["gap"].abs() > per["tolerance"]]
-    own_lines = lines.merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE)
+    per = identities(ctx)
+    per = per[~per["gross_derived"]]
+    flagged = per[per["gross_gap"].abs() > _tolerances(ctx, per, "tolerance_brut_lignes_eur") + 1e-9]
+    if flagged.empty:
+        return []
+    own_lines = _lines_in_role(ctx, flagged, ("brut", "deduction_brut", "nature"))
     evidence = evidence_by(own_lines, _SLIP_SOURCE)
-    explained = _gap_lines(own_lines, flagged)
+    explained = _gap_lines(categorised_lines(ctx).merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE), flagged, "gross_gap")
     findings = []
     for r in flagged.itertuples(index=False):
         key = (r.matricule, r.year, r.month, r.establishment, r.source_file)
-        own = evidence.get(key, [])
         hint = explained.get(key)
         hint = (f"L'écart est égal {hint}." if hint else
-                "Vérifier les rubriques compensées hors du brut ou manquantes.")
-        side = "supérieur" if r.gap > 0 else "inférieur"
+                "Vérifier les rubriques compensées hors du brut ou manquantes, et leur catégorie (rhaudit rubriques).")
+        side = "supérieur" if r.gross_gap > 0 else "inférieur"
         findings.append(ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.gap),
-            evidence=[Evidence(file=r.source_file, position=_position(r.source_line), label="MtBrut",
-                               amount=round(float(r.gross), 2), period=f"{int(r.year):04d}-{int(r.month):02d}")]
-            + own,
+            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.gross_gap),
+            evidence=[_slip_evidence(r, "MtBrut", r.gross)] + evidence.get(key, []),
             message=(f"Bulletin de l'agent {r.matricule} de {month_label(r.year, r.month)} ({r.source_file}, "
                      f"ligne {_position(r.source_line)}) : le brut déclaré ({eur(r.gross)}) est {side} de "
-                     f"{eur(abs(r.gap))} à la somme de ses lignes de rémunération ({eur(r.lines_total)}). "
+                     f"{eur(abs(r.gross_gap))} à la somme de ses lignes de rémunération ({eur(r.lines_gross)}). "
                      f"{hint}"),
         ))
     return findings
 
 
-def _gap_lines(lines: pd.DataFrame, flagged: pd.DataFrame) -> dict[tuple, str]:
+def _gap_lines(lines: pd.DataFrame, flagged: pd.DataFrame, gap_column: str) -> dict[tuple, str]:
     """Per flagged payslip, the line whose amount (or base, for a zero-amount line such as a
     benefit in kind valued in Base) equals the gap: the usual explanation, worth naming."""
-    m = lines.merge(flagged[_SLIP_SOURCE + ["gap"]], on=_SLIP_SOURCE)
-    gap = m["gap"].abs()
+    m = lines.merge(flagged[_SLIP_SOURCE + [gap_column]], on=_SLIP_SOURCE)
+    gap = m[gap_column].abs().round(2)
     by_amount = m["amount"].abs().round(2).eq(gap)
     by_base = m["amount"].fillna(0).eq(0) & m["base"].abs().round(2).eq(gap)
     out = {}
     for r in m[(by_amount | by_base).fillna(False)].itertuples(index=False):
         what = "au montant" if r.amount else "à la base (montant nul)"
         out.setdefault((r.matricule, r.year, r.month, r.establishment, r.source_file),
-                       f"{what} de la ligne {r.code} « {r.label} » (nature {r.kind})")
+                       f"{what} de la ligne {r.code} « {r.label} » (nature {r.kind}, catégorie {r.category})")
     return out
+
+
+@rule("QUAL-005", "Net du bulletin différent du net que donnent ses lignes", "alerte",
+      "Protocole PES V2 paye (DocumentPaye) : MtNet et lignes de Remuneration (Deduction, Retenue, éléments hors brut)")
+def net_vs_lines(ctx: RuleContext):
+    """Ce que la règle vérifie : pour chaque bulletin, le net déclaré (MtNet) est égal au net
+    que donnent ses lignes : brut (déductions d'absence comprises) − cotisations salariales −
+    retenues sur le net + éléments versés hors brut (IJSS nettes, remboursements de frais), à
+    la tolérance d'arrondi près (paramètre controles.tolerance_net_lignes_eur, 0,05 EUR). Un
+    avantage en nature est dans le brut mais n'est pas versé : il ne compte pas dans le net.
+    Les charges de l'employeur (cotisations patronales, participation à la mutuelle ou à la
+    prévoyance, forfait social) n'y figurent pas, quelle que soit leur nature PES. Un écart que
+    le seul brut explique (règle QUAL-001) n'est pas signalé une seconde fois.
+
+    Pourquoi : une « cotisation salariale » que le net ne retient jamais est une charge de
+    l'employeur mal classée (elle fausse les taux de cotisation contrôlés) ; une retenue
+    manquante ou en trop fausse le net versé à l'agent.
+
+    Texte : protocole PES V2, domaine paye : MtNet est le net du bulletin ; Deduction et
+    Retenue en sont retirées, Cotisation est à la charge de l'employeur.
+
+    Exemple : brut 2 105,40 EUR, cotisations salariales 431,26 EUR, retenues mutuelle 62,86
+    EUR, MtNet 1 611,28 EUR → rien (2 105,40 − 431,26 − 62,86 = 1 611,28) ; la subvention de
+    l'employeur à la mutuelle (115,47 EUR, nature RE) classée en retenue → net des lignes
+    inférieur de 115,47 EUR à MtNet, constat nommant la ligne.
+    """
+    if ctx.payslips.empty:
+        return []
+    per = identities(ctx)
+    per = per[per["net"].notna()]
+    tol = _tolerances(ctx, per, "tolerance_net_lignes_eur") + 1e-9
+    only_gross = ~per["gross_derived"].to_numpy() & (per["net_gap_from_gross"].abs().to_numpy() <= tol)
+    flagged = per[(per["net_gap"].abs().to_numpy() > tol) & ~only_gross]
+    if flagged.empty:
+        return []
+    own_lines = _lines_in_role(ctx, flagged, ("salarial", "retenue", "hors_brut"))
+    evidence = evidence_by(own_lines, _SLIP_SOURCE)
+    explained = _gap_lines(categorised_lines(ctx).merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE), flagged, "net_gap")
+    findings = []
+    for r in flagged.itertuples(index=False):
+        key = (r.matricule, r.year, r.month, r.establishment, r.source_file)
+        hint = explained.get(key)
+        if hint:
+            hint = f"L'écart est égal {hint} : vérifier qu'elle est classée du bon côté (salarié ou employeur)."
+        else:
+            hint = "Vérifier les retenues et cotisations salariales du bulletin et leur catégorie (rhaudit rubriques)."
+        side = "supérieur" if r.net_gap > 0 else "inférieur"
+        findings.append(ctx.finding(
+            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.net_gap),
+            evidence=[_slip_evidence(r, "MtNet", r.net)] + evidence.get(key, []),
+            message=(f"Bulletin de l'agent {r.matricule} de {month_label(r.year, r.month)} ({r.source_file}, "
+                     f"ligne {_position(r.source_line)}) : le net déclaré ({eur(r.net)}) est {side} de "
+                     f"{eur(abs(r.net_gap))} au net que donnent ses lignes ({eur(r.net_from_lines)} : brut − "
+                     f"cotisations salariales − retenues + éléments hors brut). {hint}"),
+        ))
+    return findings
 
 
 @rule("QUAL-002", "Bulletin en double (même agent, mois et établissement)", "alerte",
@@ -189,13 +275,10 @@ def unclassified_lines(ctx: RuleContext):
     Exemple : 12 lignes « PRIME EXCEPT. » (code 9Z01) pour 1 800,00 EUR, non classées → un
     constat ; des lignes « *** TITRE *** » de montant nul → rien.
     """
-    lines = ctx.pay_lines
-    if lines.empty:
+    if ctx.pay_lines.empty:
         return []
-    category = lines["category"].astype("string")
-    if category.isna().any():  # tables imported before classification: classify them now
-        category = category.fillna(classify_lines(lines))
-    bad = lines[category.eq(UNCLASSIFIED) & lines["amount"].fillna(0).round(2).ne(0)]
+    lines = categorised_lines(ctx)
+    bad = lines[lines["category"].eq(UNCLASSIFIED) & lines["amount"].fillna(0).round(2).ne(0)]
     findings = []
     for (code, label), group in bad.groupby(["code", "label"], sort=True, dropna=False):
         total = float(group["amount"].sum())

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import evidence_from_lines
-from ..model import RI_CATEGORIES
+from ..model import RI_CATEGORIES, RI_NET_CATEGORIES
 from ..params import ParameterError
 from . import RuleContext, rule
 from ._paie import eur, law_ref, lines_of, month_label, num
@@ -570,7 +570,7 @@ def ri_maintained_during_absence(ctx: RuleContext):
         frac=("frac", "sum"), types=("type", lambda s: sorted(set(s))))
     covered["frac"] = covered["frac"].clip(upper=1.0)
     covered = covered.reset_index()
-    lines = ri_lines(ctx, [c for c in RI_CATEGORIES if c != "cia"])
+    lines = ri_lines(ctx, [c for c in RI_NET_CATEGORIES if c != "cia"])  # deductions reduce what was paid
     if lines.empty:
         return
     lines["matricule"] = lines["matricule"].astype(str)
@@ -617,7 +617,7 @@ def ri_spread(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     catégorie paid more than the median of the catégorie above (C > median B, B > median A). The
     annual amount is the year's RI in full-time equivalent brought to 12 months.
     """
-    lines = ri_lines(ctx, RI_CATEGORIES)
+    lines = ri_lines(ctx, RI_NET_CATEGORIES)
     cols = ["year", "axis", "value", "agents", "min", "median", "max", "ratio"]
     if lines.empty:
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=["matricule", "year", "categorie", "annual", "higher", "median"])
