@@ -42,6 +42,8 @@ SPECIAL_FILES = (PATTERNS_FILE, VOCABULARY_FILE)  # every other YAML of the fold
 SIGNS = {"positif": 1, "negatif": -1, "nul": 0}
 _MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]")  # UTF-8 read as Latin-1: "Ã©" for "é"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Short words of labels never joined to their neighbour ("DE LA" is not "DELA").
+_SHORT_WORDS = frozenset({"DE", "LA", "LE", "LES", "DES", "DU", "AU", "AUX", "ET", "EN", "SUR", "PAR", "POUR", "UN", "UNE"})
 _ACRONYM = re.compile(r"\b(?:[A-Z0-9]\.){2,}[A-Z0-9]?\.?|\b[A-Z]\.[A-Z]\b")
 # Kept because payroll labels carry meaning in them: "*** TITRE ***", "> 14H", "= 14 H", "1%".
 _PUNCTUATION = re.compile(r"[^A-Z0-9*<>=%+ ]+")
@@ -95,7 +97,7 @@ def _mend(label: str, lexicon: frozenset) -> str:
             i += 1
             continue
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if nxt.isalpha() and nxt not in lexicon:
+        if nxt.isalpha() and nxt not in lexicon and t not in _SHORT_WORDS and nxt not in _SHORT_WORDS:
             # "SUPPL MENT" -> SUPPLEMENT, "R GIME" -> REGIME: one lost letter, or none
             joined = {w for w in [t + nxt] + [t + c + nxt for c in _LETTERS] if w in lexicon}
             if len(joined) == 1:
@@ -212,9 +214,14 @@ class Vocabulary(BaseModel):
     elements: list[VocabularyElement]
 
     def lexicon(self) -> frozenset:
-        """Whole words (4 letters or more) of the examples and of `mots`."""
-        words = " ".join([normalize_label(x) for e in self.elements for x in e.exemples] + [normalize_label(m) for m in self.mots])
-        return frozenset(w for w in words.split() if len(w) >= 4 and w.isalpha())
+        """Whole words (4 letters or more) of the examples and of `mots`. An abbreviation of the
+        examples ("SUPPL", "COMPL": the start of a word of 3 more letters) is left out: a broken
+        word must be mended into the whole word, not stop at its abbreviation."""
+        whole = {w for m in self.mots for w in normalize_label(m).split()}
+        examples = {w for e in self.elements for x in e.exemples for w in normalize_label(x).split()}
+        words = {w for w in whole | examples if len(w) >= 4 and w.isalpha()}
+        return frozenset(w for w in words
+                         if w in whole or not any(len(o) >= len(w) + 3 and o.startswith(w) for o in words))
 
     def patterns(self) -> list[Pattern]:
         return [Pattern(motif=m, categorie=e.categorie, natures=e.natures, signe=e.signe)
