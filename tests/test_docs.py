@@ -24,5 +24,6 @@ def test_every_rule_is_documented_in_french_sections():
                if not all(s in r.doc for s in ("Ce que la règle vérifie", "Pourquoi", "Texte", "Exemple"))]
     assert missing == []
     # The ids planned in docs/architecture.md: 4 QUAL + 7 TEMPS + 11 IHTS + 3 NBI + 12 RIFSEEP + 2 SFT
-    # + 3 COTIS + 1 AVN + QUAL-010 (PES vs DSN gross) = 44; issue 7 added 1 STATUT + 1 TRAIT + 5 REM = 51.
-    assert len(all_rules()) == 51
+    # + 3 COTIS + 1 AVN + QUAL-010 (PES vs DSN gross) = 44; issue 7 added 1 STATUT + 1 TRAIT + 5 REM
+    # + QUAL-005 (net check) = 52.
+    assert len(all_rules()) == 52

@@ -47,12 +47,15 @@ def test_import_folder_recursively_log_and_report(shared_pes, tmp_path):
     root = ET.fromstring(raw)
     assert first["gross_total"] == pytest.approx(sum(float(e.get("V")) for e in root.iter("MtBrut")), abs=0.005)
 
-    expected_gaps = sum(independent_gross_gaps(f) for f in files)
-    assert report.gross_mismatches == expected_gaps > 0
+    # Taken by PES kind, 71 MtBrut differ to the cent from their lines (65 beyond the 0.05 EUR
+    # tolerance of QUAL-001, the 65 alerts of issue 7); taken by category (contribution
+    # recalls out of the gross, net IJSS and refunds outside it...) all 243 reconcile.
+    assert sum(independent_gross_gaps(f) for f in files) == 71
+    assert report.gross_mismatches == 0
     text = report.render()
     assert "ville_2012_01.xhl (PES paye)" in text
     assert "lus = importés + rejetés : 13 = 13 + 0 bulletins" in text
-    assert f"{expected_gaps} bulletin(s) dont le brut (MtBrut) diffère" in text
+    assert "dont le brut (MtBrut) diffère" not in text
 
     slips = ws.read("payslips")
     assert len(slips) == sum(e["payslips"] for e in log)

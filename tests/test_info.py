@@ -141,7 +141,7 @@ def test_info_counts_categories_with_the_current_code_tables(imported, tmp_path,
     shutil.copytree(Path(__file__).resolve().parents[1] / "configs", home / "configs")
     table = home / "configs" / "rubriques" / "ville2012.yaml"
     text = table.read_text(encoding="utf-8")
-    line = '{code: "401A", categorie: autre_prime}'
+    line = '{code: "401A", categorie: deduction_ri}'
     assert line in text
     table.write_text(text.replace(line, f'{{code: "401A", categorie: {UNCLASSIFIED}}}'), encoding="utf-8")
 
@@ -151,6 +151,16 @@ def test_info_counts_categories_with_the_current_code_tables(imported, tmp_path,
     before = workspace_info(Workspace(ws_dir))
     monkeypatch.setenv("RHAUDIT_HOME", str(home))
     after = workspace_info(Workspace(ws_dir))
-    # ville2012 has 5 lines of code 401A (months 05, 09, 11 twice, 12): they leave autre_prime.
-    assert in_2012(before, "autre_prime") - in_2012(after, "autre_prime") == 5
+    # ville2012 has 5 lines of code 401A (months 05, 09, 11 twice, 12): they leave deduction_ri.
+    assert in_2012(before, "deduction_ri") - in_2012(after, "deduction_ri") == 5
     assert in_2012(after, UNCLASSIFIED) - in_2012(before, UNCLASSIFIED) == 5
+    # `rhaudit rubriques` puts them first, after the classified share of the gross: their amounts
+    # are -13.10 x 4 - 6.55 = -58.95 EUR, the only gross amounts left unclassified.
+    result = CliRunner().invoke(main, ["rubriques", "--workspace", str(ws_dir)])
+    assert result.exit_code == 0, result.output
+    first, _, _, row = result.output.splitlines()[:4]
+    assert first.startswith("Part du brut classée : 100,0 % (") and "part de tous les montants : 100,0 %" in first
+    assert row.split()[0] == "401A" and "non_classe" in row
+    total = float(first.split("sur ")[1].split(" EUR")[0].replace(" ", "").replace("\u202f", "").replace(",", "."))
+    classified = float(first.split("(")[1].split(" EUR")[0].replace(" ", "").replace("\u202f", "").replace(",", "."))
+    assert round(total - classified, 2) == 58.95

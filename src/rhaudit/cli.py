@@ -234,8 +234,9 @@ def rubriques_cmd(workspace, write_table, fmt):
         click.echo(inv.to_csv(sep=";", index=False, decimal=","))
     else:
         cov = classification_coverage(lines, categories)
-        click.echo(f"Part du brut classée : {100 * cov['gross_share']:.1f} % ({fr_eur(cov['gross_classified'])} sur "
-                   f"{fr_eur(cov['gross_total'])}) ; part de tous les montants : {100 * cov['all_share']:.1f} % "
+        pct = lambda share: f"{100 * share:.1f}".replace(".", ",")  # noqa: E731
+        click.echo(f"Part du brut classée : {pct(cov['gross_share'])} % ({fr_eur(cov['gross_classified'])} sur "
+                   f"{fr_eur(cov['gross_total'])}) ; part de tous les montants : {pct(cov['all_share'])} % "
                    f"({fr_eur(cov['all_classified'])} sur {fr_eur(cov['all_total'])}). Rubriques non classées en tête.")
         click.echo(tabulate(inv.values.tolist(), headers=["Code", "Libellé", "Nature", "Catégorie", "Lignes", "Montant (EUR)"],
                             floatfmt=".2f"))

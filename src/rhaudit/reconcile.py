@@ -41,13 +41,10 @@ MAX_SEARCHED = 2000  # unbalanced payslips searched per pass: enough votes for a
 
 def line_roles(lines: pd.DataFrame, categories=None) -> np.ndarray:
     """Role of every line (model.CATEGORY_ROLES); an unclassified line takes its kind's role."""
-    cats = np.asarray(lines["category"] if categories is None else categories, dtype=object)
-    kinds = lines["kind"].astype("string").fillna("").to_numpy(dtype=object)
-    roles = np.array([CATEGORY_ROLES.get(c, "selon_nature") if isinstance(c, str) else "selon_nature" for c in cats],
-                     dtype=object)
-    by_kind = roles == "selon_nature"
-    roles[by_kind] = [KIND_ROLE.get(k, "sans_montant") for k in kinds[by_kind]]
-    return roles
+    cats = pd.Series(np.asarray(lines["category"] if categories is None else categories, dtype=object))
+    by_kind = pd.Series(lines["kind"].astype("string").fillna("").to_numpy(dtype=object)).map(KIND_ROLE)
+    roles = cats.map(CATEGORY_ROLES).replace("selon_nature", np.nan)
+    return roles.fillna(by_kind).fillna("sans_montant").to_numpy(dtype=object)
 
 
 @dataclass
@@ -69,17 +66,20 @@ def _attach(payslips: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, 
             gross=("gross", lambda x: x.sum(min_count=1)), net=("net", lambda x: x.sum(min_count=1)),
             source_line=("source_line", "min"), gross_derived=("gross_derived", "any")).reset_index()
     slips = slips.reset_index(drop=True)
-    keys = slips[SLIP].astype("string").fillna("").agg("\x1f".join, axis=1)
-    number = pd.Series(np.arange(len(slips)), index=keys.to_numpy())
-    number = number[~number.index.duplicated()]
-    line_keys = lines[SLIP].astype("string").fillna("").agg("\x1f".join, axis=1)
-    slip = line_keys.map(number).to_numpy()
+    numbered = _key_frame(slips).assign(_slip=np.arange(len(slips)))
+    slip = _key_frame(lines).merge(numbered, on=SLIP, how="left")["_slip"].to_numpy()
     kept = ~pd.isna(slip)
     amount = _cents(lines["amount"]) / 100
     base = _cents(lines["base"]) / 100 if "base" in lines.columns else np.zeros(len(lines))
     amount, base = np.nan_to_num(amount), np.nan_to_num(base)
     return slips, _Lines(slip[kept].astype(np.int64), np.flatnonzero(kept), np.round(amount[kept] * 100).astype(np.int64),
                          np.round(base[kept] * 100).astype(np.int64), len(slips))
+
+
+def _key_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The SLIP columns with one type on both sides of a merge."""
+    return pd.DataFrame({c: df[c].astype("string") if c in ("matricule", "establishment", "source_file")
+                         else df[c].astype("Int64") for c in SLIP}).reset_index(drop=True)
 
 
 def _sums(att: _Lines, roles: np.ndarray) -> dict[str, np.ndarray]:

@@ -260,8 +260,10 @@ def gross_mismatch_count(payslips: pd.DataFrame, pay_lines: pd.DataFrame) -> int
         return 0
     from ..reconcile import payslip_identities
 
+    key = PAYSLIP_KEY + ["source_file"]
     per = payslip_identities(payslips, pay_lines)
-    return int(((per["gross_gap"].abs().round(2) >= 0.01) & ~per["gross_derived"]).sum())
+    flagged = per.loc[(per["gross_gap"].abs().round(2) >= 0.01) & ~per["gross_derived"], key]
+    return len(payslips[key].merge(flagged, on=key))  # a payslip written twice counts twice
 
 
 def _classify_and_annotate(payroll_files: list[ParsedFile], agents: pd.DataFrame) -> list[pd.DataFrame]:
