@@ -91,8 +91,10 @@ def test_check_of_one_year_keeps_an_absence_spanning_it(shared_pes, tmp_path):
 
 
 def test_check_summary_shows_french_severity_labels(ville2012, tmp_path):
-    # ville2012 gives QUAL-001 (alerte) and IHTS-010 (info): see `rhaudit check` on the sample.
-    result = CliRunner().invoke(main, ["check", "-w", str(ville2012), "--rules", "QUAL-001,IHTS-010", "--out", str(tmp_path)])
+    # ville2012 gives IHTS-008 (alerte) and IHTS-010 (info), and no QUAL-001 since its gross is
+    # taken by category: see `rhaudit check` on the sample.
+    result = CliRunner().invoke(main, ["check", "-w", str(ville2012), "--rules", "QUAL-001,IHTS-008,IHTS-010",
+                                       "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split()[1] for line in result.output.splitlines() if line.startswith(("QUAL-", "IHTS-"))}
-    assert rows == {"IHTS-010": "Information", "QUAL-001": "Alerte"}
+    assert rows == {"IHTS-010": "Information", "IHTS-008": "Alerte"}

@@ -299,26 +299,28 @@ def _side_by_rate(lines: pd.DataFrame, categories: np.ndarray, settled: np.ndarr
     if "rate" not in lines.columns:
         return
     rate = pd.to_numeric(lines["rate"], errors="coerce").abs().round(3).to_numpy(dtype=float, na_value=np.nan)
-    line_cat = categories[rubric]
-    confirmed = np.array([_confirmed_by_kind(c, k) for c, k in zip(categories, rubric_kind)])[rubric]
+    pairs = pd.DataFrame({"rubric": rubric, "rate": rate})
+    pairs = pairs[pairs["rate"] > 0].drop_duplicates()
+    rates_of = pairs.groupby("rubric")["rate"].agg(frozenset)  # distinct rates of each rubric
+    confirmed = np.array([_confirmed_by_kind(c, k) for c, k in zip(categories, rubric_kind)])
     known: dict[str, set] = {}
-    for c, r in zip(line_cat[confirmed], rate[confirmed]):
-        if r == r and r > 0:
-            known.setdefault(c, set()).add(r)
-    open_rubric = np.array([c in SIDE_COUNTERPART and not _confirmed_by_kind(c, k)
-                            for c, k in zip(categories, rubric_kind)]) & ~settled
-    for g in np.unique(group[open_rubric]):
-        members = np.flatnonzero((group == g) & open_rubric)
-        rates = {r for r in rate[np.isin(rubric, members)] if r == r and r > 0}
+    for r, rates in rates_of.items():
+        if confirmed[r]:
+            known.setdefault(categories[r], set()).update(rates)
+    open_rubric = np.array([c in SIDE_COUNTERPART for c in categories]) & ~confirmed & ~settled
+    group_rates: dict[int, set] = {}
+    for r in np.flatnonzero(open_rubric):
+        group_rates.setdefault(group[r], set()).update(rates_of.get(r, frozenset()))
+    for r in np.flatnonzero(open_rubric):
+        rates = group_rates[group[r]]
         if not rates:
             continue
-        for m in members:
-            own, other = known.get(categories[m], set()), known.get(SIDE_COUNTERPART[categories[m]], set())
-            if rates <= other and not rates & own:
-                categories[m] = SIDE_COUNTERPART[categories[m]]
-                settled[m] = True
-            elif rates <= own and not rates & other:
-                settled[m] = True
+        own, other = known.get(categories[r], set()), known.get(SIDE_COUNTERPART[categories[r]], set())
+        if rates <= other and not rates & own:
+            categories[r] = SIDE_COUNTERPART[categories[r]]
+            settled[r] = True
+        elif rates <= own and not rates & other:
+            settled[r] = True
 
 
 def _confirmed_by_kind(category: str, kind: str) -> bool:
