@@ -343,3 +343,14 @@ def test_number_format_keeps_the_zeros_of_whole_numbers():
     # as thousands separator, as in eur() (findings.fr_amount); decimals lose their useless zeros only
     assert num(10, 0) == "10" and num(100.0, 1) == "100"
     assert num(1820, 0) == "1 820" and num(12.50) == "12,5" and num(0.8) == "0,8"
+
+
+def test_net_of_a_dsn_payslip_is_not_compared(params):
+    # a DSN gives its net fiscal (S21.G00.50.002), not the PES MtNet: no identity with the lines
+    ps = frame([net_slip(2000.0, 1700.0)], "payslips")
+    pl = frame([line("T", 2000.0, code="DSN51.010", label="Salaire de base"),
+                line("D", 222.2, code="DSN81.300", label="CNRACL", category="cot_sal_cnracl")], "pay_lines")
+    assert run("QUAL-005", params, ps, pl) == []
+    # the same lines with PES codes: 2000.00 - 222.20 = 1777.80, 77.80 above the net declared
+    pes = pl.assign(code=["1010", "5200"])
+    assert [f.amount for f in run("QUAL-005", params, ps, pes)] == [77.8]

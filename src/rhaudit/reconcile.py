@@ -35,6 +35,10 @@ CONVENTION_LABELS = {
     (False, True): "déductions d'absence après le brut, avantages en nature évalués en base dans le brut",
     (False, False): "déductions d'absence après le brut, avantages en nature évalués en base hors du brut",
 }
+# Pay-line codes the DSN importer writes ("DSN52.050", "DSN.NBI": importers/dsn.py): the net of
+# such a payslip is the DSN's net fiscal (S21.G00.50.002), not a PES MtNet, and has no identity
+# with the lines.
+DSN_CODE_PREFIX = "DSN"
 MAX_CANDIDATES = 24  # lines whose place is searched on one payslip (2 x 2^12 subset sums)
 MAX_SEARCHED = 2000  # unbalanced payslips searched per pass: enough votes for any rubric
 
@@ -55,6 +59,7 @@ class _Lines:
     cents: np.ndarray
     base_cents: np.ndarray
     n_slips: int
+    net_comparable: np.ndarray  # per payslip: its net is a PES MtNet (not a DSN net fiscal)
 
 
 def _attach(payslips: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, _Lines]:
@@ -72,8 +77,11 @@ def _attach(payslips: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, 
     amount = _cents(lines["amount"]) / 100
     base = _cents(lines["base"]) / 100 if "base" in lines.columns else np.zeros(len(lines))
     amount, base = np.nan_to_num(amount), np.nan_to_num(base)
-    return slips, _Lines(slip[kept].astype(np.int64), np.flatnonzero(kept), np.round(amount[kept] * 100).astype(np.int64),
-                         np.round(base[kept] * 100).astype(np.int64), len(slips))
+    slip = slip[kept].astype(np.int64)
+    from_dsn = lines["code"].astype("string").fillna("").str.startswith(DSN_CODE_PREFIX).to_numpy(dtype=bool)[kept]
+    comparable = np.bincount(slip, weights=from_dsn, minlength=len(slips)) == 0
+    return slips, _Lines(slip, np.flatnonzero(kept), np.round(amount[kept] * 100).astype(np.int64),
+                         np.round(base[kept] * 100).astype(np.int64), len(slips), comparable)
 
 
 def _key_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -136,6 +144,7 @@ def payslip_identities(payslips: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFr
     out["lines_gross"] = pick / 100
     out["gross_gap"] = (gross - pick) / 100
     out["convention"] = [CONVENTION_LABELS[CONVENTIONS[i]] for i in best]
+    net = np.where(att.net_comparable, net, np.nan)  # a DSN net fiscal is not compared
     out["net_from_lines"] = _net_of_lines(s) / 100
     out["net_gap"] = (net - _net_of_lines(s)) / 100
     from_gross = np.stack([net - _net_of_gross(s, gross, c) for c in CONVENTIONS])
@@ -246,6 +255,7 @@ def resolve_with_identities(lines: pd.DataFrame, payslips: pd.DataFrame, categor
         return categories
     rubric = rubric_of_line[att.rows]
     net, gross = _cents(slips["net"]), _cents(slips["gross"])
+    net = np.where(att.net_comparable, net, np.nan)
     has_net, has_gross = ~np.isnan(net), ~np.isnan(gross) & ~slips["gross_derived"].to_numpy(dtype=bool)
     settled = from_table.copy()
     kinds = lines["kind"].astype("string").fillna("").iloc[att.rows].reset_index(drop=True)

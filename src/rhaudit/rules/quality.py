@@ -139,7 +139,8 @@ def net_vs_lines(ctx: RuleContext):
     avantage en nature est dans le brut mais n'est pas versé : il ne compte pas dans le net.
     Les charges de l'employeur (cotisations patronales, participation à la mutuelle ou à la
     prévoyance, forfait social) n'y figurent pas, quelle que soit leur nature PES. Un écart que
-    le seul brut explique (règle QUAL-001) n'est pas signalé une seconde fois.
+    le seul brut explique (règle QUAL-001) n'est pas signalé une seconde fois. Un bulletin lu
+    dans une DSN n'est pas comparé : son net est le net fiscal.
 
     Pourquoi : une « cotisation salariale » que le net ne retient jamais est une charge de
     l'employeur mal classée (elle fausse les taux de cotisation contrôlés) ; une retenue
@@ -156,7 +157,7 @@ def net_vs_lines(ctx: RuleContext):
     if ctx.payslips.empty:
         return []
     per = identities(ctx)
-    per = per[per["net"].notna()]
+    per = per[per["net_gap"].notna()]  # no MtNet, or a DSN net fiscal
     tol = _tolerances(ctx, per, "tolerance_net_lignes_eur") + 1e-9
     only_gross = ~per["gross_derived"].to_numpy() & (per["net_gap_from_gross"].abs().to_numpy() <= tol)
     flagged = per[(per["net_gap"].abs().to_numpy() > tol) & ~only_gross]
