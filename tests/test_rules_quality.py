@@ -347,10 +347,11 @@ def test_number_format_keeps_the_zeros_of_whole_numbers():
 
 def test_net_of_a_dsn_payslip_is_not_compared(params):
     # a DSN gives its net fiscal (S21.G00.50.002), not the PES MtNet: no identity with the lines
-    ps = frame([net_slip(2000.0, 1700.0)], "payslips")
-    pl = frame([line("T", 2000.0, code="DSN51.010", label="Salaire de base"),
-                line("D", 222.2, code="DSN81.300", label="CNRACL", category="cot_sal_cnracl")], "pay_lines")
+    # (the payslip's source_kind says where it was read, whatever its line codes)
+    ps = frame([net_slip(2000.0, 1700.0)], "payslips").assign(source_kind="dsn")
+    pl = frame([line("T", 2000.0, code="1010", label="Salaire de base"),
+                line("D", 222.2, code="5200", label="CNRACL", category="cot_sal_cnracl")], "pay_lines")
     assert run("QUAL-005", params, ps, pl) == []
-    # the same lines with PES codes: 2000.00 - 222.20 = 1777.80, 77.80 above the net declared
-    pes = pl.assign(code=["1010", "5200"])
-    assert [f.amount for f in run("QUAL-005", params, ps, pes)] == [77.8]
+    # the same payslip read from a PES file: 2000.00 - 222.20 = 1777.80, 77.80 above the net declared
+    pes = ps.assign(source_kind="pes")
+    assert [f.amount for f in run("QUAL-005", params, pes, pl)] == [77.8]

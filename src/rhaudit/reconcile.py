@@ -35,10 +35,9 @@ CONVENTION_LABELS = {
     (False, True): "déductions d'absence après le brut, avantages en nature évalués en base dans le brut",
     (False, False): "déductions d'absence après le brut, avantages en nature évalués en base hors du brut",
 }
-# Pay-line codes the DSN importer writes ("DSN52.050", "DSN.NBI": importers/dsn.py): the net of
-# such a payslip is the DSN's net fiscal (S21.G00.50.002), not a PES MtNet, and has no identity
-# with the lines.
-DSN_CODE_PREFIX = "DSN"
+# Payslips read from a DSN (payslips.source_kind): their net is the DSN's net fiscal
+# (S21.G00.50.002), not a PES MtNet, and has no identity with the lines.
+DSN_SOURCE_KIND = "dsn"
 MAX_CANDIDATES = 24  # lines whose place is searched on one payslip (2 x 2^12 subset sums)
 MAX_SEARCHED = 2000  # unbalanced payslips searched per pass: enough votes for any rubric
 
@@ -65,11 +64,12 @@ class _Lines:
 def _attach(payslips: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, _Lines]:
     """Payslips (one row per SLIP key: a payslip written twice in one file is summed, its lines
     being indistinguishable, as rule QUAL-002 reports) and the lines attached to them."""
-    slips = payslips.assign(gross_derived=_derived(payslips))
+    slips = payslips.assign(gross_derived=_derived(payslips), _from_dsn=_from_dsn(payslips))
     if slips.duplicated(SLIP).any():
         slips = slips.groupby(SLIP, sort=False, dropna=False).agg(
             gross=("gross", lambda x: x.sum(min_count=1)), net=("net", lambda x: x.sum(min_count=1)),
-            source_line=("source_line", "min"), gross_derived=("gross_derived", "any")).reset_index()
+            source_line=("source_line", "min"), gross_derived=("gross_derived", "any"),
+            _from_dsn=("_from_dsn", "any")).reset_index()
     slips = slips.reset_index(drop=True)
     numbered = _key_frame(slips).assign(_slip=np.arange(len(slips)))
     slip = _key_frame(lines).merge(numbered, on=SLIP, how="left")["_slip"].to_numpy()
@@ -78,10 +78,15 @@ def _attach(payslips: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, 
     base = _cents(lines["base"]) / 100 if "base" in lines.columns else np.zeros(len(lines))
     amount, base = np.nan_to_num(amount), np.nan_to_num(base)
     slip = slip[kept].astype(np.int64)
-    from_dsn = lines["code"].astype("string").fillna("").str.startswith(DSN_CODE_PREFIX).to_numpy(dtype=bool)[kept]
-    comparable = np.bincount(slip, weights=from_dsn, minlength=len(slips)) == 0
+    comparable = ~slips["_from_dsn"].to_numpy(dtype=bool)
     return slips, _Lines(slip, np.flatnonzero(kept), np.round(amount[kept] * 100).astype(np.int64),
                          np.round(base[kept] * 100).astype(np.int64), len(slips), comparable)
+
+
+def _from_dsn(payslips: pd.DataFrame) -> np.ndarray:
+    if "source_kind" not in payslips.columns:
+        return np.zeros(len(payslips), dtype=bool)
+    return payslips["source_kind"].astype("string").eq(DSN_SOURCE_KIND).fillna(False).to_numpy(dtype=bool)
 
 
 def _key_frame(df: pd.DataFrame) -> pd.DataFrame:
