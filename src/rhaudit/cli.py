@@ -1,4 +1,4 @@
-"""Command line: rhaudit import | info | check | rules | rubriques | params | demo | worktime.
+"""Command line: rhaudit import | info | check | rules | rubriques | params | demo | worktime | absenteeism.
 
 Exit status: 0 success; 1 with --fail-on when findings at that level exist; 2 on usage or input
 errors (the message names the file and what to do).
@@ -276,6 +276,38 @@ def worktime_cmd(scenario_file, fmt, out):
         raise InputError(str(exc)) from exc
     if text:
         click.echo(text)
+
+
+# --- absenteeism -----------------------------------------------------------------------------
+@main.command("absenteeism")
+@_workspace_option()
+@click.option("--year", type=int, default=None, help="Année (défaut : la dernière année importée).")
+@click.option("--by", "by", default="", help="Ventilations, ex. 'service,categorie,statut,age,sexe'.")
+@click.option("--base", type=click.Choice(["calendaire", "ouvre"]), default="calendaire", show_default=True,
+              help="Base du taux affiché : jours calendaires ou jours ouvrés du territoire.")
+@click.option("--territory", default=None,
+              help="Territoire du calendrier (metropole, alsace-moselle, 971...) ; défaut : celui de la délibération.")
+@click.option("--format", "fmt", type=click.Choice(["text", "xlsx", "csv", "json"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fichier de sortie.")
+def absenteeism_cmd(workspace, year, by, base, territory, fmt, out):
+    """Indicateurs d'absentéisme (taux, fréquence, durée, coût) par motif et par ventilation."""
+    from .analytics.absenteeism import AbsenteeismError, absenteeism, render
+    from .calendar import CalendarError
+    from .check import CheckError, build_context
+
+    ws = _open_workspace(workspace)
+    dims = [d.strip() for d in by.split(",") if d.strip()]
+    try:
+        ctx = build_context(ws)
+        territory = territory or getattr(ctx.deliberation, "territory", None) or "metropole"
+        args = (ctx.payslips, ctx.absences, ctx.agents, ctx.params)
+        report = absenteeism(*args, year=year, by=dims, base=base, territory=territory)
+        services = (absenteeism(*args, year=report.year, by=["service"], base=base, territory=territory).rows
+                    if fmt == "xlsx" else [])
+        services = [r for r in services if r["group"] == "service"]
+        click.echo(render(report, fmt, out, services))
+    except (AbsenteeismError, CalendarError, CheckError) as exc:
+        raise InputError(str(exc)) from exc
 
 
 def _say(message: str) -> None:
