@@ -125,6 +125,8 @@ class AsaGrant(_Model):
     motive: str  # mariage_agent, deces_conjoint, naissance, enfant_malade, ...
     days: float
     label: str | None = None
+    per: Literal["event", "year"] | None = None  # None: as the reference grid (enfant_malade per year)
+    decision: str | None = None  # id of the délibération that set it
 
 
 # --- pay -------------------------------------------------------------------------------------

@@ -124,11 +124,14 @@ def _agent_attributes(slips: pd.DataFrame, agents: pd.DataFrame, year: int) -> p
     return out
 
 
-def _stops(ab: pd.DataFrame) -> pd.Series:
-    """Chain id of each record: records of one agent and group that follow without a gap share it."""
-    ab = ab.sort_values(["matricule", "group", "start", "end"])
-    prev_end = ab.groupby(["matricule", "group"])["end"].transform(lambda s: s.cummax().shift())
-    new = prev_end.isna() | (ab["start"] > prev_end + pd.Timedelta(days=1))
+def chain_ids(ab: pd.DataFrame, keys: list[str], gap_days: int = 1) -> pd.Series:
+    """Chain id of each record (aligned on ab's index): records with the same `keys` that start at
+    most `gap_days` after the latest end so far share an id (a prolongation is not a new stop)."""
+    if ab.empty:
+        return pd.Series(dtype="int64", index=ab.index)
+    ab = ab.sort_values(keys + ["start", "end"])
+    prev_end = ab.groupby(keys)["end"].transform(lambda s: s.cummax().shift())
+    new = prev_end.isna() | (ab["start"] > prev_end + pd.Timedelta(days=gap_days))
     return new.cumsum().reindex(ab.index)
 
 
@@ -145,7 +148,7 @@ def _year_absences(absences: pd.DataFrame, year: int, cal: Calendar) -> pd.DataF
     off = np.array(sorted(cal.days_off()), dtype="datetime64[D]")
     ab["worked_days"] = np.busday_count(s, e + 1, holidays=off) if len(ab) else np.array([], dtype=int)
     ab["clip_start"], ab["clip_end"] = s, e
-    ab["stop"] = _stops(ab) if len(ab) else pd.Series(dtype=int)
+    ab["stop"] = chain_ids(ab, ["matricule", "group"])
     return ab
 
 
@@ -411,8 +414,3 @@ def render(report: Report, fmt: str, out: Path | None, service_rows: list[dict] 
         out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         return f"Indicateurs d'absentéisme écrits dans {out}."
     return text
-
-
-def cost_text(report: Report) -> str:
-    total = next(r for r in report.rows if r["group"] == "ensemble" and r["motive"] == "total")
-    return f"Coût de l'absentéisme (rémunération maintenue) : {fr_eur(total['cost'])} ; contrats de remplacement non calculés."

@@ -442,6 +442,8 @@ def _payslips(rng, commune: Commune, params: Parameters, rates: Rates, code_tabl
             ps.add_line("101000", pay.traitement_monthly(params, a.indice, when, quotite=q))
             if a.nbi_points:
                 ps.add_line("101500", pay.nbi_monthly(params, a.nbi_points, when, quotite=q), units=a.nbi_points)
+            if a.is_fonctionnaire:
+                _cmo_withholding(ps, params, mine, year, m)
             sft = sft_amounts.get((a.matricule, m))
             if sft:
                 ps.add_line("103000", sft)
@@ -516,11 +518,27 @@ def _ihts_lines(ps: Payslip, params: Parameters, rates: Rates, a: Agent, hours: 
                     rate=round(base * rates("ihts.majoration_suivantes", when[1]), 4))
 
 
+def _cmo_withholding(ps: Payslip, params: Parameters, mine: list[Absence], year: int, m: int) -> None:
+    """Sick pay of a fonctionnaire: traitement and NBI reduced by (1 - rate) / 30 per CMO day of the
+    month, the rate in force on the CMO's first day (90 % from 1 March 2025; the demo's CMOs are
+    short, all within the first three months)."""
+    first, last = month_bounds(year, m)
+    share = sum((1 - float(params.value("maladie.cmo_taux_premiere_periode", ab.start)))
+                * ((min(ab.end, last) - max(ab.start, first)).days + 1) / 30
+                for ab in mine if ab.type == "cmo" and ab.start <= last and ab.end >= first)
+    if share > 0:
+        for code, category in (("101800", "traitement"), ("101600", "nbi")):
+            paid = sum(ln.amount for ln in ps.lines_of(category))
+            if paid:
+                ps.add_line(code, -paid * share)
+
+
 def _carence_line(ps: Payslip, previous: Payslip | None, rates: Rates, year: int, month: int) -> None:
-    """The jour de carence of a CMO begun last month: 1/30 of traitement, NBI and RI."""
+    """The jour de carence of a CMO begun last month: 1/30 of traitement, NBI and RI (before the
+    sick-pay withholding)."""
     if previous is None:
         return
-    monthly = sum(ln.amount for ln in previous.lines_of("traitement", "nbi", "ifse"))
+    monthly = sum(ln.amount for ln in previous.lines_of("traitement", "nbi", "ifse") if ln.amount > 0)
     days = rates("carence.jours", month)
     if days:
         ps.add_line("101900", -monthly / rates("carence.diviseur_journalier", month) * days, units=days,

@@ -1,0 +1,79 @@
+"""Jour de carence: rule CARENCE-001.
+
+Each ordinary sick leave (CMO) starting on a date where the parameter carence.jours is positive
+(2012-2013, then from 2018-01-01) must be followed by a carence deduction (pay-line category
+"carence") in the payroll of its month or the next one, unless it is a prolongation of the
+previous CMO or carries one of the legal exceptions (carence.exceptions, matched on the absence
+motive).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..analytics.absenteeism import chain_ids
+from . import RuleContext, rule
+from ._absences import CARENCE_BASE, absence_evidence, absences_of, as_date, checked_years, monthly_base, next_month, slip_attributes
+from ._paie import eur, lines_of, month_label, num
+
+
+@rule("CARENCE-001", "Congé de maladie ordinaire sans retenue du jour de carence", "irregularite",
+      "Loi 2017-1837 du 30 décembre 2017, art. 115 ; loi 2011-1977 du 28 décembre 2011, art. 105 (2012-2013)")
+def carence_not_withheld(ctx: RuleContext):
+    """Ce que la règle vérifie : pour chaque congé de maladie ordinaire d'un agent (hors élus) qui
+    commence à une date où le jour de carence s'applique (paramètre daté carence.jours : 2012-2013,
+    puis depuis le 1er janvier 2018), la paie du mois du début de l'arrêt ou du mois suivant porte
+    une retenue de carence. Ne sont pas concernés : la prolongation d'un arrêt (début au plus
+    carence.delai_prolongation_jours après la fin du précédent) et les exceptions légales (liste
+    configurable carence.exceptions, comparée au motif de l'absence : grossesse, ALD avec rechute,
+    CITIS...). Le montant en jeu est ce qui n'a pas été retenu : jours de carence × (traitement + NBI
+    + régime indemnitaire mensuel du mois du début) / 30.
+
+    Pourquoi : la retenue est obligatoire (1/30 de la rémunération par jour) ; son oubli est un
+    constat fréquent des chambres régionales des comptes. Limite : deux arrêts commencés le même
+    mois et une seule retenue ne sont pas distingués.
+
+    Texte : loi 2017-1837, art. 115 ; loi 61-825, art. 4 (trentième).
+
+    Exemple : CMO du 10 au 14 mars 2025, traitement 1 900 EUR, NBI 50 EUR, IFSE 450 EUR en mars, aucune
+    retenue de carence en mars ni en avril → (1 900 + 50 + 450) / 30 = 80 EUR en jeu. Même arrêt avec
+    une retenue en avril, ou prolongation d'un arrêt finissant le 9 mars → rien.
+    """
+    cmo = absences_of(ctx, ["cmo"])
+    years = set(checked_years(ctx))
+    if cmo.empty or not years:
+        return []
+    cmo["chain"] = chain_ids(cmo, ["matricule"],
+                             gap_days=int(ctx.params.value("carence.delai_prolongation_jours", as_date(cmo["start"].min()))))
+    first = cmo.sort_values("start").drop_duplicates("chain")
+    first = first[first["start"].dt.year.isin(years)]
+    slips = slip_attributes(ctx)
+    staff = slips[slips["population"].astype("string").fillna("agent").eq("agent")]
+    carence = lines_of(ctx, ["carence"], with_slip=False)
+    withheld = {(str(m), int(y), int(mo)) for m, y, mo in zip(carence["matricule"], carence["year"], carence["month"])}
+    withheld |= {(str(m), int(y), int(mo)) for m, y, mo in
+                 zip(carence["matricule"], carence["period_year"], carence["period_month"])}
+    base = monthly_base(ctx, CARENCE_BASE).set_index(["matricule", "year", "month"])["base"]
+    paid = set(zip(staff["matricule"], staff["year"].astype(int), staff["month"].astype(int)))
+    out = []
+    for r in first.itertuples(index=False):
+        day = as_date(r.start)
+        days = float(ctx.params.value("carence.jours", day))
+        if days <= 0 or r.motive_key in set(ctx.params.value("carence.exceptions", day)):
+            continue
+        key = (r.matricule, day.year, day.month)
+        nxt = (r.matricule, *next_month(day.year, day.month))
+        if key not in paid or key in withheld or nxt in withheld:
+            continue
+        monthly = float(base.get(key, 0.0))
+        divisor = float(ctx.params.value("carence.diviseur_journalier", day))
+        amount = days * monthly / divisor
+        out.append(ctx.finding(
+            matricule=r.matricule, year=day.year, month=day.month, amount=amount,
+            evidence=absence_evidence(r),
+            message=(f"L'agent {r.matricule} est en congé de maladie ordinaire à partir du {day:%d/%m/%Y} ; aucune "
+                     f"retenue de carence n'apparaît dans la paie de {month_label(day.year, day.month)} ni du mois suivant. "
+                     f"Non retenu : {num(days)} j × {eur(monthly)} (traitement, NBI et régime indemnitaire du mois) / "
+                     f"{num(divisor)} = {eur(amount)} (loi 2017-1837, art. 115)."),
+        ))
+    return out

@@ -1,0 +1,164 @@
+"""Sick pay of civil servants: rules MALADIE-001 and MALADIE-002.
+
+Each day of ordinary sick leave (CMO) of a fonctionnaire is paid at a rate that depends on the
+CMO days of the twelve rolling months up to that day (CGFP art. L822-3): the first 90 days at
+maladie.cmo_taux_premiere_periode (100 %, 90 % for CMO starting from 1 March 2025), the next
+ones at half pay. The traitement due in a month is the full traitement (IM × point / 12 ×
+quotité) minus, per CMO day, (1 − rate) / 30 of it (a whole month absent counts 30 days).
+Contract agents are left out: their rights depend on their seniority (décret 88-145 art. 7).
+The régime indemnitaire during sick leave is RIFSEEP-007's concern.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..analytics.absenteeism import chain_ids
+from . import RuleContext, rule
+from ._absences import (FONCTIONNAIRES, absence_evidence, absences_of, as_date, checked_years, full_traitement,
+                        month_days, slip_attributes)
+from ._paie import eur, evidence_by, lines_of, month_label, num
+
+
+def cmo_day_rates(ctx: RuleContext, cmo: pd.DataFrame) -> pd.DataFrame:
+    """One row per agent and CMO day: the part of the traitement withheld that day (1 − rate).
+
+    The rate of a day is the first-period rate in force on the start date of its CMO record (the
+    90 % applies to CMO granted from 1 March 2025) while the agent's CMO days in the rolling
+    window ending that day stay within the first period; half pay beyond.
+    """
+    days = month_days(cmo)
+    if days.empty:
+        return days.assign(matricule=[], withheld=[])
+    days["matricule"] = cmo.loc[days["rec"], "matricule"].to_numpy()
+    starts = cmo.loc[days["rec"], "start"]
+    first_rate = _param_by_date(ctx, "maladie.cmo_taux_premiere_periode", starts)
+    days["first_rate"] = first_rate
+    days = days.sort_values(["matricule", "day"]).drop_duplicates(["matricule", "day"])
+    window = _param_by_date(ctx, "maladie.fenetre_glissante_jours", days["day"])
+    limit = _param_by_date(ctx, "maladie.cmo_jours_premiere_periode", days["day"])
+    second = _param_by_date(ctx, "maladie.cmo_taux_seconde_periode", days["day"])
+    counts = np.empty(len(days), dtype=int)
+    d = days["day"].to_numpy(dtype="datetime64[D]")
+    pos = 0
+    for _, n in days.groupby("matricule", sort=False).size().items():
+        seg = d[pos:pos + n]
+        w = window[pos:pos + n].astype(int)
+        # CMO days in (day - window, day]: this day's rank minus the days before the window.
+        counts[pos:pos + n] = np.arange(1, n + 1) - np.searchsorted(seg, seg - (w - 1).astype("timedelta64[D]"))
+        pos += n
+    rate = np.where(counts <= limit, days["first_rate"].to_numpy(), second)
+    days["withheld"] = 1.0 - rate
+    days["year"], days["month"] = pd.DatetimeIndex(days["day"]).year, pd.DatetimeIndex(days["day"]).month
+    return days
+
+
+def _param_by_date(ctx: RuleContext, name: str, dates: pd.Series) -> np.ndarray:
+    values = pd.Series(dates).dt.normalize()
+    distinct = {t: float(ctx.params.value(name, t.date())) for t in values.unique()}
+    return values.map(distinct).to_numpy(dtype=float)
+
+
+@rule("MALADIE-001", "Congé de maladie ordinaire payé au-delà des droits (90 %, demi-traitement)", "irregularite",
+      "CGFP art. L822-3 (ex-loi 84-53 art. 57 2°) ; loi 2025-127 du 14 février 2025, art. 189 ; décret 87-602 du 30 juillet 1987")
+def cmo_paid_in_full(ctx: RuleContext):
+    """Ce que la règle vérifie : chaque mois où un fonctionnaire (titulaire ou stagiaire) est en
+    congé de maladie ordinaire, le traitement payé (lignes de traitement du mois, rappels rattachés)
+    ne dépasse pas le traitement dû : traitement plein (IM × valeur du point / 12 × quotité) moins,
+    par jour de CMO, (1 − taux) / 30, le taux étant 90 % (100 % pour un CMO commencé avant le 1er mars
+    2025) tant que l'agent totalise au plus 90 jours de CMO sur les douze mois glissants, 50 % au-delà
+    (paramètres maladie.*). Un mois entier d'absence compte 30 jours. Le montant en jeu est l'excédent,
+    au plus la réduction due (tolérance maladie.ecart_tolerance_eur).
+
+    Pourquoi : depuis le 1er mars 2025, les trois premiers mois de CMO sont payés à 90 % ; au-delà
+    de trois mois sur douze, à demi-traitement. Un logiciel de paie non paramétré maintient le plein
+    traitement. Les agents contractuels (droits selon l'ancienneté, décret 88-145 art. 7) ne sont pas
+    contrôlés ici. Les CMO de l'année précédente non importés ne sont pas décomptés.
+
+    Texte : CGFP art. L822-3 ; loi 2025-127, art. 189 ; décret 2025-197 du 27 février 2025.
+
+    Exemple : IM 400, point 59,0734 EUR/an → traitement 400 × 59,0734 / 12 = 1 969,11 EUR ; CMO du 10 au
+    19 mars 2025 (10 jours, premiers jours de CMO de l'année) → dû 1 969,11 × (1 − 10 × 0,10 / 30) =
+    1 903,48 EUR ; payé 1 969,11 EUR → 65,64 EUR en jeu. Même arrêt en février 2025 (plein traitement) → rien.
+    """
+    cmo = absences_of(ctx, ["cmo"])
+    if cmo.empty:
+        return []
+    days = cmo_day_rates(ctx, cmo)
+    days = days[days["year"].isin(checked_years(ctx))]
+    if days.empty:
+        return []
+    per = days.groupby(["matricule", "year", "month"]).agg(withheld=("withheld", "sum"), n=("day", "size")).reset_index()
+    month_len = pd.to_datetime(dict(year=per["year"], month=per["month"], day=1)).dt.days_in_month
+    whole = per["n"] >= month_len
+    per["share"] = np.where(whole, per["withheld"] / month_len, per["withheld"] / 30).clip(max=1.0)
+    per = per[per["share"] > 1e-9]
+    slips = slip_attributes(ctx)
+    slips = slips[slips["statut"].isin(FONCTIONNAIRES)]
+    slips = slips.assign(full=full_traitement(ctx, slips))
+    per = per.merge(slips[["matricule", "year", "month", "full"]], on=["matricule", "year", "month"])
+    trait = lines_of(ctx, ["traitement"], with_slip=False)
+    trait = trait.assign(matricule=trait["matricule"].astype(str))
+    paid = trait.groupby(["matricule", "period_year", "period_month"])["amount"].sum()
+    per["paid"] = paid.reindex(list(zip(per["matricule"], per["year"], per["month"]))).fillna(0.0).to_numpy()
+    per["due"] = per["full"] * (1 - per["share"])
+    per["excess"] = np.minimum(per["paid"] - per["due"], per["full"] * per["share"])
+    tol = np.array([float(ctx.params.value("maladie.ecart_tolerance_eur", (y, m))) for y, m in zip(per["year"], per["month"])])
+    bad = per[per["full"].notna() & (per["excess"] > tol)]
+    ev = evidence_by(trait.rename(columns={"period_year": "py", "period_month": "pm"}), ["matricule", "py", "pm"])
+    out = []
+    for r in bad.itertuples(index=False):
+        out.append(ctx.finding(
+            matricule=r.matricule, year=r.year, month=r.month, amount=r.excess,
+            evidence=ev.get((r.matricule, r.year, r.month), []),
+            message=(f"En {month_label(r.year, r.month)}, le fonctionnaire {r.matricule} a {int(r.n)} jour(s) de congé de "
+                     f"maladie ordinaire ; le traitement dû est {eur(r.full)} × (1 − {num(100 * r.share, 2)} %) = "
+                     f"{eur(r.due)} (90 % les trois premiers mois depuis le 1er mars 2025, demi-traitement au-delà de "
+                     f"trois mois sur douze) ; payé : {eur(r.paid)}. Excédent : {eur(r.excess)} (CGFP art. L822-3)."),
+        ))
+    return out
+
+
+@rule("MALADIE-002", "Congé de maladie ordinaire au-delà de douze mois sans changement de position", "irregularite",
+      "CGFP art. L822-3 (ex-loi 84-53 art. 57 2°) ; décret 87-602 du 30 juillet 1987, art. 17 et 38")
+def cmo_beyond_twelve_months(ctx: RuleContext):
+    """Ce que la règle vérifie : une suite ininterrompue de congés de maladie ordinaire d'un agent
+    (arrêts qui se suivent sans jour de reprise) ne dépasse pas douze mois (paramètre
+    maladie.cmo_jours_maximum, 365 jours). Le constat est daté du mois où la limite est franchie.
+
+    Pourquoi : au terme de douze mois consécutifs de CMO, le fonctionnaire ne peut reprendre qu'après
+    avis du conseil médical ; sinon il est placé en disponibilité d'office, en congé de longue maladie,
+    reclassé ou admis à la retraite (décret 87-602, art. 17 et 38). Un CMO prolongé au-delà laisse
+    l'agent payé sans position régulière.
+
+    Texte : CGFP art. L822-3 ; décret 87-602, art. 17 et 38.
+
+    Exemple : CMO du 1er janvier 2024 au 31 mars 2025 (456 jours) → constat en janvier 2025 ; CMO du
+    1er janvier au 31 décembre 2024 (366 jours, année bissextile) → constat le 31 décembre ; 300 jours → rien.
+    """
+    cmo = absences_of(ctx, ["cmo"])
+    years = set(checked_years(ctx))
+    if cmo.empty:
+        return []
+    cmo["chain"] = chain_ids(cmo, ["matricule"])
+    chains = cmo.groupby("chain").agg(matricule=("matricule", "first"), start=("start", "min"), end=("end", "max"),
+                                      first_index=("start", "idxmin"))
+    out = []
+    for c in chains.itertuples():
+        limit = int(ctx.params.value("maladie.cmo_jours_maximum", as_date(c.start)))
+        length = (c.end - c.start).days + 1
+        if length <= limit:
+            continue
+        crossed = c.start + pd.Timedelta(days=limit)
+        if crossed.year not in years:
+            continue
+        out.append(ctx.finding(
+            matricule=c.matricule, year=crossed.year, month=crossed.month,
+            evidence=absence_evidence(cmo.loc[c.first_index]),
+            message=(f"L'agent {c.matricule} est en congé de maladie ordinaire sans interruption du {c.start:%d/%m/%Y} au "
+                     f"{c.end:%d/%m/%Y} ({num(length)} jours) : la limite de {limit} jours est franchie le "
+                     f"{crossed:%d/%m/%Y}. Vérifiez l'avis du conseil médical et la position de l'agent (disponibilité "
+                     f"d'office, CLM, reclassement ou retraite ; décret 87-602, art. 17 et 38)."),
+        ))
+    return out
