@@ -125,7 +125,8 @@ def cmo_paid_in_full(ctx: RuleContext):
 def cmo_beyond_twelve_months(ctx: RuleContext):
     """Ce que la règle vérifie : une suite ininterrompue de congés de maladie ordinaire d'un agent
     (arrêts qui se suivent sans jour de reprise) ne dépasse pas douze mois (paramètre
-    maladie.cmo_jours_maximum, 365 jours). Le constat est daté du mois où la limite est franchie.
+    maladie.cmo_jours_maximum, 365 jours). Un constat par année contrôlée où l'arrêt continue au-delà,
+    daté du mois où la limite est franchie (janvier si elle l'a été une année précédente).
 
     Pourquoi : au terme de douze mois consécutifs de CMO, le fonctionnaire ne peut reprendre qu'après
     avis du conseil médical ; sinon il est placé en disponibilité d'office, en congé de longue maladie,
@@ -134,8 +135,8 @@ def cmo_beyond_twelve_months(ctx: RuleContext):
 
     Texte : CGFP art. L822-3 ; décret 87-602, art. 17 et 38.
 
-    Exemple : CMO du 1er janvier 2024 au 31 mars 2025 (456 jours) → constat en janvier 2025 ; CMO du
-    1er janvier au 31 décembre 2024 (366 jours, année bissextile) → constat le 31 décembre ; 300 jours → rien.
+    Exemple : CMO du 1er janvier 2024 au 31 mars 2025 (456 jours, limite franchie le 31 décembre 2024) →
+    constat en janvier 2025 pour la paie 2025 ; CMO de 300 jours → rien.
     """
     cmo = absences_of(ctx, ["cmo"])
     years = set(checked_years(ctx))
@@ -151,14 +152,20 @@ def cmo_beyond_twelve_months(ctx: RuleContext):
         if length <= limit:
             continue
         crossed = c.start + pd.Timedelta(days=limit)
-        if crossed.year not in years:
-            continue
-        out.append(ctx.finding(
-            matricule=c.matricule, year=crossed.year, month=crossed.month,
-            evidence=absence_evidence(cmo.loc[c.first_index]),
-            message=(f"L'agent {c.matricule} est en congé de maladie ordinaire sans interruption du {c.start:%d/%m/%Y} au "
-                     f"{c.end:%d/%m/%Y} ({num(length)} jours) : la limite de {limit} jours est franchie le "
-                     f"{crossed:%d/%m/%Y}. Vérifiez l'avis du conseil médical et la position de l'agent (disponibilité "
-                     f"d'office, CLM, reclassement ou retraite ; décret 87-602, art. 17 et 38)."),
-        ))
+        for year in sorted(years):
+            # The first day of the year still beyond the limit, if the chain has one.
+            first = max(crossed, pd.Timestamp(year, 1, 1))
+            if first <= min(c.end, pd.Timestamp(year, 12, 31)):
+                out.append(_beyond_finding(ctx, c, cmo, year, first.month, length, limit, crossed))
     return out
+
+
+def _beyond_finding(ctx, c, cmo, year, month, length, limit, crossed):
+    return ctx.finding(
+        matricule=c.matricule, year=year, month=month,
+        evidence=absence_evidence(cmo.loc[c.first_index]),
+        message=(f"L'agent {c.matricule} est en congé de maladie ordinaire sans interruption du {c.start:%d/%m/%Y} au "
+                 f"{c.end:%d/%m/%Y} ({num(length)} jours) : la limite de {limit} jours est franchie le "
+                 f"{crossed:%d/%m/%Y}. Vérifiez l'avis du conseil médical et la position de l'agent (disponibilité "
+                 f"d'office, CLM, reclassement ou retraite ; décret 87-602, art. 17 et 38)."),
+    )
