@@ -130,9 +130,17 @@ def chain_ids(ab: pd.DataFrame, keys: list[str], gap_days: int = 1) -> pd.Series
     if ab.empty:
         return pd.Series(dtype="int64", index=ab.index)
     ab = ab.sort_values(keys + ["start", "end"])
-    prev_end = ab.groupby(keys)["end"].transform(lambda s: s.cummax().shift())
-    new = prev_end.isna() | (ab["start"] > prev_end + pd.Timedelta(days=gap_days))
-    return new.cumsum().reindex(ab.index)
+    group = ab.groupby(keys, sort=False).ngroup().to_numpy()  # increasing: ab is sorted by keys
+    start = ab["start"].to_numpy(dtype="datetime64[D]").astype("int64")
+    end = ab["end"].to_numpy(dtype="datetime64[D]").astype("int64")
+    # Running max of the end within each group in one pass: offset each group above the previous ones.
+    span = int(end.max() - min(end.min(), start.min())) + 1
+    shifted = end - end.min() + group * span
+    running = np.maximum.accumulate(shifted) - group * span + end.min()
+    first = np.r_[True, group[1:] != group[:-1]]
+    prev_end = np.r_[0, running[:-1]]
+    new = first | (start > prev_end + gap_days)
+    return pd.Series(np.cumsum(new), index=ab.index)
 
 
 def _year_absences(absences: pd.DataFrame, year: int, cal: Calendar) -> pd.DataFrame:
