@@ -120,7 +120,9 @@ def _agent_attributes(slips: pd.DataFrame, agents: pd.DataFrame, year: int) -> p
     out["age"] = UNKNOWN
     for low, high, label in AGE_BANDS:
         out.loc[(age >= low) & (age < high), "age"] = label
-    out["sexe"] = gender.astype("string").str.upper().map({"F": "Femmes", "M": "Hommes"}).fillna(UNKNOWN)
+    # "F", "M", "H", "Femme", "Homme", "Masculin"...: the first letter decides.
+    out["sexe"] = gender.astype("string").str.strip().str[:1].str.upper().map(
+        {"F": "Femmes", "M": "Hommes", "H": "Hommes"}).fillna(UNKNOWN)
     return out
 
 

@@ -107,11 +107,15 @@ def grid_vs_reference(ctx: RuleContext):
         wt = getattr(ctx.deliberation, "working_time", None)
         cost = ctx.options.get("etp_cost") or (wt.etp_cost if wt else None)
         amount = etp * cost if cost else None
+        decisions = {g.decision for g in ctx.deliberation.asa if g.motive in over and g.decision}
+        cited = [d for d in (ctx.deliberation.decision(i) for i in sorted(decisions)) if d]
         lines = [f"« {m} » {num(grid[m][0])} j (absent de la référence)" for m in extra]
         lines += [f"« {m} » {num(grid[m][0])} j au lieu de {num(ref[m][0])} j" for m in longer]
         out.append(ctx.finding(
             year=year, hours=hours, amount=amount,
-            message=(f"La grille d'ASA de la délibération dépasse la grille de référence : {' ; '.join(lines)}. "
+            message=(f"La grille d'ASA de la délibération"
+                     + "".join(f" {d.id} du {d.date:%d/%m/%Y}" for d in cited)
+                     + f" dépasse la grille de référence : {' ; '.join(lines)}. "
                      f"Total théorique par agent (un événement de chaque motif) : {num(local_total)} j contre "
                      f"{num(ref_total)} j pour les mêmes motifs dans la référence, soit {num(diff)} j de plus. "
                      f"En {year}, {num(excess_days)} j ont été pris au-delà de la référence, soit {num(hours)} h, "
