@@ -99,8 +99,20 @@ def test_carence001_twins(params):
     slips = [_march_slip([pay_line("carence", -80.0)]), payslip("1", 2025, 4)]
     chain = [_cmo("1", "2025-03-05", "2025-03-09"), _cmo("1", "2025-03-10", "2025-03-14", line=3)]
     assert run("CARENCE-001", ctx_of(slips, params, chain)) == []
-    # Legal exception given by the motive, and a year without carence (2016).
-    assert run("CARENCE-001", ctx_of([_march_slip()], params, [_cmo("1", "2025-03-10", "2025-03-14", motive="ALD")])) == []
+    # First stop 25-28 March (carence withheld in March). Back at work 48 hours (29 and 30 March) before
+    # a new stop on 31 March: no new carence. Back 72 hours (29-31 March), new stop on 1 April with no
+    # carence in April nor May: (1,900 + 50 + 450) / 30 = 80 EUR for April's stop.
+    april = payslip("1", 2025, 4, lines=[pay_line("traitement", 1900.0), pay_line("nbi", 50.0), pay_line("ifse", 450.0)])
+    slips = [_march_slip([pay_line("carence", -80.0)]), april, payslip("1", 2025, 5)]
+    after_48h = [_cmo("1", "2025-03-25", "2025-03-28"), _cmo("1", "2025-03-31", "2025-04-04", line=3)]
+    assert run("CARENCE-001", ctx_of(slips, params, after_48h)) == []
+    after_72h = [_cmo("1", "2025-03-25", "2025-03-28"), _cmo("1", "2025-04-01", "2025-04-04", line=3)]
+    f = run("CARENCE-001", ctx_of(slips, params, after_72h))
+    assert [(x.month, x.amount) for x in f] == [(4, pytest.approx(80.0))]
+    ald = _cmo("1", "2025-03-10", "2025-03-14", motive="Maladie ordinaire - ALD")
+    assert run("CARENCE-001", ctx_of([_march_slip()], params, [ald])) == []
+    pregnancy = _cmo("1", "2025-03-10", "2025-03-14", motive="CMO (état de Grossesse)")
+    assert run("CARENCE-001", ctx_of([_march_slip()], params, [pregnancy])) == []
     slip_2016 = payslip("1", 2016, 3, lines=[pay_line("traitement", 1900.0)])
     assert run("CARENCE-001", ctx_of([slip_2016], params, [_cmo("1", "2016-03-10", "2016-03-14")])) == []
 

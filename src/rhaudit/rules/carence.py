@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..analytics.absenteeism import chain_ids
 from . import RuleContext, rule
-from ._absences import CARENCE_BASE, absence_evidence, absences_of, as_date, checked_years, monthly_base, next_month, slip_attributes
+from ._absences import (CARENCE_BASE, absence_evidence, absences_of, as_date, checked_years, mentions, monthly_base,
+                        next_month, slip_attributes)
 from ._paie import eur, lines_of, month_label, num
 
 
@@ -23,10 +24,11 @@ def carence_not_withheld(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque congé de maladie ordinaire d'un agent (hors élus) qui
     commence à une date où le jour de carence s'applique (paramètre daté carence.jours : 2012-2013,
     puis depuis le 1er janvier 2018), la paie du mois du début de l'arrêt ou du mois suivant porte
-    une retenue de carence. Ne sont pas concernés : la prolongation d'un arrêt (début au plus
-    carence.delai_prolongation_jours après la fin du précédent) et les exceptions légales (liste
-    configurable carence.exceptions, comparée au motif de l'absence : grossesse, ALD avec rechute,
-    CITIS...). Le montant en jeu est ce qui n'a pas été retenu : jours de carence × (traitement + NBI
+    une retenue de carence. Ne sont pas concernés : la prolongation d'un arrêt et le nouvel arrêt après
+    une reprise d'au plus 48 heures (début au plus carence.delai_prolongation_jours, 3 jours, après
+    la fin du précédent) et les exceptions légales (liste
+    configurable carence.exceptions : mots cherchés dans le motif et le libellé de l'absence, par
+    exemple « CMO - ALD » ou « Maladie ordinaire (grossesse) »). Le montant en jeu est ce qui n'a pas été retenu : jours de carence × (traitement + NBI
     + régime indemnitaire mensuel du mois du début) / 30.
 
     Pourquoi : la retenue est obligatoire (1/30 de la rémunération par jour) ; son oubli est un
@@ -37,7 +39,7 @@ def carence_not_withheld(ctx: RuleContext):
 
     Exemple : CMO du 10 au 14 mars 2025, traitement 1 900 EUR, NBI 50 EUR, IFSE 450 EUR en mars, aucune
     retenue de carence en mars ni en avril → (1 900 + 50 + 450) / 30 = 80 EUR en jeu. Même arrêt avec
-    une retenue en avril, ou prolongation d'un arrêt finissant le 9 mars → rien.
+    une retenue en avril, ou nouvel arrêt après un précédent finissant le 7 mars (reprise de 48 h) → rien.
     """
     cmo = absences_of(ctx, ["cmo"])
     years = set(checked_years(ctx))
@@ -59,7 +61,7 @@ def carence_not_withheld(ctx: RuleContext):
     for r in first.itertuples(index=False):
         day = as_date(r.start)
         days = float(ctx.params.value("carence.jours", day))
-        if days <= 0 or r.motive_key in set(ctx.params.value("carence.exceptions", day)):
+        if days <= 0 or mentions(f"{r.motive} {r.source_label}", ctx.params.value("carence.exceptions", day)):
             continue
         key = (r.matricule, day.year, day.month)
         nxt = (r.matricule, *next_month(day.year, day.month))
