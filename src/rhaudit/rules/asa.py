@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 
 from . import RuleContext, rule
-from ._absences import absences_of, checked_years, daily_hours
+from ._absences import absence_evidence, absences_of, checked_years, daily_hours
 from ._paie import eur, num
 
 
@@ -158,6 +158,7 @@ def beyond_grid(ctx: RuleContext):
             out.append(ctx.finding(
                 matricule=r.matricule, year=year, month=None if r.motive_key in per_year else r.start.month,
                 hours=excess * daily_hours(ctx, r.start),
+                evidence=[] if r.motive_key in per_year else absence_evidence(r),
                 message=(f"L'agent {r.matricule} a pris {num(r.days)} j d'ASA « {r.motive_key} » {per} ; la délibération "
                          f"en prévoit {num(r.allowed)}. Excédent : {num(excess)} j."),
             ))
@@ -191,6 +192,7 @@ def motive_not_in_grid(ctx: RuleContext):
             days = float(r.days) if pd.notna(r.days) else 0.0
             out.append(ctx.finding(
                 matricule=r.matricule, year=year, month=r.start.month, hours=days * daily_hours(ctx, r.start),
+                evidence=absence_evidence(r),
                 message=(f"L'agent {r.matricule} a bénéficié d'une ASA « {r.motive_key or r.source_label} » de "
                          f"{num(days)} j le {r.start:%d/%m/%Y} ; ce motif ne figure pas dans la grille de la délibération "
                          f"(motifs prévus : {', '.join(sorted(grid)) or 'aucun'})."),
