@@ -143,3 +143,19 @@ def test_cli_xlsx_has_charts(tmp_path):
     assert len(wb["Graphiques"]._charts) == 2
     bad = CliRunner().invoke(main, ["absenteeism", "-w", str(ws.root), "--by", "grade"])
     assert bad.exit_code == 2 and "Dimension inconnue" in bad.output
+
+
+def test_year_over_year(params):
+    # 2024: only A is paid (12 months, headcount 1) with a CMO of 3-7 June 2024 = 5 calendar days;
+    # 2024 has 366 days: 5 / 366 = 1.366 %. B's stop of 30-31 December 2024 is not counted (B unpaid in 2024).
+    slips_2024 = _payslips().query("matricule == 'A'").assign(year=2024)
+    slips = pd.concat([slips_2024, _payslips()], ignore_index=True)
+    absences = pd.concat([_absences(), conform(pd.DataFrame([{"matricule": "A", "type": "cmo", "start": "2024-06-03",
+                                                               "end": "2024-06-07"}]), "absences")], ignore_index=True)
+    rep = absenteeism(slips, absences, _agents(), params)
+    assert rep.year == 2025  # the last year by default
+    assert [e["year"] for e in rep.evolution] == [2024, 2025]
+    assert rep.evolution[0]["rate_calendar"] == pytest.approx(5 / 366)
+    assert rep.evolution[0]["compressible_rate_calendar"] == pytest.approx(5 / 366)
+    assert rep.evolution[1]["rate_calendar"] == pytest.approx(30 / 912.5)
+    assert absenteeism(slips, absences, _agents(), params, year=2024).headcount == 1
