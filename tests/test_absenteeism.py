@@ -159,3 +159,11 @@ def test_year_over_year(params):
     assert rep.evolution[0]["compressible_rate_calendar"] == pytest.approx(5 / 366)
     assert rep.evolution[1]["rate_calendar"] == pytest.approx(30 / 912.5)
     assert absenteeism(slips, absences, _agents(), params, year=2024).headcount == 1
+
+
+def test_no_absence_at_all(params):
+    from rhaudit.model import empty_frame
+
+    rep = absenteeism(_payslips(), empty_frame("absences"), empty_frame("agents"), params, by=["service"])
+    assert all(r["days"] == 0 and r["rate_calendar"] == 0 for r in rep.rows)
+    assert _row(rep, "total", "service", "SC")["headcount"] == pytest.approx(1.5)

@@ -157,3 +157,9 @@ def test_maladie002_beyond_twelve_months(params):
     assert [(x.matricule, x.year, x.month) for x in f] == [("1", 2025, 1)]
     # 300 days (1 June 2024 to 27 March 2025): within the twelve months.
     assert run("MALADIE-002", ctx_of([_slip(1, 984.56)], params, [_cmo("1", "2024-06-01", "2025-03-27")])) == []
+
+
+@pytest.mark.parametrize("rule_id", ["ASA-001", "ASA-002", "ASA-003", "CARENCE-001", "MALADIE-001", "MALADIE-002"])
+def test_empty_tables_and_no_deliberation(params, rule_id):
+    assert run(rule_id, ctx_of([], params)) == []
+    assert run(rule_id, ctx_of(SLIP_2025, params, [_asa("1", "demenagement", "2025-05-05", "2025-05-05", 1)])) == []
