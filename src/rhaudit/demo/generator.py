@@ -523,7 +523,7 @@ def _cmo_withholding(ps: Payslip, params: Parameters, mine: list[Absence], year:
     month, the rate in force on the CMO's first day (90 % from 1 March 2025; the demo's CMOs are
     short, all within the first three months)."""
     first, last = month_bounds(year, m)
-    share = sum((1 - float(params.value("maladie.cmo_taux_premiere_periode", ab.start)))
+    share = sum((1 - float(params.value("carence.cmo_taux_traitement_premiere_periode", ab.start)))
                 * ((min(ab.end, last) - max(ab.start, first)).days + 1) / 30
                 for ab in mine if ab.type == "cmo" and ab.start <= last and ab.end >= first)
     if share > 0:

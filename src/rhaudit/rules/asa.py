@@ -58,7 +58,7 @@ def _events(ab: pd.DataFrame, per_year: set[str]) -> pd.DataFrame:
 
 
 @rule("ASA-001", "Grille d'ASA de la délibération plus favorable que la grille de référence", "alerte",
-      "CGFP art. L622-1 (ex-loi 84-53 art. 59) ; principe de parité (loi 84-53 art. 88) ; grille de l'État "
+      "CGFP L.622-1 [loi 84-53, art. 59] ; principe de parité avec l'État ; grille de l'État "
       "(instruction du 23 mars 1950, circulaire FP 1475 du 20 juillet 1982)")
 def grid_vs_reference(ctx: RuleContext):
     """Ce que la règle vérifie : motif par motif, la grille d'autorisations spéciales d'absence de
@@ -126,7 +126,7 @@ def grid_vs_reference(ctx: RuleContext):
 
 
 @rule("ASA-002", "ASA prise au-delà de la durée prévue par la délibération", "irregularite",
-      "CGFP art. L622-1 ; délibération fixant les autorisations spéciales d'absence")
+      "CGFP L.622-1 [loi 84-53, art. 59] ; délibération fixant les autorisations spéciales d'absence")
 def beyond_grid(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque ASA dont le motif figure dans la grille de la
     délibération, les jours pris pour un événement (un enregistrement) ne dépassent pas la durée de
@@ -166,7 +166,7 @@ def beyond_grid(ctx: RuleContext):
 
 
 @rule("ASA-003", "ASA accordée pour un motif absent de la délibération", "alerte",
-      "CGFP art. L622-1 ; délibération fixant les autorisations spéciales d'absence")
+      "CGFP L.622-1 [loi 84-53, art. 59] ; délibération fixant les autorisations spéciales d'absence")
 def motive_not_in_grid(ctx: RuleContext):
     """Ce que la règle vérifie : chaque ASA porte un motif de la grille de la délibération, ou un
     motif qui a sa propre base légale (paramètre asa.motifs_hors_grille : droit syndical, mandat

@@ -2,8 +2,8 @@
 
 Each day of ordinary sick leave (CMO) of a fonctionnaire is paid at a rate that depends on the
 CMO days of the twelve rolling months up to that day (CGFP art. L822-3): the first 90 days at
-maladie.cmo_taux_premiere_periode (100 %, 90 % for CMO starting from 1 March 2025), the next
-ones at half pay. The traitement due in a month is the full traitement (IM × point / 12 ×
+carence.cmo_taux_traitement_premiere_periode (100 %, 90 % for CMO starting from 1 March 2025),
+the next ones at half pay (pay.cmo_pay_rates). The traitement due in a month is the full traitement (IM × point / 12 ×
 quotité) minus, per CMO day, (1 − rate) / 30 of it (a whole month absent counts 30 days).
 Contract agents are left out: their rights depend on their seniority (décret 88-145 art. 7).
 The régime indemnitaire during sick leave is RIFSEEP-007's concern.
@@ -14,42 +14,38 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import pay
 from ..analytics.absenteeism import chain_ids
 from . import RuleContext, rule
 from ._absences import (FONCTIONNAIRES, absence_evidence, absences_of, as_date, checked_years, full_traitement,
                         month_days, slip_attributes)
-from ._paie import eur, evidence_by, lines_of, month_label, num
+from ._paie import eur, evidence_by, law_ref, lines_of, month_label, num
 
 
 def cmo_day_rates(ctx: RuleContext, cmo: pd.DataFrame) -> pd.DataFrame:
     """One row per agent and CMO day: the part of the traitement withheld that day (1 − rate).
 
-    The rate of a day is the first-period rate in force on the start date of its CMO record (the
-    90 % applies to CMO granted from 1 March 2025) while the agent's CMO days in the rolling
-    window ending that day stay within the first period; half pay beyond.
+    The rolling-window count is pay.cmo_pay_rates (first period while the agent's CMO days over
+    the twelve months ending that day stay within 90, half pay beyond). A first-period day is then
+    paid at the rate in force on the start date of its CMO record, not on the day itself: the 90 %
+    applies to CMO granted from 1 March 2025, a stop begun on 27 February stays at full pay.
     """
     days = month_days(cmo)
     if days.empty:
-        return days.assign(matricule=[], withheld=[])
+        return days.assign(matricule=[], withheld=[], year=[], month=[])
     days["matricule"] = cmo.loc[days["rec"], "matricule"].to_numpy()
-    starts = cmo.loc[days["rec"], "start"]
-    first_rate = _param_by_date(ctx, "maladie.cmo_taux_premiere_periode", starts)
-    days["first_rate"] = first_rate
-    days = days.sort_values(["matricule", "day"]).drop_duplicates(["matricule", "day"])
-    window = _param_by_date(ctx, "maladie.fenetre_glissante_jours", days["day"])
-    limit = _param_by_date(ctx, "maladie.cmo_jours_premiere_periode", days["day"])
-    second = _param_by_date(ctx, "maladie.cmo_taux_seconde_periode", days["day"])
-    counts = np.empty(len(days), dtype=int)
-    d = days["day"].to_numpy(dtype="datetime64[D]")
+    days["granted_rate"] = _param_by_date(ctx, "carence.cmo_taux_traitement_premiere_periode", cmo.loc[days["rec"], "start"])
+    # A day covered by two records keeps the earliest grant (the stop it belongs to first).
+    days = days.sort_values(["matricule", "day", "granted_rate"], ascending=[True, True, False])
+    days = days.drop_duplicates(["matricule", "day"]).reset_index(drop=True)
+    rates = np.empty(len(days), dtype=float)
     pos = 0
     for _, n in days.groupby("matricule", sort=False).size().items():
-        seg = d[pos:pos + n]
-        w = window[pos:pos + n].astype(int)
-        # CMO days in (day - window, day]: this day's rank minus the days before the window.
-        counts[pos:pos + n] = np.arange(1, n + 1) - np.searchsorted(seg, seg - (w - 1).astype("timedelta64[D]"))
+        _, rates[pos:pos + n] = pay.cmo_pay_rates(ctx.params, days["day"].to_numpy()[pos:pos + n])
         pos += n
-    rate = np.where(counts <= limit, days["first_rate"].to_numpy(), second)
-    days["withheld"] = 1.0 - rate
+    second = _param_by_date(ctx, "carence.cmo_taux_traitement_seconde_periode", days["day"])
+    first_period = ~np.isclose(rates, second)
+    days["withheld"] = 1.0 - np.where(first_period, days["granted_rate"].to_numpy(), rates)
     days["year"], days["month"] = pd.DatetimeIndex(days["day"]).year, pd.DatetimeIndex(days["day"]).month
     return days
 
@@ -61,14 +57,14 @@ def _param_by_date(ctx: RuleContext, name: str, dates: pd.Series) -> np.ndarray:
 
 
 @rule("MALADIE-001", "Congé de maladie ordinaire payé au-delà des droits (90 %, demi-traitement)", "irregularite",
-      "CGFP art. L822-3 (ex-loi 84-53 art. 57 2°) ; loi 2025-127 du 14 février 2025, art. 189 ; décret 87-602 du 30 juillet 1987")
+      "CGFP L.822-3 [loi 84-53, art. 57, 2°] modifié par la loi 2025-127 du 14 février 2025, art. 189 ; décret 87-602 du 30 juillet 1987")
 def cmo_paid_in_full(ctx: RuleContext):
     """Ce que la règle vérifie : chaque mois où un fonctionnaire (titulaire ou stagiaire) est en
     congé de maladie ordinaire, le traitement payé (lignes de traitement du mois, rappels rattachés)
     ne dépasse pas le traitement dû : traitement plein (IM × valeur du point / 12 × quotité) moins,
     par jour de CMO, (1 − taux) / 30, le taux étant 90 % (100 % pour un CMO commencé avant le 1er mars
     2025) tant que l'agent totalise au plus 90 jours de CMO sur les douze mois glissants, 50 % au-delà
-    (paramètres maladie.*). Un mois entier d'absence compte 30 jours. Le montant en jeu est l'excédent,
+    (paramètres carence.cmo_* et maladie.*). Un mois entier d'absence compte 30 jours. Le montant en jeu est l'excédent,
     au plus la réduction due (tolérance maladie.ecart_tolerance_eur).
 
     Pourquoi : depuis le 1er mars 2025, les trois premiers mois de CMO sont payés à 90 % ; au-delà
@@ -112,16 +108,18 @@ def cmo_paid_in_full(ctx: RuleContext):
         out.append(ctx.finding(
             matricule=r.matricule, year=r.year, month=r.month, amount=r.excess,
             evidence=ev.get((r.matricule, r.year, r.month), []),
+            legal_ref=law_ref("L.822-3", "loi 84-53, art. 57, 2°", r.year, r.month)
+            + ("" if r.year < 2025 else " ; loi 2025-127 du 14 février 2025, art. 189"),
             message=(f"En {month_label(r.year, r.month)}, le fonctionnaire {r.matricule} a {int(r.n)} jour(s) de congé de "
                      f"maladie ordinaire ; le traitement dû est {eur(r.full)} × (1 − {num(100 * r.share, 2)} %) = "
                      f"{eur(r.due)} (90 % les trois premiers mois depuis le 1er mars 2025, demi-traitement au-delà de "
-                     f"trois mois sur douze) ; payé : {eur(r.paid)}. Excédent : {eur(r.excess)} (CGFP art. L822-3)."),
+                     f"trois mois sur douze) ; payé : {eur(r.paid)}. Excédent : {eur(r.excess)}."),
         ))
     return out
 
 
 @rule("MALADIE-002", "Congé de maladie ordinaire au-delà de douze mois sans changement de position", "irregularite",
-      "CGFP art. L822-3 (ex-loi 84-53 art. 57 2°) ; décret 87-602 du 30 juillet 1987, art. 17 et 38")
+      "CGFP L.822-3 [loi 84-53, art. 57, 2°] ; décret 87-602 du 30 juillet 1987, art. 17 et 38")
 def cmo_beyond_twelve_months(ctx: RuleContext):
     """Ce que la règle vérifie : une suite ininterrompue de congés de maladie ordinaire d'un agent
     (arrêts qui se suivent sans jour de reprise) ne dépasse pas douze mois (paramètre
@@ -164,6 +162,7 @@ def _beyond_finding(ctx, c, cmo, year, month, length, limit, crossed):
     return ctx.finding(
         matricule=c.matricule, year=year, month=month,
         evidence=absence_evidence(cmo.loc[c.first_index]),
+        legal_ref=law_ref("L.822-3", "loi 84-53, art. 57, 2°", year, month) + " ; décret 87-602, art. 17 et 38",
         message=(f"L'agent {c.matricule} est en congé de maladie ordinaire sans interruption du {c.start:%d/%m/%Y} au "
                  f"{c.end:%d/%m/%Y} ({num(length)} jours) : la limite de {limit} jours est franchie le "
                  f"{crossed:%d/%m/%Y}. Vérifiez l'avis du conseil médical et la position de l'agent (disponibilité "
