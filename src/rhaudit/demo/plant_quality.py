@@ -17,9 +17,13 @@ def _plain(a: Agent) -> bool:
             and a.legacy_bonus is None and a.benefit_in_kind is None and a.entry_date is None and a.exit_date is None)
 
 
-def _month(commune: Commune, a: Agent, rng, avoid=(8, 11)) -> int:
+def _month(commune: Commune, a: Agent, rng, avoid=(8, 11), ordinary: bool = False) -> int:
+    """A month of the agent's payslips without carence or CIA; `ordinary`: nor any event (sick
+    leave: a duplicated month of reduced pay would also double the régime indemnitaire that
+    RIFSEEP-007 compares with the traitement paid)."""
     months = [m for m in range(1, 13) if (a.matricule, m) in commune.payslips and m not in avoid
-              and not commune.payslips[(a.matricule, m)].lines_of("carence", "cia")]
+              and not commune.payslips[(a.matricule, m)].lines_of("carence", "cia")
+              and not (ordinary and commune.payslips[(a.matricule, m)].events)]
     if not months:
         raise LookupError
     return int(rng.choice(months))
@@ -38,7 +42,7 @@ def gross_differs_from_lines(commune: Commune, rng) -> list[AnswerKeyEntry]:
 @plant("QUAL-002")
 def duplicate_payslip(commune: Commune, rng) -> list[AnswerKeyEntry]:
     a = commune.pick_agent(rng, lambda a: _plain(a) and not a.cia_annual)
-    m = _month(commune, a, rng)
+    m = _month(commune, a, rng, ordinary=True)
     twin = copy.copy(commune.payslips[(a.matricule, m)])
     twin.lines = list(twin.lines)
     commune.extra_payslips.append(twin)
