@@ -70,6 +70,8 @@ REQUIREMENTS: dict[str, tuple[Callable[["RuleContext"], bool], str]] = {
                                   "les délibérations ne décrivent pas le temps de travail (section working_time : cycles)"),
     "deliberation.benefits_in_kind": (_delib_has("benefits_in_kind"),
                                       "les délibérations ne déclarent aucun avantage en nature (section benefits_in_kind)"),
+    "deliberation.asa": (_delib_has("asa"),
+                         "les délibérations ne décrivent pas les autorisations spéciales d'absence (section asa : motifs et jours)"),
     "absences": (lambda ctx: not ctx.absences.empty, "aucun fichier d'absences importé (rhaudit import --absences)"),
     "agents": (lambda ctx: not ctx.agents.empty, "aucun référentiel agents importé (rhaudit import --agents)"),
 }

@@ -59,7 +59,7 @@ def _events(ab: pd.DataFrame, per_year: set[str]) -> pd.DataFrame:
 
 @rule("ASA-001", "Grille d'ASA de la délibération plus favorable que la grille de référence", "alerte",
       "CGFP L.622-1 [loi 84-53, art. 59] ; principe de parité avec l'État ; grille de l'État "
-      "(instruction du 23 mars 1950, circulaire FP 1475 du 20 juillet 1982)")
+      "(instruction du 23 mars 1950, circulaire FP 1475 du 20 juillet 1982)", requires=("deliberation.asa",))
 def grid_vs_reference(ctx: RuleContext):
     """Ce que la règle vérifie : motif par motif, la grille d'autorisations spéciales d'absence de
     la délibération est comparée à la grille de référence datée (configs/parametres/asa.yaml) : motifs
@@ -126,7 +126,8 @@ def grid_vs_reference(ctx: RuleContext):
 
 
 @rule("ASA-002", "ASA prise au-delà de la durée prévue par la délibération", "irregularite",
-      "CGFP L.622-1 [loi 84-53, art. 59] ; délibération fixant les autorisations spéciales d'absence")
+      "CGFP L.622-1 [loi 84-53, art. 59] ; délibération fixant les autorisations spéciales d'absence",
+      requires=("deliberation.asa", "absences"))
 def beyond_grid(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque ASA dont le motif figure dans la grille de la
     délibération, les jours pris pour un événement (un enregistrement) ne dépassent pas la durée de
@@ -166,7 +167,8 @@ def beyond_grid(ctx: RuleContext):
 
 
 @rule("ASA-003", "ASA accordée pour un motif absent de la délibération", "alerte",
-      "CGFP L.622-1 [loi 84-53, art. 59] ; délibération fixant les autorisations spéciales d'absence")
+      "CGFP L.622-1 [loi 84-53, art. 59] ; délibération fixant les autorisations spéciales d'absence",
+      requires=("deliberation", "absences"))
 def motive_not_in_grid(ctx: RuleContext):
     """Ce que la règle vérifie : chaque ASA porte un motif de la grille de la délibération, ou un
     motif qui a sa propre base légale (paramètre asa.motifs_hors_grille : droit syndical, mandat

@@ -19,7 +19,8 @@ from ._paie import eur, lines_of, month_label, num
 
 
 @rule("CARENCE-001", "Congé de maladie ordinaire sans retenue du jour de carence", "irregularite",
-      "Loi 2017-1837 du 30 décembre 2017, art. 115 ; loi 2011-1977 du 28 décembre 2011, art. 105 (2012-2013)")
+      "Loi 2017-1837 du 30 décembre 2017, art. 115 ; loi 2011-1977 du 28 décembre 2011, art. 105 (2012-2013)",
+      requires=("absences",))
 def carence_not_withheld(ctx: RuleContext):
     """Ce que la règle vérifie : pour chaque congé de maladie ordinaire d'un agent (hors élus) qui
     commence à une date où le jour de carence s'applique (paramètre daté carence.jours : 2012-2013,
@@ -57,7 +58,7 @@ def carence_not_withheld(ctx: RuleContext):
                  zip(carence["matricule"], carence["period_year"], carence["period_month"])}
     base = monthly_base(ctx, CARENCE_BASE).set_index(["matricule", "year", "month"])["base"]
     paid = set(zip(staff["matricule"], staff["year"].astype(int), staff["month"].astype(int)))
-    out = []
+    out, unpaid = [], 0
     for r in first.itertuples(index=False):
         day = as_date(r.start)
         days = float(ctx.params.value("carence.jours", day))
@@ -65,7 +66,10 @@ def carence_not_withheld(ctx: RuleContext):
             continue
         key = (r.matricule, day.year, day.month)
         nxt = (r.matricule, *next_month(day.year, day.month))
-        if key not in paid or key in withheld or nxt in withheld:
+        if key not in paid:
+            unpaid += 1
+            continue
+        if key in withheld or nxt in withheld:
             continue
         monthly = float(base.get(key, 0.0))
         divisor = float(ctx.params.value("carence.diviseur_journalier", day))
@@ -78,4 +82,5 @@ def carence_not_withheld(ctx: RuleContext):
                      f"Non retenu : {num(days)} j × {eur(monthly)} (traitement, NBI et régime indemnitaire du mois) / "
                      f"{num(divisor)} = {eur(amount)} (loi 2017-1837, art. 115)."),
         ))
+    ctx.skipped(unpaid, "congés de maladie ordinaire", "aucun bulletin d'agent le mois du début de l'arrêt")
     return out

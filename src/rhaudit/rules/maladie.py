@@ -57,7 +57,8 @@ def _param_by_date(ctx: RuleContext, name: str, dates: pd.Series) -> np.ndarray:
 
 
 @rule("MALADIE-001", "Congé de maladie ordinaire payé au-delà des droits (90 %, demi-traitement)", "irregularite",
-      "CGFP L.822-3 [loi 84-53, art. 57, 2°] modifié par la loi 2025-127 du 14 février 2025, art. 189 ; décret 87-602 du 30 juillet 1987")
+      "CGFP L.822-3 [loi 84-53, art. 57, 2°] modifié par la loi 2025-127 du 14 février 2025, art. 189 ; décret 87-602 du 30 juillet 1987",
+      requires=("absences",))
 def cmo_paid_in_full(ctx: RuleContext):
     """Ce que la règle vérifie : chaque mois où un fonctionnaire (titulaire ou stagiaire) est en
     congé de maladie ordinaire, le traitement payé (lignes de traitement du mois, rappels rattachés)
@@ -91,9 +92,13 @@ def cmo_paid_in_full(ctx: RuleContext):
     per["share"] = np.where(whole, per["withheld"] / month_len, per["withheld"] / 30).clip(max=1.0)
     per = per[per["share"] > 1e-9]
     slips = slip_attributes(ctx)
-    slips = slips[slips["statut"].isin(FONCTIONNAIRES)]
     slips = slips.assign(full=full_traitement(ctx, slips))
-    per = per.merge(slips[["matricule", "year", "month", "full"]], on=["matricule", "year", "month"])
+    per = per.merge(slips[["matricule", "year", "month", "full", "statut"]], on=["matricule", "year", "month"])
+    contract = ~per["statut"].isin(FONCTIONNAIRES)
+    ctx.skipped(int(contract.sum()), "mois de CMO d'agents non fonctionnaires",
+                "droits selon l'ancienneté (décret 88-145, art. 7), non contrôlés par cette règle")
+    per = per[~contract]
+    ctx.skipped(int(per["full"].isna().sum()), "mois de CMO", "indice majoré absent du bulletin")
     trait = lines_of(ctx, ["traitement"], with_slip=False)
     trait = trait.assign(matricule=trait["matricule"].astype(str))
     paid = trait.groupby(["matricule", "period_year", "period_month"])["amount"].sum()
@@ -119,7 +124,7 @@ def cmo_paid_in_full(ctx: RuleContext):
 
 
 @rule("MALADIE-002", "Congé de maladie ordinaire au-delà de douze mois sans changement de position", "irregularite",
-      "CGFP L.822-3 [loi 84-53, art. 57, 2°] ; décret 87-602 du 30 juillet 1987, art. 17 et 38")
+      "CGFP L.822-3 [loi 84-53, art. 57, 2°] ; décret 87-602 du 30 juillet 1987, art. 17 et 38", requires=("absences",))
 def cmo_beyond_twelve_months(ctx: RuleContext):
     """Ce que la règle vérifie : une suite ininterrompue de congés de maladie ordinaire d'un agent
     (arrêts qui se suivent sans jour de reprise) ne dépasse pas douze mois (paramètre
