@@ -108,30 +108,42 @@ def sft_due(params: Parameters, children, indice, years, months, fraction, temps
     return np.where(frac >= 1.0, full_time, prorated)
 
 
-def cmo_pay_rates(params: Parameters, days) -> tuple[np.ndarray, np.ndarray]:
+def cmo_pay_rates(params: Parameters, days, granted=None) -> tuple[np.ndarray, np.ndarray]:
     """(sorted distinct days, fraction of the traitement paid on each) of one agent's congé de
     maladie ordinaire.
 
-    `days`: the agent's CMO days (any order, duplicates allowed). A day is paid at the first-period rate
-    (`carence.cmo_taux_traitement_premiere_periode`: 100 %, 90 % from 2025-03-01) while the
-    agent's CMO days over the 12 months ending that day do not exceed
+    `days`: the agent's CMO days (any order, duplicates allowed); `granted`: for each of them, the
+    first day of the stop it belongs to (default: the day itself). A day is paid at the
+    first-period rate (`carence.cmo_taux_traitement_premiere_periode`: 100 %, 90 % for a CMO
+    granted from 2025-03-01, read on the stop's first day: a stop begun on 27 February 2025 stays
+    at full pay) while the agent's CMO days over the 12 months ending that day do not exceed
     `carence.cmo_jours_premiere_periode` (90), at the second-period rate (50 %) beyond
-    (CGFP L.822-3 ; loi 84-53, art. 57, 2°). The carence day is left to the carence rules.
+    (CGFP L.822-3 ; loi 84-53, art. 57, 2° ; loi 2025-127, art. 189). A day covered by two stops
+    keeps the earliest. The carence day is left to the carence rules.
     """
-    d = np.sort(np.unique(np.asarray(days, dtype="datetime64[D]")))
+    every = np.asarray(days, dtype="datetime64[D]")
+    grants = every if granted is None else np.asarray(granted, dtype="datetime64[D]")
+    order = np.lexsort((grants, every))  # by day, then earliest grant first
+    every, grants = every[order], grants[order]
+    first_of_day = np.r_[True, every[1:] != every[:-1]] if every.size else np.array([], dtype=bool)
+    d, g = every[first_of_day], grants[first_of_day]
     if d.size == 0:
         return d, np.array([], dtype=float)
     start = np.searchsorted(d, d - np.timedelta64(364, "D"), side="left")
     rank = np.arange(d.size) - start + 1  # CMO days in the rolling year ending on each day
     out = np.empty(d.size, dtype=float)
     cache: dict = {}
-    for i, (day, r) in enumerate(zip(d.astype(object), rank)):
-        if day not in cache:
-            cache[day] = (float(params.value("carence.cmo_jours_premiere_periode", day)),
-                          float(params.value("carence.cmo_taux_traitement_premiere_periode", day)),
-                          float(params.value("carence.cmo_taux_traitement_seconde_periode", day)))
-        limit, first, second = cache[day]
-        out[i] = first if r <= limit else second
+
+    def value(name, when):
+        if (name, when) not in cache:
+            cache[(name, when)] = float(params.value(name, when))
+        return cache[(name, when)]
+
+    for i, (day, grant, r) in enumerate(zip(d.astype(object), g.astype(object), rank)):
+        if r <= value("carence.cmo_jours_premiere_periode", day):
+            out[i] = value("carence.cmo_taux_traitement_premiere_periode", grant)
+        else:
+            out[i] = value("carence.cmo_taux_traitement_seconde_periode", day)
     return d, out
 
 

@@ -470,11 +470,13 @@ def _payslips(rng, commune: Commune, params: Parameters, rates: Rates, code_tabl
 
 def _cmo_cut_by_month(params: Parameters, mine: list[Absence]) -> dict[int, float]:
     """Month -> share of the month's pay withheld because CMO days are paid below 100 %."""
-    days = [np.arange(ab.start, ab.end + dt.timedelta(days=1), dtype="datetime64[D]") for ab in mine if ab.type == "cmo"]
-    if not days:
+    cmo = [ab for ab in mine if ab.type == "cmo"]
+    if not cmo:
         return {}
+    days = [np.arange(ab.start, ab.end + dt.timedelta(days=1), dtype="datetime64[D]") for ab in cmo]
+    grants = [np.full(len(d), ab.start, dtype="datetime64[D]") for d, ab in zip(days, cmo)]
     out: dict[int, float] = {}
-    for day, rate in zip(*(x.tolist() for x in pay.cmo_pay_rates(params, np.concatenate(days)))):
+    for day, rate in zip(*(x.tolist() for x in pay.cmo_pay_rates(params, np.concatenate(days), np.concatenate(grants)))):
         out[day.month] = out.get(day.month, 0.0) + (1 - rate) / calendar.monthrange(day.year, day.month)[1]
     return out
 

@@ -25,35 +25,22 @@ from ._paie import eur, evidence_by, law_ref, lines_of, month_label, num
 def cmo_day_rates(ctx: RuleContext, cmo: pd.DataFrame) -> pd.DataFrame:
     """One row per agent and CMO day: the part of the traitement withheld that day (1 − rate).
 
-    The rolling-window count is pay.cmo_pay_rates (first period while the agent's CMO days over
-    the twelve months ending that day stay within 90, half pay beyond). A first-period day is then
-    paid at the rate in force on the start date of its CMO record, not on the day itself: the 90 %
-    applies to CMO granted from 1 March 2025, a stop begun on 27 February stays at full pay.
+    The rates are pay.cmo_pay_rates (first period while the agent's CMO days over the twelve
+    months ending that day stay within 90, at the rate in force on the first day of the stop: the
+    90 % applies to CMO granted from 1 March 2025; half pay beyond).
     """
     days = month_days(cmo)
     if days.empty:
         return days.assign(matricule=[], withheld=[], year=[], month=[])
     days["matricule"] = cmo.loc[days["rec"], "matricule"].to_numpy()
-    days["granted_rate"] = _param_by_date(ctx, "carence.cmo_taux_traitement_premiere_periode", cmo.loc[days["rec"], "start"])
-    # A day covered by two records keeps the earliest grant (the stop it belongs to first).
-    days = days.sort_values(["matricule", "day", "granted_rate"], ascending=[True, True, False])
-    days = days.drop_duplicates(["matricule", "day"]).reset_index(drop=True)
-    rates = np.empty(len(days), dtype=float)
-    pos = 0
-    for _, n in days.groupby("matricule", sort=False).size().items():
-        _, rates[pos:pos + n] = pay.cmo_pay_rates(ctx.params, days["day"].to_numpy()[pos:pos + n])
-        pos += n
-    second = _param_by_date(ctx, "carence.cmo_taux_traitement_seconde_periode", days["day"])
-    first_period = ~np.isclose(rates, second)
-    days["withheld"] = 1.0 - np.where(first_period, days["granted_rate"].to_numpy(), rates)
-    days["year"], days["month"] = pd.DatetimeIndex(days["day"]).year, pd.DatetimeIndex(days["day"]).month
+    days["granted"] = cmo.loc[days["rec"], "start"].to_numpy()
+    rows = []
+    for matricule, group in days.groupby("matricule", sort=False):
+        day, rate = pay.cmo_pay_rates(ctx.params, group["day"].to_numpy(), group["granted"].to_numpy())
+        rows.append(pd.DataFrame({"matricule": matricule, "day": pd.to_datetime(day), "withheld": 1.0 - rate}))
+    days = pd.concat(rows, ignore_index=True)
+    days["year"], days["month"] = days["day"].dt.year, days["day"].dt.month
     return days
-
-
-def _param_by_date(ctx: RuleContext, name: str, dates: pd.Series) -> np.ndarray:
-    values = pd.Series(dates).dt.normalize()
-    distinct = {t: float(ctx.params.value(name, t.date())) for t in values.unique()}
-    return values.map(distinct).to_numpy(dtype=float)
 
 
 @rule("MALADIE-001", "Congé de maladie ordinaire payé au-delà des droits (90 %, demi-traitement)", "irregularite",

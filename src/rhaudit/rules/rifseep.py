@@ -500,7 +500,7 @@ def _month_overlaps(start: dt.date, end: dt.date):
 def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
     """Per (matricule, period_year, period_month): the share of the month's régime indemnitaire not
     due because the traitement of congé de maladie ordinaire days is reduced (90 % for the first
-    three months from 2025-03-01, 50 % beyond: pay.cmo_pay_rates), and the CMO rates seen."""
+    three months of a CMO granted from 2025-03-01, 50 % beyond: pay.cmo_pay_rates), and the CMO rates seen."""
     from .. import pay
 
     cmo = absences[(absences["type"] == "cmo") & absences["start"].notna() & absences["end"].notna()]
@@ -508,7 +508,9 @@ def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
     for matricule, group in cmo.groupby(cmo["matricule"].astype(str)):
         spans = [np.arange(a.start.date(), a.end.date() + dt.timedelta(days=1), dtype="datetime64[D]")
                  for a in group.itertuples(index=False)]
-        days, rates = pay.cmo_pay_rates(ctx.params, np.concatenate(spans))
+        grants = [np.full(len(span), a.start.date(), dtype="datetime64[D]")
+                  for span, a in zip(spans, group.itertuples(index=False))]
+        days, rates = pay.cmo_pay_rates(ctx.params, np.concatenate(spans), np.concatenate(grants))
         for day, rate in zip(days.astype(object), rates):
             if rate < 1:
                 rows.append((matricule, day.year, day.month, (1 - rate) / calendar.monthrange(day.year, day.month)[1],
