@@ -434,7 +434,7 @@ class _Collector:
         for col, tag, where in (("period_start", "Periode/DateDebut", period_lines),
                                 ("period_end", "Periode/DateFin", period_lines),
                                 ("payment_date", "DatePaiement", payment_lines)):
-            s[col] = self._dates(s[col], tag, where)
+            s[col] = self._dates(s[col], tag, where, f"élément {tag.partition('/')[0]} de la ligne")
         for col, tag in _SLIP_TEXTS.items():
             self._drop_nir(s[col], tag, s["source_line"])
 
@@ -458,7 +458,7 @@ class _Collector:
                 ))
             bad |= invalid
         for col, tag in (("ref_start", "PeriodeRef/DateDebut"), ("ref_end", "PeriodeRef/DateFin")):
-            raw[col] = self._dates(raw[col], tag, raw["source_line"])
+            raw[col] = self._dates(raw[col], tag, raw["source_line"], "ligne de paie de la ligne")
         for col, tag in _LINE_TEXTS.items():
             self._drop_nir(raw[col], tag, raw["source_line"])
         lines = pd.DataFrame(raw)
@@ -553,11 +553,15 @@ class _Collector:
             f"Corrigez le logiciel de paie pour que ce champ ne porte pas le NIR."
         )
 
-    def _dates(self, raw: np.ndarray, what: str, lines: np.ndarray) -> pd.Series:
+    def _dates(self, raw: np.ndarray, what: str, lines: np.ndarray, where: str) -> pd.Series:
         """AAAA-MM-JJ dates; 'AAAA-M-J' is read with a warning, an impossible date left empty."""
         out = pd.to_datetime(pd.Series(raw, dtype=object), format="%Y-%m-%d", errors="coerce")
         gaps = np.flatnonzero(out.isna().to_numpy())
         given = gaps[_present(raw[gaps])]
+        # strptime also takes '2008-9-3': such values are read below, with the warning they deserve.
+        irregular = {v for v in pd.unique(raw[np.not_equal(raw, None)]) if v.strip() and not _ISO_DATE.match(v)}
+        if irregular:
+            given = np.union1d(given, [i for i, v in enumerate(raw) if v in irregular]).astype(np.int64)
         if not len(given):
             return out
         repaired, unreadable = [], []
@@ -574,19 +578,20 @@ class _Collector:
             first = repaired[0]
             self.warnings.append(
                 f"{self.path.name} : {len(repaired)} date(s) {what} au format irrégulier lue(s) comme AAAA-MM-JJ "
-                f"(ligne {lines[first]} : {raw[first].strip()!r} lue {out.iloc[first]:%Y-%m-%d}"
+                f"({where} {lines[first]} : {raw[first].strip()!r} lue {out.iloc[first]:%Y-%m-%d}"
                 + _more_lines(lines, repaired) + ")."
             )
         if unreadable:
             first = unreadable[0]
             self.warnings.append(
                 f"{self.path.name} : {len(unreadable)} date(s) {what} illisible(s) ou impossible(s) (format attendu "
-                f"AAAA-MM-JJ), laissée(s) vide(s) (ligne {lines[first]} : {raw[first]!r}"
+                f"AAAA-MM-JJ), laissée(s) vide(s) ({where} {lines[first]} : {raw[first]!r}"
                 + _more_lines(lines, unreadable) + ")."
             )
         return out
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _LOOSE_DATE = re.compile(r"^\s*(\d{4})\s*-\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$")
 
 
