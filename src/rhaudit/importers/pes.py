@@ -677,7 +677,7 @@ def parse_pes_file(path: Path, keep_names: bool = False) -> ParsedFile:
         events=("start", "end"), tag=tuple("{*}" + t for t in _WATCHED),
         remove_comments=True, remove_pis=True, resolve_entities=False, no_network=True, huge_tree=True,
     )
-    state = {"started": 0, "ended": 0, "open_line": None, "root_checked": False}
+    state = {"started": 0, "ended": 0, "open": [], "root_checked": False}  # open: lines of the payslips begun
     try:
         while True:
             data = source.read(1 << 16)
@@ -735,11 +735,11 @@ def _handle(event: str, elem, col: _Collector, state: dict) -> None:
     if name == _PAYSLIP:
         if event == "start":
             state["started"] += 1
-            state["open_line"] = _line_of(elem)
+            state["open"].append(_line_of(elem))
             return
         col.payslip(elem)
         state["ended"] += 1
-        state["open_line"] = None
+        state["open"].pop()
     elif event == "start" or name in (_ROOT, "DonneesIndiv"):
         if name == "DonneesIndiv" and event == "start":
             col.establishment = None  # each DonneesIndiv has its own Etablissement
@@ -761,9 +761,9 @@ def _reject_after_error(exc: etree.XMLSyntaxError, col: _Collector, state: dict,
     source.drain()
     unread = source.payslip_lines[state["started"]:]
     state["unread"] = len(unread)
-    if state["open_line"] is not None:
+    for open_line in state["open"]:
         col.rejected.append(Rejection(
-            file=col.path.name, position=state["open_line"], record="bulletin",
+            file=col.path.name, position=open_line, record="bulletin",
             reason=f"{what} : bulletin incomplet rejeté ; les {state['ended']} bulletins complets précédents sont "
                    f"importés. Corrigez le fichier à cette ligne (un « & » s'écrit « &amp; ») ou demandez un "
                    f"nouvel export du mois complet",
@@ -776,7 +776,7 @@ def _reject_after_error(exc: etree.XMLSyntaxError, col: _Collector, state: dict,
                    f"à cette ligne ou demandez un nouvel export du mois complet",
             year=col.year, month=col.month,
         ))
-    if state["open_line"] is None and not unread:
+    if not state["open"] and not unread:
         col.rejected.append(Rejection(
             file=col.path.name, position=line, record="fichier",
             reason=f"{what} après le dernier bulletin complet : la fin du fichier est ignorée ; "
