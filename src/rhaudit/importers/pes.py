@@ -43,7 +43,20 @@ _WATCHED = (_ROOT, "Annee", "Mois", "Budget", "Employeur", "DonneesIndiv", "Etab
 # Attribute holding the exact line of an element's start tag, written by _Source.
 LINE_ATTR = "rhaudit-ligne"
 _LINE_TAGGED = (_PAYSLIP, "Periode", "DatePaiement") + tuple(LINE_KINDS)
-_LINE_TAG = re.compile(r"<((?:[A-Za-z_][\w.\-]*:)?(" + "|".join(_LINE_TAGGED) + r"))(?=[\s/>])")
+
+
+def _name_pattern(names) -> str:
+    """An alternation of names grouped by first letter (much faster to scan than a flat one)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name[0], []).append(re.escape(name[1:]))
+    return "|".join(f"{first}(?:{'|'.join(rest)})" for first, rest in groups.items())
+
+
+# A start tag of _LINE_TAGGED, with any prefix; group 2 is the local name.
+_LINE_TAG = re.compile(r"<((?:[A-Za-z_][\w.\-]*+:)?+(" + _name_pattern(_LINE_TAGGED) + r"))(?=[\s/>])")
+_LINE_VALUE = f' {LINE_ATTR}="%d"'
+
 
 # Agent children kept (NIR, Adresse, CptBancaire are deliberately absent).
 _AGENT_FIELDS = {
@@ -209,17 +222,18 @@ class _Source:
 
     def _tag_lines(self, text: str) -> str:
         parts: list[str] = []
-        last, line, count = 0, self.line, text.count
+        add, count, payslips = parts.append, text.count, self.payslip_lines
+        last, line = 0, self.line
         for m in _LINE_TAG.finditer(text):
             end = m.end()
             line += count("\n", last, end)
-            parts.append(text[last:end])
-            parts.append(f' {LINE_ATTR}="{line}"')
+            add(text[last:end])
+            add(_LINE_VALUE % line)
             if m.group(2) == _PAYSLIP:
-                self.payslip_lines.append(line)
+                payslips.append(line)
             last = end
-        parts.append(text[last:])
-        if self.mojibake_line is None and (bad := _MOJIBAKE.search(text)):
+        add(text[last:])
+        if self.mojibake_line is None and ("Ã" in text or "â" in text) and (bad := _MOJIBAKE.search(text)):
             self.mojibake_line = self.line + count("\n", 0, bad.start())
         self.line = line + count("\n", last)
         return "".join(parts)
@@ -398,7 +412,7 @@ class _Collector:
             else:
                 v[c.tag] = value
         tag = group.tag
-        if tag[0] == "{" or any(not isinstance(k, str) or k[0] == "{" for k in v):  # qualified children
+        if tag[0] == "{":  # qualified children: match on local names
             tag = _local(tag)
             v = {_local(k): x for k, x in v.items() if isinstance(k, str)}
         return (slip, LINE_KINDS.get(tag, tag), v.get("Code"), v.get("Libelle"), v.get("Base"), v.get("Taux"),
@@ -530,17 +544,20 @@ class _Collector:
         for col, tag in (("code", "Code"), ("label", "Libelle")):
             self._drop_nir(cols[col], f"Nomenclatures/{tag}", None)
         df = pd.DataFrame(cols)
-        # A rubric's PES nature, when the block does not give it: the one it has in this file's lines.
-        used = lines.dropna(subset=["code"]).groupby("code")["kind"].agg(lambda k: k.value_counts().index[0])
+        # A rubric's PES nature, when the block does not give it: the one it has most often in this file's lines.
         missing = (df["list"] == "rubrique") & df["kind"].isna()
-        df.loc[missing, "kind"] = df.loc[missing, "code"].map(used)
+        if missing.any():
+            counts = lines.groupby(["code", "kind"]).size().sort_values(ascending=False, kind="stable")
+            used = counts.reset_index().drop_duplicates("code").set_index("code")["kind"]
+            df.loc[missing, "kind"] = df.loc[missing, "code"].map(used)
         df["year"], df["month"], df["source_file"] = self.year, self.month, self.path.name
         return conform(df, "nomenclature")
 
     def _drop_nir(self, values: np.ndarray, what: str, lines) -> None:
         """Blank, in place, every stored text that is a NIR; the warning never shows the number."""
         given = pd.unique(values[np.not_equal(values, None)])
-        nirs = {v for v in given if looks_like_nir(v)}
+        # A NIR has at least 11 digits (13 or 15 characters, "2A"/"2B" for Corsica): only those are looked at.
+        nirs = {v for v in given if len(v) >= 13 and sum(c.isdigit() for c in v) >= 11 and looks_like_nir(v)}
         if not nirs:
             return
         hit = np.flatnonzero([v in nirs for v in values])
