@@ -278,6 +278,7 @@ def test_unescaped_ampersand_keeps_the_complete_payslips_and_accounts_for_every_
     broken, *unread = parsed.rejected
     assert broken.position == line_of(path, "<PayeIndivMensuel>", 3)  # E3, whose Service holds the '&'
     assert f"à la ligne {line_of(path, 'PARCS & JARDINS')}" in broken.reason and "&amp;" in broken.reason
+    assert "« & » ou « < » non échappé" in broken.reason and "xmlParse" not in broken.reason  # said in French
     assert [r.position for r in unread] == [line_of(path, "<PayeIndivMensuel>", 4), line_of(path, "<PayeIndivMensuel>", 5)]
     assert all(r.record == "bulletin" and "non lu" in r.reason for r in unread)
     assert balance(parsed)

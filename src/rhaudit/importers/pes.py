@@ -711,6 +711,7 @@ def parse_pes_file(path: Path, keep_names: bool = False) -> ParsedFile:
                 for event, elem in parser.read_events():
                     _handle(event, elem, col, state)
             if error is not None:
+                state["at_end"] = not data
                 raise error
             if not data:
                 break
@@ -718,7 +719,7 @@ def parse_pes_file(path: Path, keep_names: bool = False) -> ParsedFile:
         if not state["root_checked"]:
             line = exc.lineno or (exc.position[0] if exc.position else None)
             raise ImportError_(
-                f"{path} : ce n'est pas un document XML lisible (ligne {line} : {exc.msg}). Un fichier PES "
+                f"{path} : ce n'est pas un document XML lisible (ligne {line} : {_xml_error_fr(exc)}). Un fichier PES "
                 f"paye (.xhl/.xml) est attendu : vérifiez le fichier ou passez les exports tableur avec --profile."
             ) from exc
         _reject_after_error(exc, col, state, source)
@@ -774,7 +775,7 @@ def _handle(event: str, elem, col: _Collector, state: dict) -> None:
 def _reject_after_error(exc: etree.XMLSyntaxError, col: _Collector, state: dict, source: _Source) -> None:
     """Account for what an XML error leaves unread: the payslip it breaks and every later one."""
     line = exc.lineno or (exc.position[0] if exc.position else None)
-    what = f"XML invalide ou fichier tronqué à la ligne {line} ({exc.msg})"
+    what = f"{'fichier tronqué : ' if state.get('at_end') else ''}XML invalide à la ligne {line} ({_xml_error_fr(exc)})"
     source.drain()
     unread = source.payslip_lines[state["started"]:]
     state["unread"] = len(unread)
@@ -800,6 +801,32 @@ def _reject_after_error(exc: etree.XMLSyntaxError, col: _Collector, state: dict,
                    f"vérifiez que le fichier est complet",
             year=col.year, month=col.month,
         ))
+
+
+# libxml2 error codes (xmlParserErrors) seen in damaged payroll files, in French.
+_XML_ERRORS_FR = {
+    4: "document vide",
+    5: "contenu après la fin du document",
+    9: "caractère interdit en XML",
+    23: "« & » non échappé (écrivez « &amp; »)",
+    26: "entité inconnue, sans doute un « & » non échappé (écrivez « &amp; »)",
+    38: "« < » dans une valeur d'attribut (écrivez « &lt; »)",
+    39: "valeur d'attribut sans guillemets",
+    40: "valeur d'attribut non terminée",
+    42: "attribut répété dans une même balise",
+    68: "« & » ou « < » non échappé (écrivez « &amp; » ou « &lt; »)",
+    73: "balise non terminée : fichier tronqué ?",
+    76: "balise fermante qui ne correspond pas à la balise ouverte",
+    77: "élément non fermé : fichier tronqué",
+}
+
+
+def _xml_error_fr(exc: etree.XMLSyntaxError) -> str:
+    known = _XML_ERRORS_FR.get(exc.code)
+    if known:
+        return known
+    detail = (exc.msg or "").split(", line ")[0].strip()
+    return f"erreur de syntaxe XML ; message de l'analyseur : {detail}"
 
 
 def _check_root(path: Path, root) -> None:
