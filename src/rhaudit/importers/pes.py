@@ -449,7 +449,8 @@ class _Collector:
                                 ("period_end", "Periode/DateFin", period_lines),
                                 ("payment_date", "DatePaiement", payment_lines)):
             s[col] = self._dates(s[col], tag, where, f"élément {tag.partition('/')[0]} de la ligne")
-        for col, tag in _SLIP_TEXTS.items():
+        names = (("nom", "Nom"), ("prenom", "Prenom")) if self.keep_names else ()
+        for col, tag in tuple(_SLIP_TEXTS.items()) + names:
             self._drop_nir(s[col], tag, s["source_line"])
 
         raw = {c: np.asarray(v, dtype=object) for c, v in zip(_LINE_COLUMNS, zip(*self.lines))} if self.lines \
