@@ -243,6 +243,8 @@ ACCENTED = ["TRAITEMENT INDICIAIRE", "SUPPLÉMENT FAMILIAL", "INDEMNITÉ D'EXERC
     ("encodage_utf16.xhl", None),
     ("encodage_bom_windows1252.xhl", "relu en windows-1252"),
     ("encodage_iso_declare_utf8_reel.xhl", "se déclare en ISO-8859-1 mais son contenu est en UTF-8"),
+    # The en dash of the IEMP label is byte 0x96: a control character in ISO-8859-1, '–' in windows-1252.
+    ("encodage_iso_declare_windows1252_reel.xhl", "à la ligne 26 des caractères de windows-1252"),
 ])
 def test_encodings_are_detected_and_read_right(name, warning):
     parsed = parse_pes_file(DATA / name)

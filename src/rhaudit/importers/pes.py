@@ -95,6 +95,7 @@ _ABSURD = 1e12
 _ENCODING_DECL = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _ENCODING_DECL_TEXT = re.compile(r"""^(\ufeff?<\?xml[^>]*?encoding\s*=\s*)(["'])[A-Za-z0-9._-]+\2""")
 _UTF8 = ("utf-8", "utf8")
+_C1_BYTE = re.compile(rb"[\x80-\x9f]")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # "Ã©", "Ã¨", "â€™"...: UTF-8 text decoded once more as a single-byte encoding.
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|â€")
@@ -167,20 +168,43 @@ def _choose_encoding(path: Path, head: bytes, warnings: list[str]) -> tuple[str,
             )
             return "utf-8", 0
         if single_byte and not bom:
-            return declared, 0
+            return _latin1_or_cp1252(path, declared, m.group(1).decode("ascii"), warnings), 0
         return "utf-8", bom
     fallback = declared if single_byte else "cp1252"
     said = f"se déclare en {m.group(1).decode('ascii')}" if m else "ne déclare pas d'encodage (donc UTF-8)"
     if bom:
         said = "commence par la marque d'ordre UTF-8 (BOM)" + ("" if single_byte else f" et {said}")
     elif single_byte:
-        return declared, 0
+        return _latin1_or_cp1252(path, declared, m.group(1).decode("ascii"), warnings), 0
     warnings.append(
         f"{path.name} : le fichier {said} mais contient à la ligne {bad_line} des caractères qui ne sont pas "
         f"de l'UTF-8 ; il a été relu en {'windows-1252' if fallback == 'cp1252' else fallback}. Vérifiez les accents "
         f"des libellés, ou demandez un export dont l'encodage déclaré est exact."
     )
     return fallback, bom
+
+
+def _latin1_or_cp1252(path: Path, declared: str, written: str, warnings: list[str]) -> str:
+    """The declared single-byte codec, or windows-1252 for an ISO-8859-1 file using its characters.
+
+    Bytes 0x80-0x9F are control characters in ISO-8859-1 but ’, €, œ, – ... in windows-1252,
+    which payroll programs often write while declaring ISO-8859-1.
+    """
+    if codecs.lookup(declared).name != "iso8859-1":
+        return declared
+    line = 1
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            if hit := _C1_BYTE.search(block):
+                line += block.count(b"\n", 0, hit.start())
+                warnings.append(
+                    f"{path.name} : le fichier se déclare en {written} mais contient à la ligne "
+                    f"{line} des caractères de windows-1252 (’, €, œ...) ; "
+                    f"il a été lu en windows-1252. Corrigez la déclaration (encoding=\"windows-1252\") dans l'export."
+                )
+                return "cp1252"
+            line += block.count(b"\n")
+    return declared
 
 
 class _Source:
