@@ -3,6 +3,7 @@ every payslip is accounted for (lus = importés + rejetés)."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -24,7 +25,7 @@ SEEDS = [(DATA / n).read_bytes() for n in (
 def damaged(draw) -> bytes:
     raw = draw(st.sampled_from(SEEDS))
     for _ in range(draw(st.integers(1, 3))):
-        how = draw(st.sampled_from(["truncate", "insert", "duplicate", "delete"]))
+        how = draw(st.sampled_from(["truncate", "insert", "duplicate", "delete", "drop_element"]))
         at = draw(st.integers(0, len(raw)))
         if how == "truncate":
             raw = raw[:at]
@@ -36,9 +37,14 @@ def damaged(draw) -> bytes:
         elif how == "duplicate":
             end = draw(st.integers(at, min(len(raw), at + 400)))
             raw = raw[:end] + raw[at:end] + raw[end:]
-        else:
+        elif how == "delete":
             end = draw(st.integers(at, min(len(raw), at + 60)))
             raw = raw[:at] + raw[end:]
+        else:  # a whole element, e.g. every payslip's <PayeIndivMensuel>...</PayeIndivMensuel>
+            elements = [m.span(1) for m in re.finditer(rb"(?=(<(\w+)>.*?</\2>))", raw, flags=re.S)]
+            if elements:
+                start, end = draw(st.sampled_from(elements))
+                raw = raw[:start] + raw[end:]
     return raw
 
 

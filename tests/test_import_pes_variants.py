@@ -193,6 +193,16 @@ def test_nomenclatures_block_becomes_the_nomenclature_table():
     assert parsed.warnings == [] and parsed.rejected == []
 
 
+def test_a_file_with_a_nomenclatures_block_and_no_payslip(tmp_path):
+    text = (DATA / "nomenclatures.xhl").read_text(encoding="utf-8")
+    start, end = text.index("<PayeIndivMensuel>"), text.index("</DonneesIndiv>")
+    path = tmp_path / "sans_bulletin.xhl"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    parsed = parse_pes_file(path)
+    assert parsed.records_read == 0 and len(parsed.tables["nomenclature"]) == 7
+    assert parsed.tables["nomenclature"].set_index("code").loc["1010", "kind"] is pd.NA  # no line to learn it from
+
+
 def test_nomenclature_table_is_stored_by_the_workspace(tmp_path):
     ws = Workspace(tmp_path / "ws")
     import_files(ws, payroll=[DATA / "nomenclatures.xhl"])

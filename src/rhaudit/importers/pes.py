@@ -568,13 +568,13 @@ class _Collector:
             if self.nomenclature else {c: np.empty(0, dtype=object) for c in _NOMENCLATURE_COLUMNS}
         for col, tag in (("code", "Code"), ("label", "Libelle")):
             self._drop_nir(cols[col], f"Nomenclatures/{tag}", None)
-        df = pd.DataFrame(cols)
         # A rubric's PES nature, when the block does not give it: the one it has most often in this file's lines.
-        missing = (df["list"] == "rubrique") & df["kind"].isna()
-        if missing.any():
+        missing = np.flatnonzero((cols["list"] == "rubrique") & np.equal(cols["kind"], None))
+        if len(missing) and len(lines):
             counts = lines.groupby(["code", "kind"]).size().sort_values(ascending=False, kind="stable")
-            used = counts.reset_index().drop_duplicates("code").set_index("code")["kind"]
-            df.loc[missing, "kind"] = df.loc[missing, "code"].map(used)
+            used = dict(counts.reset_index().drop_duplicates("code")[["code", "kind"]].itertuples(index=False))
+            cols["kind"][missing] = [used.get(code) for code in cols["code"][missing]]
+        df = pd.DataFrame(cols)
         df["year"], df["month"], df["source_file"] = self.year, self.month, self.path.name
         return conform(df, "nomenclature")
 
