@@ -80,6 +80,14 @@ def test_payslips_without_mtbrut_get_the_sum_of_their_gross_lines_marked_derived
     assert len(said) == 1 and "2 bulletin(s) sans élément MtBrut" in said[0]  # once per file
 
 
+def test_derived_gross_is_stored_and_raises_no_gross_gap(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    report = import_files(ws, payroll=[DATA / "sans_mtbrut.xhl"])
+    stored = ws.read("payslips").set_index("matricule")
+    assert stored.loc["A1", "gross_derived"] and not stored.loc["C3", "gross_derived"]
+    assert report.gross_mismatches == 1  # C3 only: MtBrut 999.00 against a 1000.00 line
+
+
 def test_irregular_whitespace_and_line_breaks_inside_tags():
     path = DATA / "espaces_dans_les_balises.xhl"
     parsed = parse_pes_file(path)
