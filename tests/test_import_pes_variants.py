@@ -252,6 +252,17 @@ def test_no_bank_detail_nor_nir_reaches_the_stored_tables(tmp_path):
                for w in log["warnings"])
 
 
+def test_a_nir_written_with_dots_inside_a_label_is_never_stored(tmp_path):
+    source = (DATA / "sans_espace_de_noms.xhl").read_text(encoding="utf-8")
+    path = tmp_path / "libelle.xhl"
+    path.write_text(source.replace('"TRAITEMENT"', '"TRAITEMENT 1.85.07.99.123.456-78"'), encoding="utf-8")
+    parsed = parse_pes_file(path)
+    assert parsed.tables["pay_lines"]["label"].isna().all()
+    said = " ".join(parsed.warnings)
+    assert f"Libelle contient un numéro de sécurité sociale (NIR) sur 1 enregistrement(s) (ligne(s) {line_of(path, '<TraitBrut>')})" in said
+    assert "123" not in said and "456" not in said
+
+
 # --- encodings -------------------------------------------------------------------------------------
 
 ACCENTED = ["TRAITEMENT INDICIAIRE", "SUPPLÉMENT FAMILIAL", "INDEMNITÉ D'EXERCICE – MISSIONS"]

@@ -28,7 +28,7 @@ from lxml import etree
 
 from ..model import GROSS_KINDS, LINE_KINDS, STATUTS, conform
 from ..workspace import Rejection
-from .base import ImportError_, ParsedFile, looks_like_nir
+from .base import ImportError_, ParsedFile, contains_nir, looks_like_nir
 
 PES_NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/paye_1_1"
 # PES paye namespaces: the current one (…/pes_v2/paye_1_1 and its later versions) and the older
@@ -297,11 +297,11 @@ class _Collector:
     def header(self, name: str, elem) -> None:
         if name in ("Annee", "Mois"):
             value = (elem.get("V") or "").strip()
-            valid = value.isdigit() and (1 <= int(value) <= 12 if name == "Mois" else 1900 <= int(value) <= 2200)
-            if not valid:
+            # An impossible year (0, 99999) is refused by import_files, with the other importers' wording.
+            if not value.isdigit() or (name == "Mois" and not 1 <= int(value) <= 12):
                 raise ImportError_(
                     f"{self.path}, ligne {_line_of(elem)} : {name} invalide ({value!r}). Le fichier PES doit "
-                    f"indiquer l'année (quatre chiffres) et le mois de paie (1 à 12) : demandez un export conforme."
+                    f"indiquer l'année et le mois de paie (1 à 12) : demandez un export conforme."
                 )
             if name == "Annee":
                 self.year = int(value)
@@ -579,10 +579,10 @@ class _Collector:
         return conform(df, "nomenclature")
 
     def _drop_nir(self, values: np.ndarray, what: str, lines) -> None:
-        """Blank, in place, every stored text that is a NIR; the warning never shows the number."""
+        """Blank, in place, every stored text that is or holds a NIR; the warning never shows the number."""
         given = pd.unique(values[np.not_equal(values, None)])
         # A NIR has at least 11 digits (13 or 15 characters, "2A"/"2B" for Corsica): only those are looked at.
-        nirs = {v for v in given if len(v) >= 13 and sum(c.isdigit() for c in v) >= 11 and looks_like_nir(v)}
+        nirs = {v for v in given if len(v) >= 13 and sum(c.isdigit() for c in v) >= 11 and contains_nir(v)}
         if not nirs:
             return
         hit = np.flatnonzero([v in nirs for v in values])
