@@ -273,7 +273,9 @@ def test_unreadable_date_is_left_empty_with_a_warning(tmp_path):
     parsed = parse_pes_file(write(tmp_path, text))
     dates = parsed.tables["payslips"]["payment_date"]
     assert pd.isna(dates.iloc[0]) and dates.iloc[1] == pd.Timestamp("2025-03-28")
-    assert parsed.warnings == ["paie.xml : 1 date(s) DatePaiement illisible(s) (format attendu AAAA-MM-JJ), laissée(s) vide(s)."]
+    bad_line = 1 + text[: text.index("28/03/2025")].count("\n")
+    assert parsed.warnings == [f"paie.xml : 1 date(s) DatePaiement illisible(s) ou impossible(s) (format attendu "
+                               f"AAAA-MM-JJ), laissée(s) vide(s) (élément DatePaiement de la ligne {bad_line} : '28/03/2025')."]
 
 
 def test_invalid_month_fails_the_file_with_its_line(tmp_path):

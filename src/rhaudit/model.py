@@ -43,6 +43,7 @@ PAYSLIP_FIELDS: tuple[Field, ...] = (
     Field("hours_total", "Float64", "Nombre d'heures total (NbHeureTotal)"),
     Field("overtime_hours", "Float64", "Heures supplémentaires déclarées (NbHeureSup)"),
     Field("gross", "Float64", "Brut (MtBrut), EUR"),
+    Field("gross_derived", "boolean", "Vrai quand le fichier ne donne pas MtBrut : le brut est alors la somme des lignes de rémunération (natures T, IR, S, AV, I, A, R) et le contrôle du brut ne peut pas le comparer ; vide si la source ne le dit pas"),
     Field("net", "Float64", "Net (MtNet), EUR"),
     Field("net_paid", "Float64", "Net à payer (MtNetAPayer), EUR"),
     Field("children", "Int64", "Nombre d'enfants (NbEnfants)"),
@@ -65,9 +66,9 @@ PAY_LINE_FIELDS: tuple[Field, ...] = (
     Field("code", "string", "Code de la rubrique dans le logiciel de paie"),
     Field("label", "string", "Libellé de la rubrique"),
     Field("base", "Float64", "Base"),
-    Field("rate", "Float64", "Taux"),
+    Field("rate", "Float64", "Taux (pour D, RE et C, positif même si le fichier écrit ses taux en négatif)"),
     Field("units", "Float64", "Nombre d'unités"),
-    Field("amount", "Float64", "Montant, EUR"),
+    Field("amount", "Float64", "Montant, EUR. Pour les cotisations salariales (D), les retenues (RE) et les cotisations patronales (C), positif = retenu à l'agent ou payé par l'employeur, quel que soit le signe écrit par le logiciel de paie (la convention de chaque fichier est lue sur ses propres lignes, et inversée si elle est négative) ; un remboursement garde le signe opposé"),
     Field("ref_start", "datetime64[ms]", "Début de la période de référence (PeriodeRef)"),
     Field("ref_end", "datetime64[ms]", "Fin de la période de référence"),
     Field("caisse", "string", "Code caisse"),
@@ -104,11 +105,26 @@ AGENT_FIELDS: tuple[Field, ...] = (
     Field("gender", "string", "Sexe (F/M), pour les indicateurs"),
 )
 
+# --- nomenclature: the codes and labels a payroll program lists in its PES files -------------
+NOMENCLATURE_FIELDS: tuple[Field, ...] = (
+    Field("list", "string", "Liste du bloc Nomenclatures : rubrique, evenement, caisse, nature, budget, statut (ou le nom de l'élément d'origine)"),
+    Field("code", "string", "Code (de la rubrique, de l'événement, de la caisse...)"),
+    Field("label", "string", "Libellé donné par le logiciel de paie"),
+    Field("kind", "string", "Nature PES de la rubrique (T, I, D, C...) : donnée par le bloc, sinon celle sous laquelle le code figure le plus souvent dans les lignes du même fichier ; vide sinon"),
+    Field("caisse", "string", "Code caisse (CodeCaisse)"),
+    Field("nature_employer", "string", "Code nature comptable de la part employeur (CodeNatureEmp)"),
+    Field("nature_employee", "string", "Code nature comptable de la part salariale (CodeNatureSal)"),
+    Field("year", "Int64", "Année de la paie du fichier"),
+    Field("month", "Int64", "Mois de la paie du fichier"),
+    Field("source_file", "string", "Fichier source"),
+)
+
 TABLES: dict[str, tuple[Field, ...]] = {
     "payslips": PAYSLIP_FIELDS,
     "pay_lines": PAY_LINE_FIELDS,
     "absences": ABSENCE_FIELDS,
     "agents": AGENT_FIELDS,
+    "nomenclature": NOMENCLATURE_FIELDS,
 }
 
 # Name columns, kept only with --keep-names (never NIR nor bank details: they are not read).
@@ -195,6 +211,7 @@ def markdown_doc() -> str:
         "pay_lines": "Lignes de paie (`pay_lines`) — une ligne par rubrique",
         "absences": "Absences (`absences`) — une ligne par absence",
         "agents": "Référentiel agents (`agents`, facultatif) — fusionné sur le matricule",
+        "nomenclature": "Nomenclatures des fichiers PES (`nomenclature`) — une ligne par code listé par le logiciel de paie",
     }
     for table, fields in TABLES.items():
         parts.append(f"\n## {titles[table]}\n\n| colonne | type | description |\n|---|---|---|")

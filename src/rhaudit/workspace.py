@@ -5,6 +5,7 @@ Layout:
     W/pay_lines/<year>/<file-hash>.parquet
     W/absences/<year>/<file-hash>.parquet     year of the absence start
     W/agents/<file-hash>.parquet
+    W/nomenclature/<file-hash>.parquet        codes and labels listed by PES files (Nomenclatures)
     W/import_log.json                         files, hashes, counts, sums, rejected records
 
 One writer at a time: an import holds the workspace lock (W/.rhaudit.lock, released by the
