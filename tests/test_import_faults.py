@@ -71,6 +71,8 @@ def test_quoted_cells_with_separators_are_still_read(tmp_path):
 @pytest.mark.parametrize("written", [
     "185079912345678", "1 85 07 99 123 456 78", "1.85.07.99.123.456.78", "1-85-07-99-123-456-78",
     "1_85_07_99_123_456_78", "1 85 07 99 123 456", "1850799123456.0", "2 85 07 2A 123 456 78",
+    # damaged exports (found by the fuzz): a quote or a NUL byte between two groups
+    '1" 85 07 99 123 456 78', "1 85 07 99\x00123 456 78",
 ])
 def test_every_written_form_of_a_nir_is_recognised(written):
     assert looks_like_nir(written)
@@ -86,6 +88,7 @@ def test_mask_nir():
     assert mask_nir("1 85 07 99 123 456 78") == "1 85 07 ** *** *** **"
     assert mask_nir("1850799123456") == "1 85 07 ** *** ***"
     assert mask_nirs_in("cellule « x 1.85.07.99.123.456.78 » illisible") == "cellule « x 1 85 07 ** *** *** ** » illisible"
+    assert mask_nirs_in(' 1" 85 07 99 123 456 78 A001') == " 1 85 07 ** *** *** ** A001"
 
 
 def test_nir_with_dots_as_matricule_stops_the_import_without_showing_it(tmp_path):

@@ -52,11 +52,13 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
 # A French social security number (NIR): sex digit (1, 2; 3, 4, 7, 8 for provisional numbers),
 # year, month (01-12, or 20-99 when unknown), department (2A/2B for Corsica), commune, order,
 # optional 2-digit key: 13 or 15 characters. People write it with spaces, dots, dashes,
-# underscores or slashes between the groups ("1 85 07 99 123 456 78", "1.85.07.99.123.456-78").
+# underscores or slashes between the groups ("1 85 07 99 123 456 78", "1.85.07.99.123.456-78"); a
+# damaged export may leave a quote or a control character there (« 1" 85 »): one or two
+# characters that are neither letters nor digits separate two groups.
 _MONTH = r"(?:0[1-9]|1[0-2]|[2-9]\d)"
 _NIR = re.compile(rf"^[1-478]\d{{2}}{_MONTH}(?:\d{{2}}|2[AB])\d{{6}}(?:\d{{2}})?$")
-_SEPARATORS = re.compile(r"[\s.\-_/\u00a0\u202f]")
-_S = r"[\s.\-_/\u00a0\u202f]?"  # an optional separator between two groups
+_SEPARATORS = re.compile(r"[\W_]")
+_S = r"[\W_]{0,2}"  # an optional separator (one or two characters) between two groups
 _NIR_IN_TEXT = re.compile(
     rf"(?<!\d)([1-478]){_S}(\d{{2}}){_S}({_MONTH}){_S}((?:\d{{2}}|2[AB])){_S}(\d{{3}}){_S}(\d{{3}})"
     rf"(?:{_S}(\d{{2}}))?(?!\d)",
