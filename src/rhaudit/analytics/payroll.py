@@ -156,7 +156,7 @@ def indicators(ay: pd.DataFrame) -> dict:
 
 
 def _r(x, digits: int = 2):
-    return round(float(x), digits)
+    return round(float(x), digits) + 0.0  # + 0.0: no "-0,00"
 
 
 def _groups(ay: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -415,6 +415,9 @@ def _year_row(ind: dict, funds: list[str]) -> dict:
     return row
 
 
+GROUP_COLUMNS = ("Effectif 31/12", "ETP 31/12", "ETPT", "Brut", "Régime indemnitaire", "Heures supplémentaires",
+                 "Charges patronales", "Coût total", "SMPT")
+
 DECOMP_LABELS = {
     "effet_masse": "Effet de masse (ETPT)", "mesures_generales": "Mesures générales",
     "gvt_positif": "GVT positif", "effet_noria": "Effet de noria", "effet_structure": "Effet de structure",
@@ -425,13 +428,16 @@ def tables(data: dict) -> dict[str, pd.DataFrame]:
     funds = sorted({f for v in data["per_year"].values() for f in v["employer_contributions"]}
                    | {f for g in data["by_group"] for f in g["employer_contributions"]})
     out: dict[str, pd.DataFrame] = {}
+    # Indicators as rows, years as columns: twenty indicators do not fit a terminal's width.
+    per_year = {y: {**_year_row(v, funds), "Entrants": v.get("entrants"), "Sortants": v.get("leavers")}
+                for y, v in data["per_year"].items()}
     out["Masse salariale par année"] = pd.DataFrame(
-        [{"Année": y, **_year_row(v, funds), "Entrants": v.get("entrants"), "Sortants": v.get("leavers")}
-         for y, v in data["per_year"].items()])
+        [{"Indicateur": k, **{y: per_year[y][k] for y in per_year}} for k in next(iter(per_year.values()))], dtype=object)
     if data["by_group"]:
         axis = " / ".join(AXES[b] for b in data["by"])
         out[f"Par {axis.lower()}"] = pd.DataFrame(
-            [{"Année": g["year"], axis: g["group"], **_year_row(g, funds)} for g in data["by_group"]])
+            [{"Année": g["year"], axis: g["group"], **{k: v for k, v in _year_row(g, funds).items() if k in GROUP_COLUMNS}}
+             for g in data["by_group"]])
     for p in data["decomposition"]:
         rows = [("Masse brute " + str(p["from"]), p["gross_from"], None),
                 ("Masse brute " + str(p["to"]), p["gross_to"], None),

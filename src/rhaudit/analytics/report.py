@@ -9,19 +9,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from ..findings import fr_amount
+from ..findings import fr_amount, fr_number
 
 FORMATS = ("text", "xlsx", "csv", "json")
 
 
-def _cell(value) -> str:
+RAW_COLUMNS = ("Année", "Période")  # integers shown as they are (no thousands separator)
+
+
+def _cell(value, column: str = "") -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if isinstance(value, float):
-        return fr_amount(value)
+    if isinstance(value, (float, np.floating)):
+        return fr_amount(float(value))
+    if isinstance(value, (int, np.integer)) and not column.startswith(RAW_COLUMNS):
+        return fr_number(int(value), 0)
     return str(value)
 
 
@@ -32,8 +38,8 @@ def render_text(tables: dict[str, pd.DataFrame], notes: list[str] = ()) -> str:
         if df.empty:
             out.append("  (aucune donnée)\n")
             continue
-        rows = [[_cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
-        align = tuple("right" if pd.api.types.is_numeric_dtype(df[c]) else "left" for c in df.columns)
+        rows = [[_cell(v, c) for v, c in zip(row, df.columns)] for row in df.itertuples(index=False, name=None)]
+        align = tuple("left" if any(isinstance(v, str) for v in df[c]) else "right" for c in df.columns)
         out.append(tabulate(rows, headers=list(df.columns), tablefmt="simple", disable_numparse=True,
                             colalign=align) + "\n")
     out += list(notes)
@@ -44,8 +50,8 @@ def long_csv(tables: dict[str, pd.DataFrame]) -> str:
     """All tables in one CSV (French separators): one block per table, its title on the first column."""
     parts = []
     for title, df in tables.items():
-        parts.append(df.assign(**{"Tableau": title})[["Tableau"] + list(df.columns)]
-                     .to_csv(sep=";", index=False, decimal=","))
+        df = df.map(lambda v: f"{v:.6f}".rstrip("0").rstrip(".").replace(".", ",") if isinstance(v, float) and not pd.isna(v) else v)
+        parts.append(df.assign(**{"Tableau": title})[["Tableau"] + list(df.columns)].to_csv(sep=";", index=False))
     return "\n".join(parts)
 
 
@@ -71,7 +77,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], out: Path, notes: list[str] = ()
             df.to_excel(xw, sheet_name=names[title], index=False)
             ws = xw.sheets[names[title]]
             for i, col in enumerate(df.columns, start=1):
-                width = max([len(str(col))] + [len(_cell(v)) for v in df[col].head(200)])
+                width = max([len(str(col))] + [len(_cell(v, col)) for v in df[col].head(200)])
                 ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, width + 2)
         if notes:
             pd.DataFrame({"Notes": list(notes)}).to_excel(xw, sheet_name=sheet_name("Notes", used), index=False)
