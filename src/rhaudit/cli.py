@@ -254,11 +254,18 @@ def rubriques_cmd(workspace, write_table, fmt):
 @click.option("--no-check", is_flag=True, help="Générer les fichiers seulement, sans import ni contrôle.")
 @click.option("--format", "fmt", type=click.Choice(["pes", "dsn"]), default="pes", show_default=True,
               help="dsn : écrire aussi la commune en DSN mensuelles (dossier dsn/) et les importer à part.")
-def demo_cmd(n_agents, year, seed, out, no_check, fmt):
+@click.option("--years", "years_text", default=None,
+              help="Plusieurs années consécutives, ex. 2024-2025 (remplace --year) : entrées, sorties, avancements.")
+def demo_cmd(n_agents, year, seed, out, no_check, fmt, years_text):
     """Générer une commune fictive réaliste, l'importer et la contrôler."""
     from .demo import run_demo
+    from .demo.years import YearsError, parse_years
 
-    click.echo(run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check, fmt=fmt))
+    try:
+        years = parse_years(years_text) if years_text else None
+    except YearsError as exc:
+        raise InputError(str(exc)) from exc
+    click.echo(run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check, fmt=fmt, years=years))
 
 
 # --- worktime --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import model
 from ..classify import classify_lines
 from ..configfile import load_yaml_model
-from ..findings import fr_amount
+from ..findings import fr_amount, fr_number
 from ..params import Parameters, default_parameters
 from ..workspace import Workspace
 
@@ -466,7 +466,7 @@ def tables(data: dict) -> dict[str, pd.DataFrame]:
              "TCAM (%)": None if c["total_cost"] is None else round(100 * c["total_cost"], 3)}])
     svc = data["services"]
     rate = svc["gvt_rate"]
-    what_if = f"Coût avec GVT {round(100 * rate, 2)} %" if rate is not None else "Coût avec GVT"
+    what_if = f"Coût avec GVT {fr_number(100 * rate, 2)} %" if rate is not None else "Coût avec GVT"
     out[f"Coût par service {svc['year']}"] = pd.DataFrame(
         [{"Service": r["service"], "ETPT": r["etpt"], "Brut": r["gross"], "Charges patronales": r["employer_total"],
           "Coût complet": r["total_cost"], what_if: r["what_if_cost"], "Recettes": r["revenue"],
