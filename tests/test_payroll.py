@@ -138,7 +138,7 @@ def test_decomposition_by_hand(result):
     assert d["rmpp_rate"] == round(8_982 / 228_000, 6)
     # General measures: the point +2 % (60.00 -> 61.20 on average) on the 2024 traitement of the
     # staff in place, 7 × 24,000 + 30,000 = 198,000 -> 3,960 EUR, i.e. 3,960 / 228,000 of their pay.
-    assert d["general_measures"] == {"point": 3_960.0, "gipa": 0.0, "minimum_wage": 0.0}
+    assert d["general_measures"] == {"point": 3_960.0, "uniform_points": 0.0, "gipa": 0.0, "minimum_wage": 0.0}
     assert d["general_measures_rate"] == round(3_960 / 228_000, 6)
     # GVT positif rate = RMPP rate − general measures = (8,982 − 3,960) / 228,000 = 5,022 / 228,000.
     assert d["gvt_positif_rate"] == round(5_022 / 228_000, 6)
@@ -204,3 +204,20 @@ def test_bad_budget_is_a_french_error(tmp_path):
     path.write_text("annees:\n  2025: {chapitre_12: 1}\n", encoding="utf-8")
     with pytest.raises(PayrollError, match="chapitre_12 : clé inconnue"):
         load_budget(path)
+
+
+def test_uniform_index_points_are_a_general_measure(tmp_path, point_params):
+    # The same fixture with 5 index points granted to every agent on 1 January 2025 (as décret
+    # 2023-519 did on 1 January 2024): 5 points × 61.20 EUR a year × 8 full-time agents in place
+    # = 2,448 EUR more of general measures, as much less GVT.
+    folder = tmp_path / "parametres"
+    (folder / "mesures_generales.yaml").write_text(yaml.safe_dump({
+        "description": "Points uniformes du test",
+        "parametres": {"points_uniformes": {"description": "Points", "unite": "points", "valeurs": [
+            {"depuis": "2020-01-01", "valeur": 0, "source": "test"},
+            {"depuis": "2025-01-01", "valeur": 5, "source": "test"}]}}}), encoding="utf-8")
+    slips, lines = build(fixture_spec())
+    d = analyse(slips, lines, params=Parameters.load(folder))["decomposition"][0]
+    assert d["general_measures"]["uniform_points"] == 2_448.0
+    assert d["general_measures_rate"] == round((3_960 + 2_448) / 228_000, 6)
+    assert d["gvt_positif_rate"] == round((8_982 - 3_960 - 2_448) / 228_000, 6)

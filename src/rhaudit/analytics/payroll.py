@@ -20,12 +20,13 @@ from .. import model
 from ..classify import classify_lines
 from ..configfile import load_yaml_model
 from ..findings import fr_amount, fr_number
-from ..params import Parameters, default_parameters
+from ..params import ParameterError, Parameters, default_parameters
 from ..workspace import Workspace
 
 AXES = {"statut": "Statut", "categorie": "Catégorie", "service": "Service"}
 UNKNOWN = "(non renseigné)"
 POINT = "point_indice.valeur_annuelle"
+UNIFORM_POINTS = "mesures_generales.points_uniformes"
 
 # Parts of the gross pay, in display order (French labels). Categories are read from the model
 # at call time, so a category another module adds falls in its family or in « autres ».
@@ -170,6 +171,15 @@ def mean_point(params: Parameters, year: int) -> float:
     return float(np.mean(list(params.monthly_series(POINT, year).values())))
 
 
+def mean_uniform_points(params: Parameters, year: int) -> float:
+    """Yearly mean of the index points granted to every agent (mesures_generales.points_uniformes);
+    0 when the parameter folder does not define them."""
+    try:
+        return float(np.mean(list(params.monthly_series(UNIFORM_POINTS, year).values())))
+    except ParameterError:
+        return 0.0
+
+
 def decompose(ay: pd.DataFrame, y0: int, y1: int, params: Parameters, structure_by: list[str]) -> dict:
     """Decomposition of the change of the gross mass from y0 to y1 (formulas in docs/masse_salariale.md)."""
     a0 = ay.xs(y0, level="year")
@@ -194,8 +204,10 @@ def decompose(ay: pd.DataFrame, y0: int, y1: int, params: Parameters, structure_
     # General measures on the staff in place (euros), then as a rate of their y0 pay.
     p0, p1 = mean_point(params, y0), mean_point(params, y1)
     indiciaire0 = float(sum(r0[f"part:{p}"].sum() for p in INDICIAIRE_PARTS))
+    q_in_place = float(r1["q_max"].sum())  # one quotité throughout for these agents
     measures = {
         "point": indiciaire0 * (p1 / p0 - 1),
+        "uniform_points": (mean_uniform_points(params, y1) - mean_uniform_points(params, y0)) * p1 * q_in_place,
         "gipa": float(r1["cat:gipa"].sum() - r0["cat:gipa"].sum()),
         "minimum_wage": float(r1["cat:indemnite_differentielle"].sum() - r0["cat:indemnite_differentielle"].sum()),
     }
@@ -449,6 +461,7 @@ def tables(data: dict) -> dict[str, pd.DataFrame]:
                  (f"RMPP {p['to']}", p["rmpp_to"], p["rmpp_rate"]),
                  ("Taux des mesures générales", None, p["general_measures_rate"]),
                  ("  dont point d'indice", p["general_measures"]["point"], None),
+                 ("  dont points d'indice uniformes", p["general_measures"]["uniform_points"], None),
                  ("  dont GIPA", p["general_measures"]["gipa"], None),
                  ("  dont indemnité différentielle (SMIC)", p["general_measures"]["minimum_wage"], None),
                  ("Taux de GVT positif", None, p["gvt_positif_rate"]),

@@ -5,7 +5,8 @@ from the agents still in post on 31 December: they keep their matricule and situ
 advance an échelon (indice up within the grade), a few are promoted to the next grade of their
 cadre d'emplois, stagiaires are titularised; about 4 % leave during the year (last day of a
 month) and new agents are recruited (first day of a month) to replace the previous year's
-leavers. Elected officials stay. Pay, absences and contributions then follow the generator's
+leavers. Every agent paid on an index gets the index points granted to all on 1 January
+(configs/parametres/mesures_generales.yaml). Elected officials stay. Pay, absences and contributions then follow the generator's
 rules with the year's dated parameters (point d'indice, rates), so the payroll mass of two
 years differs by exactly what `rhaudit payroll` decomposes: volume, general measures, GVT,
 noria and structure.
@@ -20,7 +21,7 @@ import calendar
 import dataclasses
 import datetime as dt
 
-from ..params import Parameters
+from ..params import ParameterError, Parameters
 from .generator import (DGS, EMPLOIS, Rates, _assign_cycles_nbi_bonuses, _choice, _make_agent, build_commune)
 from .model import Agent, Commune
 
@@ -77,10 +78,19 @@ def _advance(rng, a: Agent) -> None:
         a.echelon = _echelon(a.indice, g.im_min, g.im_max)
 
 
+def uniform_points(params: Parameters, year: int) -> int:
+    """Index points granted to every agent, cumulated, in force on 1 January of `year`."""
+    try:
+        return int(params.value("mesures_generales.points_uniformes", (year, 1)))
+    except ParameterError:
+        return 0
+
+
 def next_year_agents(previous: Commune, year: int):
     """The `agents` callback of build_commune for `year`, from the commune of the year before."""
 
     def make(rng, rates: Rates, delib: dict) -> list[Agent]:
+        uniform = uniform_points(rates.params, year) - uniform_points(rates.params, year - 1)
         stayers, leavers = [], 0
         for old in previous.agents:
             if old.exit_date is not None:
@@ -89,6 +99,8 @@ def next_year_agents(previous: Commune, year: int):
             a = dataclasses.replace(old, seniority_start=old.entry_date or old.seniority_start,
                                     entry_date=None, exit_date=None)
             if a.population == "agent":
+                if a.indice is not None:  # a general measure: points granted to every agent
+                    a.indice += uniform
                 if a.statut == "STAGIAIRE":  # titularisation after the year of stage
                     a.statut = "TITULAIRE"
                 if a.is_fonctionnaire and a.indice is not None:
