@@ -58,15 +58,6 @@ def part_of(category: str) -> str:
     return "autres"
 
 
-def fund_of(category: str, kind: str) -> str | None:
-    """Fund of an employer contribution line (« cot_pat_cnracl » -> « cnracl »), else None."""
-    if category.startswith("cot_pat_"):
-        return category[len("cot_pat_"):]
-    if kind == "C":
-        return "non_classee"
-    return None
-
-
 # --- agent-year table ------------------------------------------------------------------------
 
 # Categories tracked one by one because the decomposition needs them.
@@ -121,9 +112,11 @@ def _line_sums(lines: pd.DataFrame, keep: set) -> pd.DataFrame:
     cols = []
     gross = per[per["kind"].isin(model.GROSS_KINDS)]
     cols.append(gross.assign(col="part:" + gross["cat"].map(part_of)))
-    funds = per["cat"].combine(per["kind"], fund_of)
-    fund_rows = per[funds.notna()]
-    cols.append(fund_rows.assign(col="fund:" + funds[funds.notna()]))
+    # Employer contributions by fund: the suffix of « cot_pat_* », « non_classee » for another kind C line.
+    employer = per["cat"].str.startswith("cot_pat_")
+    funds = per["cat"].str.slice(len("cot_pat_")).where(employer, "non_classee")
+    is_fund = employer | per["kind"].eq("C")
+    cols.append(per[is_fund].assign(col="fund:" + funds[is_fund]))
     tracked = per[per["cat"].isin(TRACKED) & per["kind"].isin(model.GROSS_KINDS)]
     cols.append(tracked.assign(col="cat:" + tracked["cat"]))
     long = pd.concat(cols, ignore_index=True)
@@ -139,16 +132,30 @@ def _funds(ay: pd.DataFrame) -> list[str]:
     return sorted(c[5:] for c in ay.columns if c.startswith("fund:"))
 
 
+def _summed(ay: pd.DataFrame) -> list[str]:
+    return ["gross", "etpt", "dec_present", "dec_etp"] + [c for c in ay.columns if c.startswith(("part:", "fund:"))]
+
+
 def indicators(ay: pd.DataFrame) -> dict:
     """Headcount, ETP, ETPT, gross, parts, employer contributions, total cost, SMPT of a set of agent-years."""
-    gross = float(ay["gross"].sum())
-    etpt = float(ay["etpt"].sum())
-    funds = {f: _r(ay[f"fund:{f}"].sum()) for f in _funds(ay)}
+    return _indicators(ay[_summed(ay)].sum(), len(ay))
+
+
+def grouped_indicators(ay: pd.DataFrame, keys) -> list[tuple]:
+    """(group key, indicators) for each group of `keys` (one groupby, not one sum per group)."""
+    sums = ay[_summed(ay)].groupby(keys, sort=True).sum()
+    persons = ay.groupby(keys, sort=True).size()
+    return [(k, _indicators(row, int(persons[k]))) for k, row in sums.iterrows()]
+
+
+def _indicators(sums: pd.Series, persons: int) -> dict:
+    gross, etpt = float(sums["gross"]), float(sums["etpt"])
+    funds = {c[5:]: _r(v) for c, v in sorted(sums.items()) if c.startswith("fund:")}
     employer = float(sum(funds.values()))
-    parts = {p: _r(ay[f"part:{p}"].sum()) for p in PART_LABELS}
+    parts = {p: _r(sums[f"part:{p}"]) for p in PART_LABELS}
     return {
-        "headcount_31_12": int(ay["dec_present"].sum()), "etp_31_12": _r(ay["dec_etp"].sum(), 4),
-        "etpt": _r(etpt, 4), "persons": int(len(ay)),
+        "headcount_31_12": int(sums["dec_present"]), "etp_31_12": _r(sums["dec_etp"], 4),
+        "etpt": _r(etpt, 4), "persons": persons,
         "gross": _r(gross), "gross_parts": parts,
         "lines_gap": _r(gross - sum(parts.values())),
         "employer_contributions": funds, "employer_total": _r(employer), "total_cost": _r(gross + employer),
@@ -161,7 +168,12 @@ def _r(x, digits: int = 2):
 
 
 def _groups(ay: pd.DataFrame, by: list[str]) -> pd.Series:
-    return ay[by].astype(str).agg(" / ".join, axis=1) if by else pd.Series("Ensemble", index=ay.index)
+    if not by:
+        return pd.Series("Ensemble", index=ay.index)
+    out = ay[by[0]].astype(str)
+    for b in by[1:]:
+        out = out + " / " + ay[b].astype(str)
+    return out
 
 
 # --- general measures ------------------------------------------------------------------------
@@ -349,9 +361,8 @@ def analyse(slips: pd.DataFrame, lines: pd.DataFrame, by: list[str] | None = Non
     per_year = {y: indicators(ay.xs(y, level="year", drop_level=False)) for y in years}
     by_group = []
     if by:
-        keys = _groups(ay, by)
-        for (year, label), part in ay.groupby([ay.index.get_level_values("year"), keys], sort=True):
-            by_group.append({"year": int(year), "group": label, **indicators(part)})
+        keys = [ay.index.get_level_values("year"), _groups(ay, by).rename("group")]
+        by_group = [{"year": int(year), "group": label, **ind} for (year, label), ind in grouped_indicators(ay, keys)]
     pairs = [decompose(ay, y0, y1, params, by or ["categorie"]) for y0, y1 in zip(years, years[1:]) if y1 == y0 + 1]
     for p in pairs:
         p1 = per_year[p["to"]]
@@ -382,8 +393,7 @@ def _service_costs(ay: pd.DataFrame, service_map, gvt_rate, revenues: dict) -> l
         label = label.str.strip().str.upper().map(service_map).fillna("(service non rattaché)")
     rows = []
     revenues = {k.strip().upper(): v for k, v in revenues.items()}
-    for name, part in ay.groupby(label, sort=True):
-        ind = indicators(part)
+    for name, ind in grouped_indicators(ay, label):
         cost = ind["total_cost"]
         rev = revenues.get(str(name).strip().upper())
         rows.append({"service": name, "etpt": ind["etpt"], "gross": ind["gross"], "employer_total": ind["employer_total"],
@@ -407,8 +417,12 @@ def _notes(years: list[int], pairs: list[dict]) -> list[str]:
     return notes
 
 
+SLIP_COLUMNS = ["matricule", "year", "month", "population", "quotite", "gross", "statut", "categorie", "service"]
+LINE_COLUMNS = ["matricule", "year", "month", "kind", "code", "label", "amount"]
+
+
 def run_payroll(ws: Workspace, **kw) -> dict:
-    return analyse(ws.read("payslips"), ws.read("pay_lines"), **kw)
+    return analyse(ws.read("payslips", columns=SLIP_COLUMNS), ws.read("pay_lines", columns=LINE_COLUMNS), **kw)
 
 
 # --- French tables -----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..configfile import load_yaml_model
 from ..params import ParameterError, Parameters, default_parameters
 from ..workspace import Workspace
-from .payroll import INDICIAIRE_PARTS, POINT, agent_years, indicators
+from .payroll import INDICIAIRE_PARTS, LINE_COLUMNS, POINT, SLIP_COLUMNS, agent_years, indicators
 
 # Employer rate of each fund modelled, as a dated parameter (configs/parametres/cotisations.yaml).
 RATE_PARAMS = {
@@ -111,11 +111,11 @@ def mean_rate(params: Parameters, name: str, year: int) -> float:
 
 
 def start_from_workspace(ws: Workspace, year: int, params: Parameters, ages: set[int]) -> Start:
-    slips = ws.read("payslips", years=[year])
+    slips = ws.read("payslips", years=[year], columns=SLIP_COLUMNS)
     if slips.empty:
         raise ProjectionError(f"Aucun bulletin de {year} dans {ws.root} : base_year doit être une année importée "
                               f"(années présentes : {', '.join(map(str, ws.years())) or 'aucune'}).")
-    ay = agent_years(slips, ws.read("pay_lines", years=[year]))
+    ay = agent_years(slips, ws.read("pay_lines", years=[year], columns=LINE_COLUMNS))
     ind = indicators(ay)
     charges = dict(ind["employer_contributions"])
     bases = {f: charges[f] / mean_rate(params, p, year) for f, p in RATE_PARAMS.items() if f in charges and f != "urssaf"}
@@ -126,7 +126,7 @@ def start_from_workspace(ws: Workspace, year: int, params: Parameters, ages: set
     gross = ind["gross"]
     share = sum(ind["gross_parts"][p] for p in INDICIAIRE_PARTS) / gross if gross else 1.0
     retirements: dict[int, dict[int, float]] = {}
-    agents = ws.read("agents")
+    agents = ws.read("agents", columns=["matricule", "birth_date"])
     if ages and not agents.empty:
         staff = ay[ay["dec_present"] == 1].reset_index()[["matricule", "dec_etp"]]
         born = staff.merge(agents[["matricule", "birth_date"]].drop_duplicates("matricule"), on="matricule", how="left")
