@@ -27,6 +27,7 @@ import yaml
 from rhaudit.analytics.payroll import PayrollError, analyse, cagr, load_budget, tables
 from rhaudit.model import conform
 from rhaudit.params import Parameters
+from rhaudit.workspace import FileEntry, Workspace
 
 CODES = {  # demo code table (configs/rubriques/demo.yaml): code -> (kind, label)
     "T": ("T", "101000", "TRAITEMENT INDICIAIRE"),
@@ -221,3 +222,41 @@ def test_uniform_index_points_are_a_general_measure(tmp_path, point_params):
     assert d["general_measures"]["uniform_points"] == 2_448.0
     assert d["general_measures_rate"] == round((3_960 + 2_448) / 228_000, 6)
     assert d["gvt_positif_rate"] == round((8_982 - 3_960 - 2_448) / 228_000, 6)
+
+
+def fixture_workspace(root, agents=None) -> Workspace:
+    """The fixture imported in a workspace (and an agents reference when given)."""
+    slips, lines = build(fixture_spec())
+    ws = Workspace(root)
+    entry = FileEntry(path="fixture", sha256="0" * 64, kind="pes", imported_at="2026-01-01T00:00:00",
+                      records_read=len(slips), records_imported=len(slips))
+    tables_ = {"payslips": slips, "pay_lines": lines}
+    if agents is not None:
+        tables_["agents"] = agents
+    ws.commit([(entry, tables_)])
+    return ws
+
+
+def test_cli_text_with_budget_services_and_what_if(tmp_path):
+    from click.testing import CliRunner
+
+    from rhaudit.cli import main
+
+    ws = fixture_workspace(tmp_path / "ws")
+    (tmp_path / "budget.yaml").write_text("annees:\n  2025: {chapitre_012: 400000, chapitre_013: 20000, "
+                                          "recettes_reelles_fonctionnement: 1600000, "
+                                          "recettes_services: {Petite enfance: 9619.8}}\n", encoding="utf-8")
+    (tmp_path / "fonctions.yaml").write_text("fonctions:\n  Petite enfance: [CRECHE]\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["payroll", "-w", str(ws.root), "--by", "statut", "--budget",
+                                    str(tmp_path / "budget.yaml"), "--services", str(tmp_path / "fonctions.yaml"),
+                                    "--gvt", "2"])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "Évolution 2024-2025" in out and "Rigidité nette (%)" in out and "Coût avec GVT 2 %" in out
+    # Petite enfance (CRECHE) costs 96,198 in 2025: +2 % = 98,121.96; revenue 9,619.80 covers 10 %.
+    row = next(line for line in out.splitlines() if line.startswith("Petite enfance"))
+    assert "96 198,00" in row and "98 121,96" in row and "10,00" in row
+    assert "(service non rattaché)" in out  # VOIRIE is in no function of the file
+    (tmp_path / "bad.yaml").write_text("fonctions:\n  A: [CRECHE]\n  B: [creche]\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["payroll", "-w", str(ws.root), "--services", str(tmp_path / "bad.yaml")])
+    assert res.exit_code == 2 and "rattaché à deux fonctions" in res.output

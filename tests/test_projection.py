@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from rhaudit.analytics.projection import ProjectionError, run_projection
 from rhaudit.cli import main
 from rhaudit.params import Parameters
-from rhaudit.workspace import FileEntry, Workspace
+from rhaudit.workspace import Workspace
 
-from test_payroll import build, fixture_spec
+from test_payroll import fixture_workspace
 
 
 def _param(description, values):
@@ -98,13 +98,8 @@ def test_one_off_applied_once_and_point_revaluation(tmp_path, params):
 
 
 def _workspace(tmp_path) -> Workspace:
-    slips, lines = build(fixture_spec())
     agents = pd.DataFrame({"matricule": ["A12", "A1"], "birth_date": pd.to_datetime(["1964-05-02", "1990-01-01"])})
-    ws = Workspace(tmp_path / "ws")
-    entry = FileEntry(path="fixture", sha256="0" * 64, kind="pes", imported_at="2026-01-01T00:00:00",
-                      records_read=len(slips), records_imported=len(slips))
-    ws.commit([(entry, {"payslips": slips, "pay_lines": lines, "agents": agents})])
-    return ws
+    return fixture_workspace(tmp_path / "ws", agents)
 
 
 def test_from_workspace_with_retirements(tmp_path, params):

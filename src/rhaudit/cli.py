@@ -260,12 +260,14 @@ def demo_cmd(n_agents, year, seed, out, no_check, fmt, years_text):
     """Générer une commune fictive réaliste, l'importer et la contrôler."""
     from .demo import run_demo
     from .demo.years import YearsError, parse_years
+    from .params import ParameterError
 
     try:
         years = parse_years(years_text) if years_text else None
-    except YearsError as exc:
+        text = run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check, fmt=fmt, years=years)
+    except (YearsError, ParameterError) as exc:  # e.g. a year before the first dated value
         raise InputError(str(exc)) from exc
-    click.echo(run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check, fmt=fmt, years=years))
+    click.echo(text)
 
 
 # --- worktime --------------------------------------------------------------------------------
