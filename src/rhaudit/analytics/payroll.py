@@ -363,7 +363,8 @@ def analyse(slips: pd.DataFrame, lines: pd.DataFrame, by: list[str] | None = Non
     if by:
         keys = [ay.index.get_level_values("year"), _groups(ay, by).rename("group")]
         by_group = [{"year": int(year), "group": label, **ind} for (year, label), ind in grouped_indicators(ay, keys)]
-    pairs = [decompose(ay, y0, y1, params, by or ["categorie"]) for y0, y1 in zip(years, years[1:]) if y1 == y0 + 1]
+    pairs = [decompose(ay, y0, y1, params, by or ["categorie"]) for y0, y1 in zip(years, years[1:])
+             if y1 == y0 + 1 and per_year[y0]["etpt"] > 0 and per_year[y1]["etpt"] > 0]
     for p in pairs:
         p1 = per_year[p["to"]]
         p1["entrants"], p1["leavers"] = p["entrants"], p["leavers"]
