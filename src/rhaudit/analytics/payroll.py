@@ -65,7 +65,7 @@ TRACKED = ("gipa", "indemnite_differentielle")
 INDICIAIRE_PARTS = ("traitement", "nbi", "indemnite_residence")  # all follow the point d'indice
 
 
-def agent_years(slips: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+def agent_years(slips: pd.DataFrame, lines: pd.DataFrame | list[pd.DataFrame]) -> pd.DataFrame:
     """One row per agent and year (elected officials left out): months paid, ETPT, quotités,
     31/12 presence, gross, gross parts (part:*), employer contributions (fund:*), tracked
     categories (cat:*), and the statut, catégorie and service of the last month paid."""
@@ -88,7 +88,10 @@ def agent_years(slips: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     ay["dec_present"] = dec.reindex(ay.index).notna().astype(int)
     for axis in AXES:
         ay[axis] = ay[axis].astype("object").where(ay[axis].notna(), UNKNOWN)
-    ay = ay.join(_line_sums(lines, set(zip(months["matricule"], months["year"]))))
+    # Line sums chunk by chunk (a year at a time from a workspace: a third of the memory); the
+    # left join drops the lines of elected officials' payslips.
+    chunks = [line_sums(part) for part in (lines if isinstance(lines, list) else [lines])]
+    ay = ay.join(pd.concat(chunks) if len(chunks) > 1 else chunks[0])
     for col in [c for c in ay.columns if c.startswith(("part:", "fund:", "cat:"))]:
         ay[col] = ay[col].fillna(0.0)
     for p in PART_LABELS:
@@ -100,15 +103,17 @@ def agent_years(slips: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     return ay
 
 
-def _line_sums(lines: pd.DataFrame, keep: set) -> pd.DataFrame:
+def line_sums(lines: pd.DataFrame) -> pd.DataFrame:
     """Pay-line amounts per agent and year: part:*, fund:* and cat:* columns."""
     if lines.empty:
         return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=["matricule", "year"]))
-    cats = classify_lines(lines).fillna("non_classe").astype(str)
-    kinds = lines["kind"].fillna("").astype(str)
+    # Categorical columns: a few distinct values over millions of lines.
+    cats = classify_lines(lines).fillna("non_classe").astype("category")
+    kinds = lines["kind"].fillna("").astype("category")
     per = pd.DataFrame({"matricule": lines["matricule"], "year": lines["year"], "cat": cats, "kind": kinds,
                         "amount": lines["amount"].astype("float64").fillna(0.0)})
     per = per.groupby(["matricule", "year", "cat", "kind"], sort=False, observed=True)["amount"].sum().reset_index()
+    per["cat"], per["kind"] = per["cat"].astype(str), per["kind"].astype(str)
     cols = []
     gross = per[per["kind"].isin(model.GROSS_KINDS)]
     cols.append(gross.assign(col="part:" + gross["cat"].map(part_of)))
@@ -122,7 +127,6 @@ def _line_sums(lines: pd.DataFrame, keep: set) -> pd.DataFrame:
     long = pd.concat(cols, ignore_index=True)
     wide = long.pivot_table(index=["matricule", "year"], columns="col", values="amount", aggfunc="sum", fill_value=0.0)
     wide.columns.name = None
-    wide = wide[[k in keep for k in wide.index]]  # lines of elected officials' payslips are dropped
     return wide
 
 
@@ -345,7 +349,7 @@ def cagr(start: float, end: float, years: int) -> float | None:
     return (end / start) ** (1.0 / years) - 1.0
 
 
-def analyse(slips: pd.DataFrame, lines: pd.DataFrame, by: list[str] | None = None,
+def analyse(slips: pd.DataFrame, lines: pd.DataFrame | list[pd.DataFrame], by: list[str] | None = None,
             params: Parameters | None = None, budget: Budget | None = None,
             service_map: dict[str, str] | None = None, gvt_what_if: float | None = None) -> dict:
     """The payroll-mass analysis as JSON-ready values (see module docstring)."""
@@ -423,7 +427,8 @@ LINE_COLUMNS = ["matricule", "year", "month", "kind", "code", "label", "amount"]
 
 
 def run_payroll(ws: Workspace, **kw) -> dict:
-    return analyse(ws.read("payslips", columns=SLIP_COLUMNS), ws.read("pay_lines", columns=LINE_COLUMNS), **kw)
+    lines = [ws.read("pay_lines", years=[y], columns=LINE_COLUMNS) for y in ws.years()]
+    return analyse(ws.read("payslips", columns=SLIP_COLUMNS), lines or ws.read("pay_lines", columns=LINE_COLUMNS), **kw)
 
 
 # --- French tables -----------------------------------------------------------------------------
