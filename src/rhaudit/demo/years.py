@@ -165,7 +165,7 @@ class DeliberationWatch:
         if repr(commune.deliberations) == delib:
             return []
         now = self._fingerprint(commune)
-        return [dataclasses.replace(e, year=year, amount=None, hours=None, optional=True,
+        return [dataclasses.replace(e, year=year, amount=None, hours=None, amount_concerned=None, optional=True,
                                     description=f"{e.description} (délibérations en vigueur en {year})")
                 for e in entries
                 if e.month is None and not (e.matricule and now.get(e.matricule) != prints.get(e.matricule))
