@@ -47,11 +47,11 @@ class PayrollError(Exception):
 
 def part_of(category: str) -> str:
     """Family of the gross pay a pay-line category belongs to."""
-    if category in ("traitement", "carence"):
+    if category in ("traitement", "carence", "retenue_absence"):
         return "traitement"
     if category in ("nbi", "indemnite_residence", "sft"):
         return category
-    if category in model.RI_CATEGORIES or category == "prime_fin_annee":
+    if category in model.RI_NET_CATEGORIES or category == "prime_fin_annee":
         return "regime_indemnitaire"
     if category.startswith("ihts") or category == "heures_complementaires":
         return "heures_supplementaires"
@@ -60,6 +60,8 @@ def part_of(category: str) -> str:
 
 # --- agent-year table ------------------------------------------------------------------------
 
+# Roles (model.CATEGORY_ROLES) of the lines that make up the gross pay.
+GROSS_ROLES = ("brut", "deduction_brut", "nature")
 # Categories tracked one by one because the decomposition needs them.
 TRACKED = ("gipa", "indemnite_differentielle")
 INDICIAIRE_PARTS = ("traitement", "nbi", "indemnite_residence")  # all follow the point d'indice
@@ -114,15 +116,18 @@ def line_sums(lines: pd.DataFrame) -> pd.DataFrame:
                         "amount": lines["amount"].astype("float64").fillna(0.0)})
     per = per.groupby(["matricule", "year", "cat", "kind"], sort=False, observed=True)["amount"].sum().reset_index()
     per["cat"], per["kind"] = per["cat"].astype(str), per["kind"].astype(str)
+    # The role of each line in the payslip (model.CATEGORY_ROLES; an unclassified line: its kind's).
+    role = per["cat"].map(model.CATEGORY_ROLES).fillna("selon_nature")
+    role = role.where(role.ne("selon_nature"), per["kind"].map(model.KIND_ROLE)).fillna("")
     cols = []
-    gross = per[per["kind"].isin(model.GROSS_KINDS)]
+    gross = per[role.isin(GROSS_ROLES)]
     cols.append(gross.assign(col="part:" + gross["cat"].map(part_of)))
-    # Employer contributions by fund: the suffix of « cot_pat_* », « non_classee » for another kind C line.
-    employer = per["cat"].str.startswith("cot_pat_")
-    funds = per["cat"].str.slice(len("cot_pat_")).where(employer, "non_classee")
-    is_fund = employer | per["kind"].eq("C")
-    cols.append(per[is_fund].assign(col="fund:" + funds[is_fund]))
-    tracked = per[per["cat"].isin(TRACKED) & per["kind"].isin(model.GROSS_KINDS)]
+    # Employer charges by fund: the suffix of « cot_pat_* », else the category (« non_classe »:
+    # an unclassified kind C line).
+    employer = per[role.eq("patronal")]
+    funds = employer["cat"].where(~employer["cat"].str.startswith("cot_pat_"), employer["cat"].str.slice(len("cot_pat_")))
+    cols.append(employer.assign(col="fund:" + funds))
+    tracked = per[per["cat"].isin(TRACKED) & role.isin(GROSS_ROLES)]
     cols.append(tracked.assign(col="cat:" + tracked["cat"]))
     long = pd.concat(cols, ignore_index=True)
     wide = long.pivot_table(index=["matricule", "year"], columns="col", values="amount", aggfunc="sum", fill_value=0.0)
@@ -434,7 +439,7 @@ def run_payroll(ws: Workspace, **kw) -> dict:
 # --- French tables -----------------------------------------------------------------------------
 
 FUND_LABELS = {"cnracl": "CNRACL", "rafp": "RAFP", "ircantec": "IRCANTEC", "urssaf": "URSSAF",
-               "autre": "Autres cotisations", "non_classee": "Non classées"}
+               "autre": "Autres cotisations", "non_classe": "Non classées"}
 
 
 def _year_row(ind: dict, funds: list[str]) -> dict:
