@@ -1,4 +1,4 @@
-"""Command line: rhaudit import | info | check | rules | rubriques | params | demo | worktime | absenteeism.
+"""Command line: rhaudit import | info | check | rules | rubriques | params | demo | worktime | absenteeism | payroll | project.
 
 Exit status: 0 success; 1 with --fail-on when findings at that level exist; 2 on usage or input
 errors (the message names the file and what to do).
@@ -254,11 +254,20 @@ def rubriques_cmd(workspace, write_table, fmt):
 @click.option("--no-check", is_flag=True, help="Générer les fichiers seulement, sans import ni contrôle.")
 @click.option("--format", "fmt", type=click.Choice(["pes", "dsn"]), default="pes", show_default=True,
               help="dsn : écrire aussi la commune en DSN mensuelles (dossier dsn/) et les importer à part.")
-def demo_cmd(n_agents, year, seed, out, no_check, fmt):
+@click.option("--years", "years_text", default=None,
+              help="Plusieurs années consécutives, ex. 2024-2025 (remplace --year) : entrées, sorties, avancements.")
+def demo_cmd(n_agents, year, seed, out, no_check, fmt, years_text):
     """Générer une commune fictive réaliste, l'importer et la contrôler."""
     from .demo import run_demo
+    from .demo.years import YearsError, parse_years
+    from .params import ParameterError
 
-    click.echo(run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check, fmt=fmt))
+    try:
+        years = parse_years(years_text) if years_text else None
+        text = run_demo(out, n_agents=n_agents, year=year, seed=seed, check=not no_check, fmt=fmt, years=years)
+    except (YearsError, ParameterError) as exc:  # e.g. a year before the first dated value
+        raise InputError(str(exc)) from exc
+    click.echo(text)
 
 
 # --- worktime --------------------------------------------------------------------------------
@@ -308,6 +317,58 @@ def absenteeism_cmd(workspace, year, by, base, territory, fmt, out):
         click.echo(render(report, fmt, out, services))
     except (AbsenteeismError, CalendarError, CheckError) as exc:
         raise InputError(str(exc)) from exc
+
+
+# --- payroll ---------------------------------------------------------------------------------
+@main.command("payroll")
+@_workspace_option()
+@click.option("--by", "by", default="", help="Axes de ventilation, ex. 'statut,categorie,service'.")
+@click.option("--budget", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Chapitres 012 et 013, recettes et dépenses réelles de fonctionnement par année (YAML).")
+@click.option("--services", "services_map", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Rattachement des services de paie aux fonctions de la collectivité (YAML).")
+@click.option("--gvt", "gvt", type=float, default=None,
+              help="Hypothèse de GVT en % pour le coût par service (défaut : GVT positif mesuré).")
+@click.option("--format", "fmt", type=click.Choice(["text", "xlsx", "csv", "json"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fichier de sortie.")
+def payroll_cmd(workspace, by, budget, services_map, gvt, fmt, out):
+    """Masse salariale par année : composantes, RMPP, GVT, noria, coût par service."""
+    from .analytics import payroll
+    from .analytics.report import emit
+    from .classify import ClassificationError
+    from .params import ParameterError
+
+    ws = _open_workspace(workspace)
+    try:
+        data = payroll.run_payroll(
+            ws, by=[b.strip() for b in by.split(",") if b.strip()],
+            budget=payroll.load_budget(budget) if budget else None,
+            service_map=payroll.load_service_map(services_map) if services_map else None,
+            gvt_what_if=None if gvt is None else gvt / 100)
+    except (payroll.PayrollError, ClassificationError, ParameterError) as exc:
+        raise InputError(str(exc)) from exc
+    click.echo(emit(payroll.tables(data), data, fmt, out, "masse_salariale.xlsx", data["notes"]))
+
+
+# --- project ---------------------------------------------------------------------------------
+@main.command("project")
+@click.argument("projection_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_workspace_option(required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "xlsx", "csv", "json"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fichier de sortie.")
+def project_cmd(projection_file, workspace, fmt, out):
+    """Projeter les charges de personnel sur plusieurs années, par scénario."""
+    from .analytics import projection
+    from .analytics.report import emit
+    from .classify import ClassificationError
+
+    ws = _open_workspace(workspace) if workspace else None
+    try:
+        rows, start, spec = projection.run_projection(projection_file, ws)
+    except (projection.ProjectionError, ClassificationError) as exc:
+        raise InputError(str(exc)) from exc
+    click.echo(emit(projection.tables(rows, start, spec), rows, fmt, out, "projection.xlsx",
+                    projection.notes(start), xlsx_hook=projection.add_chart))
 
 
 def _say(message: str) -> None:

@@ -185,13 +185,16 @@ def empty_frame(table: str, with_names: bool = False) -> pd.DataFrame:
     return pd.DataFrame({f.name: pd.Series(dtype=f.dtype) for f in fields})
 
 
-def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Return `df` with exactly the canonical columns of `table`, in order and typed.
+def conform(df: pd.DataFrame, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Return `df` with exactly the canonical columns of `table` (or only `columns` of them), in
+    order and typed.
 
     Missing columns are added empty; extra columns are dropped except the name columns.
     """
     fields = list(TABLES[table])
-    if table == "payslips":
+    if columns is not None:
+        fields = [f for f in fields if f.name in columns]
+    elif table == "payslips":
         fields += [f for f in NAME_FIELDS if f.name in df.columns]
     out = {}
     for f in fields:

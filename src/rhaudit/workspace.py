@@ -43,6 +43,8 @@ import pandas as pd
 from .model import TABLES, conform, empty_frame
 
 YEAR_PARTITIONED = ("payslips", "pay_lines", "absences")
+# Columns Workspace.read needs whatever the caller asks for (agents de-duplication, DSN replacements).
+_READ_KEYS = ("matricule", "source_file", "source_line", "motive", "start")
 _YEAR_COLUMN = {"payslips": "year", "pay_lines": "year", "absences": "start"}
 
 
@@ -144,9 +146,11 @@ class Workspace:
         return {e["sha256"]: e["path"] for e in self.read_log()}
 
     # --- reading -----------------------------------------------------------------------------
-    def read(self, table: str, years: list[int] | None = None, exclude: set[str] | frozenset = frozenset()) -> pd.DataFrame:
+    def read(self, table: str, years: list[int] | None = None, exclude: set[str] | frozenset = frozenset(),
+             columns: list[str] | None = None) -> pd.DataFrame:
         """The canonical table, all years or only `years` (empty frame when nothing imported),
-        without the data of the logged files whose sha256 are in `exclude`.
+        without the data of the logged files whose sha256 are in `exclude`; only the canonical
+        `columns` when given (less to read and convert on large workspaces).
 
         Agents: when several imported files describe one matricule, the most recently imported
         file wins (a newer reference replaces the older one for the matricules it covers).
@@ -160,24 +164,32 @@ class Workspace:
         excluded = {sha[:16] for sha in exclude}
         files = [f for f in files if f.stem not in excluded]
         if not files:
-            return empty_frame(table, with_names=False)
+            empty = empty_frame(table, with_names=False)
+            return empty if columns is None else empty[[c for c in empty.columns if c in columns]]
         if table == "agents":  # import order
             order = {e["sha256"][:16]: i for i, e in enumerate(self.read_log())}
             files.sort(key=lambda f: order.get(f.stem, -1))
-        frames = [self._read_parquet(f) for f in files]
+        # The columns asked for, plus those the de-duplication below needs.
+        needed = None if columns is None else list(dict.fromkeys(list(columns) + list(_READ_KEYS)))
+        frames = [self._read_parquet(f, needed) for f in files]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         if table == "agents":
             df = df.drop_duplicates("matricule", keep="last").reset_index(drop=True)
-        df = conform(df, table)
+        df = conform(df, table, needed)
         if table in YEAR_PARTITIONED:
             from .importers.dsn import current_rows  # DSN "annule et remplace", repeated stops
 
             df = current_rows(df, table, self.read_log()).reset_index(drop=True)
-        return df
+        return df if columns is None else df[[c for c in df.columns if c in columns]]
 
-    def _read_parquet(self, path: Path) -> pd.DataFrame:
+    def _read_parquet(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         try:
-            return pd.read_parquet(path)
+            if columns is not None:  # only the canonical columns the file holds
+                import pyarrow.parquet as pq
+
+                held = set(pq.read_schema(path).names)
+                columns = [c for c in columns if c in held]
+            return pd.read_parquet(path, columns=columns)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
             raise self._damaged(path, exc) from exc
 

@@ -20,6 +20,7 @@ from .model import Commune
 from .dsn_writer import write_dsn
 from .pes_writer import write_absences, write_agents, write_payrolls
 from .plants import run_plants
+from .years import DeliberationWatch, build_years, union
 
 __all__ = ["DemoFiles", "generate_commune", "run_demo", "compare_with_answer_key"]
 
@@ -34,29 +35,41 @@ class DemoFiles:
     answer_key_file: Path
     answer_key: list[dict]
     skipped_plants: list[str] = field(default_factory=list)
-    commune: Commune | None = None
+    commune: Commune | None = None  # the last year's
     dsn_files: list[Path] = field(default_factory=list)  # with dsn=True: the same commune as DSN
+    years: list[int] = field(default_factory=list)
 
 
 def generate_commune(out_dir: Path, n_agents: int = 250, year: int = 2025, seed: int = 1,
-                     params: Parameters | None = None, dsn: bool = False) -> DemoFiles:
-    """Generate the demo commune's files in `out_dir` (deterministic for a seed)."""
+                     params: Parameters | None = None, dsn: bool = False, years: list[int] | None = None) -> DemoFiles:
+    """Generate the demo commune's files in `out_dir` (deterministic for a seed).
+
+    With `years` (consecutive), one payroll per year, the same agents from year to year
+    (demo/years.py); the irregularities are planted in the last year."""
     out_dir = Path(out_dir)
     params = params or default_parameters()
-    commune, rates = build_commune(n_agents, year, seed, params)
-    key, skipped = run_plants(commune, seed)
-    add_contributions(commune, rates)
+    if years and len(years) > 1:
+        built = build_years(n_agents, years, seed, params)
+    else:
+        built = [build_commune(n_agents, years[0] if years else year, seed, params)]
+    commune, rates = built[-1]
+    watch = DeliberationWatch([c for c, _ in built[:-1]]) if len(built) > 1 else None
+    key, skipped = run_plants(commune, seed, watch)
+    for c, r in built:
+        add_contributions(c, r)
     out_dir.mkdir(parents=True, exist_ok=True)
-    payroll = write_payrolls(commune, out_dir / "paie")
-    absences = write_absences(commune, out_dir / "absences.csv")
-    agents = write_agents(commune, out_dir / "agents.csv")
+    payroll = [f for c, _ in built for f in write_payrolls(c, out_dir / "paie")]
+    everything = union([c for c, _ in built]) if len(built) > 1 else commune
+    absences = write_absences(everything, out_dir / "absences.csv")
+    agents = write_agents(everything, out_dir / "agents.csv")
     delib = out_dir / "deliberations.yaml"
     delib.write_text(yaml.safe_dump(commune.deliberations, allow_unicode=True, sort_keys=False), encoding="utf-8")
     answer = [e.to_dict() for e in key]
     answer_file = out_dir / "corrige.json"
     answer_file.write_text(json.dumps(answer, ensure_ascii=False, indent=1), encoding="utf-8")
-    dsn_files = write_dsn(commune, out_dir / "dsn") if dsn else []
-    return DemoFiles(out_dir, payroll, absences, agents, delib, answer_file, answer, skipped, commune, dsn_files)
+    dsn_files = [f for c, _ in built for f in write_dsn(c, out_dir / "dsn")] if dsn else []
+    return DemoFiles(out_dir, payroll, absences, agents, delib, answer_file, answer, skipped, commune, dsn_files,
+                     [c.year for c, _ in built])
 
 
 # --- comparison with the answer key ---------------------------------------------------------
@@ -78,15 +91,17 @@ def compare_with_answer_key(findings: list[dict], answer_key: list[dict], regist
     """Compare findings (as in findings.json) with the answer key, for the registered rules.
 
     Alerts and irregularities are all compared; information findings only for the rules that a
-    plant lists. Amounts are compared within 0.01 EUR when the answer key gives one.
+    plant lists. Amounts are compared within 0.01 EUR when the answer key gives one. Optional
+    entries (earlier years of a multi-year demo) are tolerated: neither required nor extras.
     """
-    expected = [e for e in answer_key if e["rule"] in registered]
-    planted_rules = {e["rule"] for e in expected}
+    listed = [e for e in answer_key if e["rule"] in registered]
+    expected = [e for e in listed if not e.get("optional")]
+    planted_rules = {e["rule"] for e in listed}
     compared = [f for f in findings if f["rule"] in registered and (f["severity"] != "info" or f["rule"] in planted_rules)]
     by_key: dict[tuple, list] = {}
     for f in compared:
         by_key.setdefault(_key(f["rule"], f["matricule"], f["year"], f["month"]), []).append(f)
-    expected_keys = {_key(e["rule"], e["matricule"], e["year"], e["month"]) for e in expected}
+    expected_keys = {_key(e["rule"], e["matricule"], e["year"], e["month"]) for e in listed}
     found, missed, mismatches = [], [], []
     for e in expected:
         hits = by_key.get(_key(e["rule"], e["matricule"], e["year"], e["month"]), [])
@@ -115,7 +130,8 @@ def _who(rule, matricule, year, month) -> str:
 
 
 
-def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: bool = True, fmt: str = "pes") -> str:
+def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: bool = True, fmt: str = "pes",
+             years: list[int] | None = None) -> str:
     """Generate, import, check and compare with the answer key; return a French summary."""
     from ..check import check_workspace
     from ..findings import write_findings
@@ -124,11 +140,13 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
     from ..workspace import Workspace
 
     out = Path(out)
-    files = generate_commune(out, n_agents=n_agents, year=year, seed=seed, dsn=fmt == "dsn")
+    files = generate_commune(out, n_agents=n_agents, year=year, seed=seed, dsn=fmt == "dsn", years=years)
     commune = files.commune
     staff = sum(1 for a in commune.agents if a.population == "agent")
+    period = f"{files.years[0]}-{files.years[-1]}" if len(files.years) > 1 else str(files.years[0])
     lines = [
-        f"Commune de démonstration {year} (graine {seed}) : {staff} agents et {len(commune.agents) - staff} élus.",
+        f"Commune de démonstration {period} (graine {seed}) : {staff} agents et {len(commune.agents) - staff} élus"
+        + (f" en {files.years[-1]} (anomalies plantées en {files.years[-1]})." if len(files.years) > 1 else "."),
         f"Fichiers générés dans {out} :",
         f"  - {len(files.payroll_files)} fichiers de paie PES : {out / 'paie'}",
         f"  - absences : {files.absences_file} ({len(commune.absences)} absences)",

@@ -18,6 +18,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -593,18 +594,25 @@ def _cot(ps: Payslip, code: str, base: float, rate: float, caisse: str) -> None:
 
 # --- the whole commune ----------------------------------------------------------------------
 
-def build_commune(n_agents: int, year: int, seed: int, params: Parameters) -> tuple[Commune, Rates]:
-    """A clean commune of `n_agents` records (staff and elected officials) for `year`."""
+def build_commune(n_agents: int, year: int, seed: int, params: Parameters,
+                  agents: Callable[[np.random.Generator, Rates, dict], list[Agent]] | None = None) -> tuple[Commune, Rates]:
+    """A clean commune of `n_agents` records (staff and elected officials) for `year`.
+
+    `agents(rng, rates, délibérations)`, when given, supplies the year's agents instead of drawing
+    new ones (the following years of a multi-year demo, demo/years.py)."""
     rng = np.random.default_rng(seed)
     rates = Rates(params, year)
     delib = load_deliberations_dict()
     code_table = load_code_table()
     commune = Commune(name=delib["name"], year=year, siret=delib.get("siret") or "", deliberations=delib)
-    n_elus = 1 + max(2, min(8, n_agents // 30))
-    threshold = rates("cotisations.seuil_affiliation_cnracl_heures", 1)
-    commune.agents = _staff(rng, n_agents - n_elus, year, threshold, delib)
-    stratum = _stratum(n_agents, rates("elus.taux_maire", 1))
-    commune.agents += _elected(rng, n_agents - n_elus + 1, n_elus, year, stratum, rates)
+    if agents is not None:
+        commune.agents = agents(rng, rates, delib)
+    else:
+        n_elus = 1 + max(2, min(8, n_agents // 30))
+        threshold = rates("cotisations.seuil_affiliation_cnracl_heures", 1)
+        commune.agents = _staff(rng, n_agents - n_elus, year, threshold, delib)
+        stratum = _stratum(n_agents, rates("elus.taux_maire", 1))
+        commune.agents += _elected(rng, n_agents - n_elus + 1, n_elus, year, stratum, rates)
     cal = Calendar(year)
     for a in commune.agents:
         if a.population == "agent":

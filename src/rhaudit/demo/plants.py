@@ -37,6 +37,7 @@ class AnswerKeyEntry:
     hours: float | None = None
     description: str = ""  # French: what was planted
     amount_concerned: float | None = None  # EUR of the payments concerned (findings' amount_concerned)
+    optional: bool = False  # tolerated but not required (an earlier year of a multi-year demo)
 
     def key(self) -> tuple:
         return (self.rule, self.matricule, self.year, self.month)
@@ -46,6 +47,8 @@ class AnswerKeyEntry:
         for k in ("amount", "hours", "amount_concerned"):
             if d[k] is not None:
                 d[k] = round(float(d[k]), 2)
+        if not d["optional"]:
+            del d["optional"]
         return d
 
 
@@ -86,15 +89,23 @@ def _plant_seed(seed: int, plant_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{plant_id}".encode()).digest()[:8], "big")
 
 
-def run_plants(commune: Commune, seed: int) -> tuple[list[AnswerKeyEntry], list[str]]:
+def run_plants(commune: Commune, seed: int, watch=None) -> tuple[list[AnswerKeyEntry], list[str]]:
     """Run every registered plant: the answer key, and the ids of plants that found no suitable
-    agent (a very small commune), which the demo summary lists."""
+    agent (a very small commune), which the demo summary lists.
+
+    `watch`, when given, has before(commune) -> state and after(commune, state, entries) ->
+    further entries, called around each plant (the multi-year demo, demo/years.py)."""
     key: list[AnswerKeyEntry] = []
     skipped: list[str] = []
     for plant_id, func in all_plants().items():
         rng = np.random.default_rng(_plant_seed(seed, plant_id))
+        state = watch.before(commune) if watch else None
         try:
-            key.extend(func(commune, rng))
+            entries = func(commune, rng)
         except LookupError:
             skipped.append(plant_id)
+            continue
+        key.extend(entries)
+        if watch:
+            key.extend(watch.after(commune, state, entries))
     return key, skipped
