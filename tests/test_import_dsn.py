@@ -41,8 +41,10 @@ def test_basic_payslips_contracts_and_lines():
     assert (a["year"], a["month"], a["payment_date"]) == (2024, 3, ts("28/03/2024"))
     # Contract: statut d'emploi 01 -> TITULAIRE, 02 -> NON_TITULAIRE; IM .058, NBI .059.
     assert (a["statut"], a["indice"], a["nbi_points"], a["quotite"]) == ("TITULAIRE", 420, 15.0, 1.0)
-    # Quotité 121.34 / 151.67 = 0.80003 -> 0.8
-    assert (b["statut"], b["indice"], b["quotite"]) == ("NON_TITULAIRE", 367, 0.8)
+    # Time worked 121.34 / 151.67 = 0.80003 -> 0.8, part time (.055 = 80.00) on a full-time post:
+    # paid 6/7 = 0.857142... -> 0.8571, the model's pay fraction (ordonnance 82-296, art. 3)
+    assert (b["statut"], b["indice"], b["quotite"]) == ("NON_TITULAIRE", 367, 0.8571)
+    assert pd.isna(b["temps_non_complet"])  # no .053 declared: left to the usual inference
     assert c["statut"] == "TITULAIRE" and pd.isna(c["quotite"])  # no .012/.013 declared
     # Latin-1 line with a quote inside the value: the value runs to the last quote.
     assert a["emploi"] == "Agent d'accueil polyvalent, régie"
@@ -337,6 +339,8 @@ def test_contract_start_and_end_of_a_temps_non_complet_cdd():
     slip = parsed.tables["payslips"].iloc[0]
     # CDD de droit public (nature 10, statut d'emploi 02) on a 17.5 h post: 75.84 / 151.67 = 0.50003 -> 0.5
     assert (slip["statut"], slip["quotite"], slip["indice"], slip["gross"]) == ("NON_TITULAIRE", 0.5, 366, 801.18)
+    # .053 = 02: a temps non complet post (75.84 / 151.67 = 0.5 worked and paid), declared by the DSN
+    assert slip["temps_non_complet"] == True  # noqa: E712 (pandas boolean)
     assert slip["events"] == ("FIN 031 : fin de contrat le 28/06/2024 (fin de contrat à durée déterminée) | "
                               "DEBUT 10 : contrat commencé le 03/06/2024")
     lines = parsed.tables["pay_lines"]

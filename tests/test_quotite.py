@@ -41,3 +41,21 @@ def test_annotation_stores_both_fields():
     out = annotate_quotite(_slips(("2", 0.8571, 121.33, "ADJOINT TECHNIQUE", "")))
     assert out["work_quotite"].iloc[0] == pytest.approx(0.8) and not out["temps_non_complet"].iloc[0]
     assert out["quotite"].iloc[0] == pytest.approx(0.8571)  # the declared pay fraction is kept
+
+
+def test_tnc_declared_by_a_dsn_is_kept_and_a_stored_pes_value_is_recomputed():
+    # Both payslips: pay fraction 0.5, no hours, neutral labels -> no TNC by inference.
+    slips = _slips(("1", 0.5, None, "ADJOINT TECHNIQUE", "AGENT"), ("2", 0.5, None, "ADJOINT TECHNIQUE", "AGENT"))
+    slips["temps_non_complet"] = pd.array([True, True], dtype="boolean")
+    slips["source_kind"] = ["dsn", "pes"]
+    # DSN S21.G00.40.053 = 02 is a declaration; the PES value is an earlier inference, redone.
+    assert temps_non_complet(slips).tolist() == [True, False]
+
+
+def test_pay_fraction_of_part_time_work():
+    from rhaudit.quotite import pay_fraction
+
+    # ordonnance 82-296 art. 3: 80 % paid 6/7, 90 % paid 32/35; 50 % paid 50 %
+    assert pay_fraction(0.8) == pytest.approx(6 / 7)
+    assert pay_fraction(0.9) == pytest.approx(32 / 35)
+    assert pay_fraction(0.5) == 0.5 and pay_fraction(None) is None

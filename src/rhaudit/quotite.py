@@ -10,7 +10,8 @@ A temps non complet (TNC) post is not part time: the agent works fewer than 35 h
 created so (décret 91-298), and the overtime rules differ (décret 2020-592). A payslip is TNC,
 in this order:
 
-1. the agents reference's `post_weekly_hours` (below 35 → TNC, 35 → temps complet);
+1. the agents reference's `post_weekly_hours` (below 35 → TNC, 35 → temps complet), then what
+   the source declares (DSN S21.G00.40.053: `02` TNC);
 2. a hint in the grade or emploi label (« TNC », « temps non complet », « 28/35 », « 17H30 »
    → TNC ; « temps partiel », « TP 80 % » → not TNC);
 3. otherwise, NbHeureTotal below the monthly full-time hours (151.67) with a pay fraction that
@@ -50,6 +51,18 @@ def work_quotite(pay_fraction) -> np.ndarray:
     return out
 
 
+def pay_fraction(work) -> float | None:
+    """Declared pay fraction of a fraction of time worked (the inverse of work_quotite): a
+    part-time 0.8 is paid 6/7, 0.9 is paid 32/35; any other value is returned unchanged. For
+    sources that give the time worked (DSN) while the model stores the pay fraction."""
+    if work is None or pd.isna(work):
+        return None
+    for paid, worked in PART_TIME_PAY_FRACTIONS.items():
+        if abs(float(work) - worked) <= FRACTION_TOLERANCE:
+            return paid
+    return float(work)
+
+
 def _label_hint(labels: pd.Series, regex: re.Pattern) -> pd.Series:
     values = labels.astype("string").fillna("")
     hits = {v: bool(regex.search(normalize_label(v))) for v in values.unique()}
@@ -66,6 +79,11 @@ def temps_non_complet(payslips: pd.DataFrame, agents: pd.DataFrame | None = None
     labels = payslips["grade"].astype("string").fillna("") + " " + payslips["emploi"].astype("string").fillna("")
     result = by_hours.where(~_label_hint(labels, _PART_TIME_HINT), False)
     result = result.where(~_label_hint(labels, _TNC_HINT), True)
+    if {"temps_non_complet", "source_kind"} <= set(payslips.columns):
+        # declared by a DSN (S21.G00.40.053); on other payslips the column is this function's own
+        # earlier result, recomputed here so that a corrected grade or agents table takes effect
+        declared = payslips["temps_non_complet"].astype("boolean").where(payslips["source_kind"].eq("dsn").fillna(False).astype(bool))
+        result = result.where(declared.isna(), declared)
     if agents is not None and not agents.empty and "post_weekly_hours" in agents.columns:
         post = agents[["matricule", "post_weekly_hours"]].dropna().drop_duplicates("matricule", keep="last")
         mapping = post.set_index(post["matricule"].astype(str))["post_weekly_hours"].astype(float)

@@ -42,6 +42,7 @@ from .. import paths
 from ..findings import fr_eur
 from ..model import ABSENCE_TYPES, GROSS_KINDS, LINE_KINDS, STATUTS, conform, empty_frame
 from ..workspace import Rejection
+from ..quotite import pay_fraction
 from .base import ImportError_, ParsedFile, looks_like_nir
 
 KIND = "dsn"
@@ -353,7 +354,8 @@ class _Reader:
             "statut": self.statut(c), "statut_code": f"DSN {c.get('007', '')}/{c.get('026', '')}".strip(),
             "emploi": c.get("006"), "grade": c.get("079"),
             "indice": _int(c.get("058")), "nbi_points": _amount(c.get("059")),
-            "quotite": _quotite(c), "overtime_hours": _overtime(ind.items),
+            "quotite": _quotite(c), "temps_non_complet": _temps_non_complet(c),
+            "overtime_hours": _overtime(ind.items),
             "gross": round(gross, 2), "net": _sum(v.values.get("002") for v in versements),
             "net_paid": _sum(v.values.get("004") for v in versements), "events": self.events(ind),
             "period_start": first, "period_end": last,
@@ -511,12 +513,20 @@ def _sum(values) -> float | None:
 
 
 def _quotite(c: dict) -> float | None:
-    """Quotité of the contract (S21.G00.40.013) over the reference quotité (.012)."""
+    """Pay fraction (model field `quotite`) of the contract: time worked, the contract's quotité
+    (S21.G00.40.013) over the reference (.012), or else the part-time rate (.055); a part-time
+    80 % or 90 % on a full-time post is paid 6/7 or 32/35 (quotite.pay_fraction)."""
     own, ref = _amount(c.get("013")), _amount(c.get("012"))
-    if own is not None and ref:
-        return round(own / ref, 4)
     rate = _amount(c.get("055"))  # taux de temps partiel [FP], in %
-    return round(rate / 100, 4) if rate is not None else None
+    worked = round(own / ref, 4) if own is not None and ref else round(rate / 100, 4) if rate is not None else None
+    if worked is None or _temps_non_complet(c):
+        return worked
+    return round(pay_fraction(worked), 4) if rate is not None and rate < 100 else worked
+
+
+def _temps_non_complet(c: dict) -> bool | None:
+    """S21.G00.40.053 (fonction publique): 01 temps complet, 02 temps non complet."""
+    return {"01": False, "02": True}.get((c.get("053") or "").strip())
 
 
 def _overtime(items) -> float | None:
@@ -640,8 +650,9 @@ def _file_warnings(reader: _Reader, counts, skipped_blocks, s90_count, n_lines) 
     if skipped_blocks:
         listing = ", ".join(f"{b} ({n})" for b, n in sorted(skipped_blocks.items()))
         w.append(f"{name} : blocs non utilisés par rhaudit (ni rejetés ni importés) : {listing}.")
-    w.append(f"{name} : hypothèses de lecture DSN (docs/dsn.md) : net = net fiscal (S21.G00.50.002) ; quotité = "
-             f"S21.G00.40.013 / .012 ; répétition d'un arrêt d'un mois sur l'autre reconnue à l'agent, au motif et "
+    w.append(f"{name} : hypothèses de lecture DSN (docs/dsn.md) : net = net fiscal (S21.G00.50.002) ; quotité de "
+             f"rémunération = S21.G00.40.013 / .012 (temps partiel de 80 % ou 90 % : 6/7 ou 32/35), temps non complet "
+             f"selon .053 ; répétition d'un arrêt d'un mois sur l'autre reconnue à l'agent, au motif et "
              f"au dernier jour travaillé ; norme {reader.norm or 'non précisée'}.")
 
 
