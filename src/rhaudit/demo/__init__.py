@@ -109,10 +109,10 @@ def compare_with_answer_key(findings: list[dict], answer_key: list[dict], regist
             missed.append(e)
             continue
         found.append(e)
-        for field in ("amount", "amount_concerned"):
-            if e.get(field) is not None:
-                total = sum(f.get(field) or 0 for f in hits)
-                if abs(total - e[field]) > 0.01:
+        for key in ("amount", "amount_concerned"):
+            if e.get(key) is not None:
+                total = sum(f.get(key) or 0 for f in hits)
+                if abs(total - e[key]) > 0.01:
                     mismatches.append((e, total))
     extras = [f for f in compared if _key(f["rule"], f["matricule"], f["year"], f["month"]) not in expected_keys]
     return Comparison(expected, found, missed, extras, mismatches)

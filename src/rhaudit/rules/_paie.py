@@ -76,6 +76,16 @@ eur = fr_eur  # amounts in messages: "1 234,50 EUR"
 num = fr_number  # quantities in messages: "12,5 h", "25 h", "1 820"
 
 
+def overpaid_or_underpaid(diff) -> str:
+    """French word for the side of a gap between paid and due (paid − due)."""
+    return "trop-perçu" if diff > 0 else "moins-perçu"
+
+
+def due_range(low, high) -> str:
+    """The amount due, or its range when the month's pay fraction leaves it open."""
+    return eur(high) if abs(high - low) < 0.005 else f"entre {eur(low)} et {eur(high)}"
+
+
 def month_label(year, month) -> str:
     return f"{int(month):02d}/{int(year)}"
 

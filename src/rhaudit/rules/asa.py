@@ -113,7 +113,7 @@ def grid_vs_reference(ctx: RuleContext):
         lines += [f"« {m} » {num(grid[m][0])} j au lieu de {num(ref[m][0])} j" for m in longer]
         out.append(ctx.finding(
             year=year, hours=hours, amount=amount,
-            message=(f"La grille d'ASA de la délibération"
+            message=("La grille d'ASA de la délibération"
                      + "".join(f" {d.id} du {d.date:%d/%m/%Y}" for d in cited)
                      + f" dépasse la grille de référence : {' ; '.join(lines)}. "
                      f"Total théorique par agent (un événement de chaque motif) : {num(local_total)} j contre "

@@ -9,8 +9,6 @@ motive).
 
 from __future__ import annotations
 
-import pandas as pd
-
 from ..analytics.absenteeism import chain_ids
 from . import RuleContext, rule
 from ._absences import (CARENCE_BASE, absence_evidence, absences_of, as_date, checked_years, mentions, monthly_base,

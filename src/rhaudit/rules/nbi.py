@@ -17,7 +17,7 @@ from .. import pay
 from ..classify import normalize_label
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, lines_of, month_label, num, tolerance
+from ._paie import eur, evidence_by, lines_of, month_label, num, overpaid_or_underpaid, tolerance
 
 ELIGIBLE_STATUTS = ("TITULAIRE", "STAGIAIRE")
 # Statuts certainly outside the NBI (EMPLOI_FONC and AUTRE_STATUT may be fonctionnaires).
@@ -112,7 +112,7 @@ def amount_check(ctx: RuleContext):
     ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
     out = []
     for r in bad.itertuples(index=False):
-        sense = "trop-perçu" if r.diff > 0 else "moins-perçu"
+        sense = overpaid_or_underpaid(r.diff)
         out.append(ctx.finding(
             matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.diff),
             evidence=ev.get((r.matricule, r.year, r.month), []),

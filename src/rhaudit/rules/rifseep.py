@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import evidence_from_lines
-from ..model import RI_CATEGORIES, RI_NET_CATEGORIES
+from ..model import RI_NET_CATEGORIES
 from ..params import ParameterError
 from . import RuleContext, rule
 from ._paie import eur, law_ref, lines_of, month_label, num

@@ -15,7 +15,7 @@ import pandas as pd
 from .. import pay
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, lines_of, month_label, num, tolerance
+from ._paie import due_range, eur, evidence_by, lines_of, month_label, num, overpaid_or_underpaid, tolerance
 
 SLIP = ["matricule", "year", "month"]
 # Lines that reduce the traitement for an absence, booked apart from it by some programs.
@@ -118,8 +118,8 @@ def traitement_vs_indice(ctx: RuleContext):
     ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
     out = []
     for r in bad.itertuples(index=False):
-        sense = "trop-perçu" if r.diff > 0 else "moins-perçu"
-        due = eur(r.high) if abs(r.high - r.low) < 0.005 else f"entre {eur(r.low)} et {eur(r.high)}"
+        sense = overpaid_or_underpaid(r.diff)
+        due = due_range(r.low, r.high)
         out.append(ctx.finding(
             matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.diff),
             evidence=ev.get((r.matricule, r.year, r.month), []),
