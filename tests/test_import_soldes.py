@@ -63,3 +63,25 @@ def test_cli_balances_option(tmp_path):
     assert "2 soldes de congés" in res.output
     stored = Workspace(tmp_path / "ws").read("leave_balances")
     assert isinstance(stored, pd.DataFrame) and len(stored) == 2
+
+
+def test_a_balance_profile_without_balances_is_said_to_have_no_effect(tmp_path):
+    report = import_files(Workspace(tmp_path / "ws"), agents=[Path(__file__).resolve().parents[1] / "payroll_import" /
+                                                          "samples" / "agents_exemple.csv"],
+                          balance_profile="soldes_generique")
+    assert any(w.startswith("--balance-profile soldes_generique sans effet : aucun fichier --balances") for w in report.warnings)
+
+
+def test_xlsx_balances_are_read_like_csv(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Matricule", "Année", "Type", "Droits", "Pris", "Report", "Solde"])
+    ws.append(["B07", 2025, "Compte épargne-temps", 4, 0, None, 64.5])
+    ws.append(["B08", 2025, "ARTT", 12, 11.5, 0.5, 0.5])
+    wb.save(tmp_path / "soldes.xlsx")
+    parsed = parse_balances(tmp_path / "soldes.xlsx")
+    df = parsed.tables["leave_balances"]
+    assert (parsed.records_read, parsed.rejected) == (2, [])
+    assert list(zip(df.matricule, df.type, df.balance_days)) == [("B07", "cet", 64.5), ("B08", "rtt", 0.5)]

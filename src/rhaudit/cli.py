@@ -82,7 +82,7 @@ def main() -> None:
 @_workspace_option()
 def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profile, deliberations, keep_names, replace,
                workspace, balances=(), balance_profile=None):
-    """Importer des fichiers de paie (PES XML .xhl/.xml, CSV, XLSX), d'absences et d'agents."""
+    """Importer des fichiers de paie (PES XML .xhl/.xml, CSV, XLSX), d'absences, d'agents et de soldes de congés."""
     from .importers import ImportFailed, import_files
 
     # --deliberations alone replaces the délibérations of an existing workspace.
