@@ -34,5 +34,5 @@ def demo_120(tmp_path_factory):
     files = generate_commune(out, n_agents=120, seed=1)
     ws = Workspace(out / "workspace")
     import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
-                 deliberations=files.deliberations_file)
+                 deliberations=files.deliberations_file, balances=[files.balances_file])
     return files, ws

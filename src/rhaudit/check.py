@@ -63,6 +63,8 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         agents=agents,
         params=params,
         deliberation=delib,
+        # All years: the rules pick the years checked, and CET-001 looks back at 2020 (décret 2020-723).
+        leave_balances=ws.read("leave_balances"),
         options={"years": years, "workspace": ws.root, DSN_OPTION: dsn_aside,
                  "deliberation_files": [str(p) for p in delib_paths]},
     )
@@ -108,7 +110,8 @@ def check_workspace(
     except ParameterError as exc:
         raise CheckError(f"{exc} Complétez configs/parametres/ ou restreignez --year.") from exc
     if pseudonymise:
-        known = {m for t in (ctx.agents, ctx.payslips, ctx.absences) for m in t["matricule"].dropna()}
+        tables = (ctx.agents, ctx.payslips, ctx.absences, ctx.leave_balances)
+        known = {m for t in tables if t is not None for m in t["matricule"].dropna()}
         findings = pseudonymised(findings, Pseudonymiser.for_workspace(ws.root), known)
     return CheckResult(findings, run_report(ctx, ctx.options.get("deliberation_files")))
 

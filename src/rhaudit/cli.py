@@ -67,9 +67,12 @@ def main() -> None:
               help="Fichier(s) d'absences (CSV ou XLSX), avec --absence-profile.")
 @click.option("--agents", "agents", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Référentiel agents facultatif (CSV ou XLSX).")
+@click.option("--balances", "balances", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Fichier(s) de soldes de congés facultatifs (CSV ou XLSX : congés annuels, ARTT, CET), avec --balance-profile.")
 @click.option("--profile", default=None, help="Profil d'import des exports tableur de paie (payroll_import/profiles/).")
 @click.option("--absence-profile", default=None, help="Profil d'import des absences (défaut : absences_generique).")
 @click.option("--agent-profile", default=None, help="Profil d'import du référentiel agents (défaut : agents_generique).")
+@click.option("--balance-profile", default=None, help="Profil d'import des soldes de congés (défaut : soldes_generique).")
 @click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Délibérations de la collectivité (YAML) à associer à l'espace de travail.")
 @click.option("--keep-names", is_flag=True, help="Conserver noms et prénoms (jamais NIR ni coordonnées bancaires).")
@@ -78,19 +81,20 @@ def main() -> None:
                    "leur import précédent est remplacé.")
 @_workspace_option()
 def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profile, deliberations, keep_names, replace,
-               workspace):
-    """Importer des fichiers de paie (PES XML .xhl/.xml, CSV, XLSX), d'absences et d'agents."""
+               workspace, balances=(), balance_profile=None):
+    """Importer des fichiers de paie (PES XML .xhl/.xml, CSV, XLSX), d'absences, d'agents et de soldes de congés."""
     from .importers import ImportFailed, import_files
 
     # --deliberations alone replaces the délibérations of an existing workspace.
-    if not (payroll or absences or agents or (deliberations and Workspace(workspace).exists())):
-        raise InputError("Rien à importer : donnez des fichiers de paie, --absences ou --agents "
+    if not (payroll or absences or agents or balances or (deliberations and Workspace(workspace).exists())):
+        raise InputError("Rien à importer : donnez des fichiers de paie, --absences, --agents ou --balances "
                          "(--deliberations seul ne met à jour qu'un espace de travail déjà importé).")
     try:
         report = import_files(
             Workspace(workspace), payroll=list(payroll), absences=list(absences), agents=list(agents),
             profile=profile, absence_profile=absence_profile, agent_profile=agent_profile,
             deliberations=deliberations, keep_names=keep_names, replace=replace, on_wait=_say,
+            balances=list(balances), balance_profile=balance_profile,
         )
     except (ImportFailed, WorkspaceError) as exc:
         raise InputError(str(exc)) from exc

@@ -129,6 +129,19 @@ class AsaGrant(_Model):
     decision: str | None = None  # id of the délibération that set it
 
 
+class Leave(_Model):
+    """Annual leave carry-over and compte épargne-temps (rules CONGES-001, CET-001)."""
+
+    decision: str | None = None
+    # Days of annual leave an agent may carry over to the next year without an individual
+    # authorisation (décret 85-1250, art. 5: none without the authority's exceptional authorisation).
+    carry_over_max_days: float | None = Field(default=None, ge=0)
+    carry_over_until: str | None = None  # date limit of use in the next year, as written ("30/04")
+    # EUR paid per monetised CET day when the délibération sets its own value (otherwise the
+    # arrêté du 28 août 2009 rates per catégorie, configs/parametres/cet.yaml).
+    cet_day_value: float | None = Field(default=None, gt=0)
+
+
 # --- pay -------------------------------------------------------------------------------------
 
 
@@ -189,6 +202,7 @@ class Deliberations(_Model):
     decisions: list[Decision] = Field(default_factory=list)
     working_time: WorkingTime | None = None
     asa: list[AsaGrant] = Field(default_factory=list)
+    leave: Leave | None = None
     rifseep: Rifseep | None = None
     ihts: Ihts | None = None
     nbi_functions: list[NbiFunction] = Field(default_factory=list)

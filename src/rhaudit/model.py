@@ -105,6 +105,27 @@ AGENT_FIELDS: tuple[Field, ...] = (
     Field("gender", "string", "Sexe (F/M), pour les indicateurs"),
 )
 
+# --- leave balances (optional file): one row per agent, leave year and type of leave --------
+LEAVE_BALANCE_FIELDS: tuple[Field, ...] = (
+    Field("matricule", "string", "Matricule"),
+    Field("year", "Int64", "Année de congé (année au titre de laquelle les droits sont ouverts ; pour le CET, année du solde au 31/12)"),
+    Field("type", "string", "Type de solde : conge_annuel, rtt ou cet (voir « Types de soldes de congés »)"),
+    Field("days_entitled", "Float64", "Jours acquis au titre de l'année (droits ouverts ; pour le CET, jours épargnés dans l'année)"),
+    Field("days_taken", "Float64", "Jours pris dans l'année (pour le CET, jours utilisés en congés)"),
+    Field("days_carried_over", "Float64", "Jours reportés sur l'année suivante (hors versement au CET)"),
+    Field("balance_days", "Float64", "Solde de clôture en jours ; pour le CET, solde du compte au 31 décembre"),
+    Field("days_paid", "Float64", "Jours du CET indemnisés (monétisés) dans l'année, facultatif"),
+    Field("source_file", "string", "Fichier source"),
+    Field("source_line", "Int64", "Ligne dans le fichier source"),
+)
+LEAVE_BALANCE_TYPES: dict[str, str] = {
+    "conge_annuel": "Congés annuels",
+    "rtt": "Jours ARTT",
+    "cet": "Compte épargne-temps",
+}
+# A balances file replaces the stored rows of the keys it covers (docs/import.md).
+LEAVE_BALANCE_KEY = ["matricule", "year", "type"]
+
 # --- nomenclature: the codes and labels a payroll program lists in its PES files -------------
 NOMENCLATURE_FIELDS: tuple[Field, ...] = (
     Field("list", "string", "Liste du bloc Nomenclatures : rubrique, evenement, caisse, nature, budget, statut (ou le nom de l'élément d'origine)"),
@@ -125,6 +146,7 @@ TABLES: dict[str, tuple[Field, ...]] = {
     "absences": ABSENCE_FIELDS,
     "agents": AGENT_FIELDS,
     "nomenclature": NOMENCLATURE_FIELDS,
+    "leave_balances": LEAVE_BALANCE_FIELDS,
 }
 
 # Name columns, kept only with --keep-names (never NIR nor bank details: they are not read).
@@ -215,12 +237,15 @@ def markdown_doc() -> str:
         "absences": "Absences (`absences`) — une ligne par absence",
         "agents": "Référentiel agents (`agents`, facultatif) — fusionné sur le matricule",
         "nomenclature": "Nomenclatures des fichiers PES (`nomenclature`) — une ligne par code listé par le logiciel de paie",
+        "leave_balances": "Soldes de congés (`leave_balances`, facultatif) — une ligne par agent, année et type de solde",
     }
     for table, fields in TABLES.items():
         parts.append(f"\n## {titles[table]}\n\n| colonne | type | description |\n|---|---|---|")
         parts += [f"| `{f.name}` | {f.dtype} | {f.doc} |" for f in fields]
     parts.append("\n## Types d'absence normalisés\n\n| code | libellé |\n|---|---|")
     parts += [f"| `{k}` | {v} |" for k, v in ABSENCE_TYPES.items()]
+    parts.append("\n## Types de soldes de congés\n\n| code | libellé |\n|---|---|")
+    parts += [f"| `{k}` | {v} |" for k, v in LEAVE_BALANCE_TYPES.items()]
     parts.append("\n## Natures de lignes PES\n\n| élément | nature |\n|---|---|")
     parts += [f"| `{k}` | {v} |" for k, v in LINE_KINDS.items()]
     return "\n".join(parts) + "\n"

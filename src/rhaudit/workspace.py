@@ -6,6 +6,7 @@ Layout:
     W/absences/<year>/<file-hash>.parquet     year of the absence start
     W/agents/<file-hash>.parquet
     W/nomenclature/<file-hash>.parquet        codes and labels listed by PES files (Nomenclatures)
+    W/leave_balances/<file-hash>.parquet      leave balances (congés annuels, ARTT, CET)
     W/import_log.json                         files, hashes, counts, sums, rejected records
 
 One writer at a time: an import holds the workspace lock (W/.rhaudit.lock, released by the
@@ -46,6 +47,8 @@ YEAR_PARTITIONED = ("payslips", "pay_lines", "absences")
 # Columns Workspace.read needs whatever the caller asks for (agents de-duplication, DSN replacements).
 _READ_KEYS = ("matricule", "source_file", "source_line", "motive", "start")
 _YEAR_COLUMN = {"payslips": "year", "pay_lines": "year", "absences": "start"}
+# Tables where a later imported file replaces the rows of the keys it covers (import order wins).
+_LATEST_WINS = {"agents": ["matricule"], "leave_balances": ["matricule", "year", "type"]}
 
 
 LOG_NAME = "import_log.json"
@@ -90,7 +93,7 @@ class FileEntry:
 
     path: str
     sha256: str
-    kind: str  # pes, dsn, paie_tableur, absences, agents
+    kind: str  # pes, dsn, paie_tableur, absences, agents, soldes
     imported_at: str
     records_read: int  # payslips (PES, payroll tables) or rows (absences, agents) in the input
     records_imported: int
@@ -166,15 +169,16 @@ class Workspace:
         if not files:
             empty = empty_frame(table, with_names=False)
             return empty if columns is None else empty[[c for c in empty.columns if c in columns]]
-        if table == "agents":  # import order
+        if table in _LATEST_WINS:  # import order
             order = {e["sha256"][:16]: i for i, e in enumerate(self.read_log())}
             files.sort(key=lambda f: order.get(f.stem, -1))
         # The columns asked for, plus those the de-duplication below needs.
-        needed = None if columns is None else list(dict.fromkeys(list(columns) + list(_READ_KEYS)))
+        needed = None if columns is None else list(dict.fromkeys(list(columns) + list(_READ_KEYS)
+                                                                + _LATEST_WINS.get(table, [])))
         frames = [self._read_parquet(f, needed) for f in files]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        if table == "agents":
-            df = df.drop_duplicates("matricule", keep="last").reset_index(drop=True)
+        if table in _LATEST_WINS:
+            df = df.drop_duplicates(_LATEST_WINS[table], keep="last").reset_index(drop=True)
         df = conform(df, table, needed)
         if table in YEAR_PARTITIONED:
             from .importers.dsn import current_rows  # DSN "annule et remplace", repeated stops

@@ -18,6 +18,7 @@ from ..params import Parameters, default_parameters
 from .generator import add_contributions, build_commune
 from .model import Commune
 from .dsn_writer import write_dsn
+from .balances import clean_balances, write_balances
 from .pes_writer import write_absences, write_agents, write_payrolls
 from .plants import run_plants
 from .years import DeliberationWatch, build_years, union
@@ -38,6 +39,7 @@ class DemoFiles:
     commune: Commune | None = None  # the last year's
     dsn_files: list[Path] = field(default_factory=list)  # with dsn=True: the same commune as DSN
     years: list[int] = field(default_factory=list)
+    balances_file: Path | None = None  # leave balances (soldes de congés), every year
 
 
 def generate_commune(out_dir: Path, n_agents: int = 250, year: int = 2025, seed: int = 1,
@@ -53,6 +55,8 @@ def generate_commune(out_dir: Path, n_agents: int = 250, year: int = 2025, seed:
     else:
         built = [build_commune(n_agents, years[0] if years else year, seed, params)]
     commune, rates = built[-1]
+    for c, _ in built:
+        c.leave_balances = clean_balances(c)
     watch = DeliberationWatch([c for c, _ in built[:-1]]) if len(built) > 1 else None
     key, skipped = run_plants(commune, seed, watch)
     for c, r in built:
@@ -62,6 +66,7 @@ def generate_commune(out_dir: Path, n_agents: int = 250, year: int = 2025, seed:
     everything = union([c for c, _ in built]) if len(built) > 1 else commune
     absences = write_absences(everything, out_dir / "absences.csv")
     agents = write_agents(everything, out_dir / "agents.csv")
+    balances = write_balances([r for c, _ in built for r in c.leave_balances], out_dir / "soldes.csv")
     delib = out_dir / "deliberations.yaml"
     delib.write_text(yaml.safe_dump(commune.deliberations, allow_unicode=True, sort_keys=False), encoding="utf-8")
     answer = [e.to_dict() for e in key]
@@ -69,7 +74,7 @@ def generate_commune(out_dir: Path, n_agents: int = 250, year: int = 2025, seed:
     answer_file.write_text(json.dumps(answer, ensure_ascii=False, indent=1), encoding="utf-8")
     dsn_files = [f for c, _ in built for f in write_dsn(c, out_dir / "dsn")] if dsn else []
     return DemoFiles(out_dir, payroll, absences, agents, delib, answer_file, answer, skipped, commune, dsn_files,
-                     [c.year for c, _ in built])
+                     [c.year for c, _ in built], balances)
 
 
 # --- comparison with the answer key ---------------------------------------------------------
@@ -151,6 +156,7 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
         f"  - {len(files.payroll_files)} fichiers de paie PES : {out / 'paie'}",
         f"  - absences : {files.absences_file} ({len(commune.absences)} absences)",
         f"  - référentiel agents : {files.agents_file}",
+        f"  - soldes de congés : {files.balances_file}",
         f"  - délibérations : {files.deliberations_file}",
         f"  - corrigé des anomalies plantées : {files.answer_key_file} ({len(files.answer_key)} anomalies)",
     ]
@@ -167,7 +173,7 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
 
     ws = Workspace(out / "workspace")
     report = import_files(ws, payroll=files.payroll_files, absences=[files.absences_file], agents=[files.agents_file],
-                 deliberations=files.deliberations_file)
+                 deliberations=files.deliberations_file, balances=[files.balances_file])
     payslips = ws.read("payslips")
     result = check_workspace(ws, deliberations=files.deliberations_file)
     findings = result.findings

@@ -180,6 +180,7 @@ class Commune:
     extra_payslips: list[Payslip] = field(default_factory=list)
     absences: list[Absence] = field(default_factory=list)
     deliberations: dict = field(default_factory=dict)
+    leave_balances: list[dict] = field(default_factory=list)  # rows of the balances file (demo/balances.py)
     used: set[str] = field(default_factory=set)  # matricules taken by a plant
     _absence_index: dict = field(default_factory=dict, repr=False)
     _absence_index_state: tuple = field(default=(), repr=False)

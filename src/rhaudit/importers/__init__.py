@@ -51,6 +51,8 @@ class ImportReport:
                            + (f", {e.absences} absences (arrêts et suspensions)" if e.kind == "dsn" else ""))
             elif e.kind == "absences":
                 out.append(f"  {e.absences} absences")
+            elif e.kind == "soldes":
+                out.append(f"  {e.records_imported} soldes de congés")
             else:
                 out.append(f"  {e.records_imported} agents")
             record, unit = _MAIN_RECORD[e.kind]
@@ -85,8 +87,10 @@ class ImportReport:
 
 # Per file kind: the record counted in "lus = importés + rejetés", and its plural label.
 _MAIN_RECORD = {"pes": ("bulletin", "bulletins"), "dsn": ("bulletin", "bulletins"), "paie_tableur": ("ligne de paie", "lignes de paie"),
-                "absences": ("absence", "absences"), "agents": ("agent", "agents")}
-_KIND_LABELS = {"pes": "PES paye", "dsn": "DSN", "paie_tableur": "paie tableur", "absences": "absences", "agents": "agents"}
+                "absences": ("absence", "absences"), "agents": ("agent", "agents"),
+                "soldes": ("solde", "soldes")}
+_KIND_LABELS = {"pes": "PES paye", "dsn": "DSN", "paie_tableur": "paie tableur", "absences": "absences", "agents": "agents",
+                "soldes": "soldes de congés"}
 
 
 def _first_items(items: list[str], indent: str, where_more: str) -> list[str]:
@@ -168,6 +172,8 @@ def _parse(kind: str, path: Path, profile: str | None, keep_names: bool) -> Pars
             parsed = _parser("tabular", "parse_payroll_table")(path, profile)
         elif kind == "absences":
             parsed = _parser("absences", "parse_absences")(path, profile)
+        elif kind == "soldes":
+            parsed = _parser("soldes", "parse_balances")(path, profile)
         else:
             parsed = _parser("agents", "parse_agents")(path, profile)
     except ImportError_ as exc:
@@ -302,6 +308,9 @@ def _entry(parsed: ParsedFile, sha: str) -> FileEntry:
         years |= {int(y) for y in slips["year"].dropna().unique()}
     if absences is not None and not absences.empty:
         years |= {int(d.year) for d in absences["start"].dropna()}
+    balances = t.get("leave_balances")
+    if balances is not None and not balances.empty:
+        years |= {int(y) for y in balances["year"].dropna()}
     return FileEntry(
         path=display_path(parsed.path), sha256=sha, kind=parsed.kind, imported_at=now_iso(),
         records_read=parsed.records_read, records_imported=parsed.records_imported,
@@ -327,6 +336,8 @@ def import_files(
     keep_names: bool = False,
     replace: bool = False,
     on_wait=None,
+    balances: list[Path] | None = None,
+    balance_profile: str | None = None,
 ) -> ImportReport:
     """Import payroll, absence and agent files into the workspace; raise ImportFailed if impossible.
 
@@ -343,11 +354,13 @@ def import_files(
         jobs.append((_payroll_kind(f), f, profile))
     jobs += [("agents", Path(p), agent_profile) for p in agents or []]
     jobs += [("absences", Path(p), absence_profile) for p in absences or []]
+    jobs += [("soldes", Path(p), balance_profile) for p in balances or []]
 
     kinds = {kind for kind, _, _ in jobs}
     for option, value, kind, files in (("--profile", profile, "paie_tableur", "aucun export tableur de paie (.csv/.xlsx)"),
                                        ("--absence-profile", absence_profile, "absences", "aucun fichier --absences"),
-                                       ("--agent-profile", agent_profile, "agents", "aucun fichier --agents")):
+                                       ("--agent-profile", agent_profile, "agents", "aucun fichier --agents"),
+                                       ("--balance-profile", balance_profile, "soldes", "aucun fichier --balances")):
         if value and kind not in kinds:
             report.warnings.append(f"{option} {value} sans effet : {files} à importer (un flux PES n'a pas de profil).")
 
@@ -423,8 +436,12 @@ def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, 
 
 
 def _reconcile_references(ws: Workspace, parsed: list[ParsedFile], replaced: set[str]) -> None:
-    """Re-import semantics of the absences and agents files (see docs/import.md)."""
+    """Re-import semantics of the absences, agents and leave balances files (see docs/import.md)."""
     from .absences import reconcile_absences
+    from .soldes import replaced_warning
+
+    for p in (p for p in parsed if p.kind == "soldes"):
+        replaced_warning(p, ws.read("leave_balances", exclude=replaced))
 
     absences = [p for p in parsed if p.kind == "absences"]
     if absences:

@@ -36,7 +36,8 @@ class ParsedFile:
     @property
     def records_imported(self) -> int:
         # A tabular payroll export has one row per pay line: its records are the pay lines.
-        main = {"pes": "payslips", "dsn": "payslips", "paie_tableur": "pay_lines", "absences": "absences", "agents": "agents"}[self.kind]
+        main = {"pes": "payslips", "dsn": "payslips", "paie_tableur": "pay_lines", "absences": "absences", "agents": "agents",
+                "soldes": "leave_balances"}[self.kind]
         df = self.tables.get(main)
         return 0 if df is None else len(df)
 

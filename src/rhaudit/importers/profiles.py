@@ -30,28 +30,32 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .. import paths
 from ..configfile import read_yaml, validation_problems
-from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
+from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LEAVE_BALANCE_FIELDS, LEAVE_BALANCE_TYPES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
 from ..workspace import Rejection
 from .base import ImportError_, contains_nir, masked_nir_in, mask_nirs_in
 
-DEFAULT_PROFILES = {"paie": "paie_generique", "absences": "absences_generique", "agents": "agents_generique"}
-KIND_LABELS = {"paie": "paie (export tableur)", "absences": "absences", "agents": "référentiel agents"}
+DEFAULT_PROFILES = {"paie": "paie_generique", "absences": "absences_generique", "agents": "agents_generique",
+                    "soldes": "soldes_generique"}
+KIND_LABELS = {"paie": "paie (export tableur)", "absences": "absences", "agents": "référentiel agents",
+               "soldes": "soldes de congés"}
 
 # Source-only fields that are not canonical columns but feed them.
 PSEUDO_FIELDS: dict[str, dict[str, str]] = {
     "paie": {"period": "period"},  # a date or MM/AAAA giving year and month
     "absences": {"label": "string", "start_afternoon": "flag", "end_morning": "flag"},
     "agents": {},
+    "soldes": {"leave_type": "string"},  # the type of balance, mapped by `valeurs: leave_type:`
 }
 _NOT_FROM_SOURCE = {"source_file", "source_line", "category", "source_label", "type", "motive"}
 
 
 _PSEUDO_LABELS = {"period": "Période de paie", "label": "Libellé", "start_afternoon": "Début l'après-midi",
-                  "end_morning": "Fin le matin"}
+                  "end_morning": "Fin le matin", "leave_type": "Type de solde"}
 
 
 def _source_fields(kind: str) -> tuple:
-    tables = {"paie": PAYSLIP_FIELDS + PAY_LINE_FIELDS, "absences": ABSENCE_FIELDS, "agents": AGENT_FIELDS}[kind]
+    tables = {"paie": PAYSLIP_FIELDS + PAY_LINE_FIELDS, "absences": ABSENCE_FIELDS, "agents": AGENT_FIELDS,
+              "soldes": LEAVE_BALANCE_FIELDS}[kind]
     return tuple(f for f in tables if f.name not in _NOT_FROM_SOURCE)
 
 
@@ -73,6 +77,7 @@ CLOSED_VALUES: dict[str, tuple[str, ...]] = {
     "categorie": CATEGORIES,
     "population": POPULATIONS,
     "gender": ("F", "M"),
+    "leave_type": tuple(LEAVE_BALANCE_TYPES),
 }
 ASA_MOTIVES = (
     "mariage_agent", "mariage_enfant", "deces_conjoint", "deces_enfant", "deces_parent", "deces_autre",
@@ -147,7 +152,7 @@ class AbsenceLabelRule(BaseModel):
 
 class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    kind: Literal["paie", "absences", "agents"] = Field(alias="type")
+    kind: Literal["paie", "absences", "agents", "soldes"] = Field(alias="type")
     description: str = ""
     format: FormatOptions = Field(default_factory=FormatOptions)
     columns: dict[str, str | list[str]] = Field(alias="colonnes")

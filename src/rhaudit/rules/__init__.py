@@ -74,6 +74,8 @@ REQUIREMENTS: dict[str, tuple[Callable[["RuleContext"], bool], str]] = {
                          "les délibérations ne décrivent pas les autorisations spéciales d'absence (section asa : motifs et jours)"),
     "absences": (lambda ctx: not ctx.absences.empty, "aucun fichier d'absences importé (rhaudit import --absences)"),
     "agents": (lambda ctx: not ctx.agents.empty, "aucun référentiel agents importé (rhaudit import --agents)"),
+    "leave_balances": (lambda ctx: ctx.leave_balances is not None and not ctx.leave_balances.empty,
+                       "aucun fichier de soldes de congés (rhaudit import --balances)"),
 }
 
 
@@ -162,6 +164,7 @@ class RuleContext:
     options: dict[str, Any] = field(default_factory=dict)
     current: RuleSpec | None = None
     runs: dict[str, RuleRun] = field(default_factory=dict)
+    leave_balances: pd.DataFrame | None = None  # optional table (rhaudit import --balances)
 
     def _run(self) -> RuleRun:
         spec = self.current
