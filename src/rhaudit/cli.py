@@ -14,7 +14,7 @@ import click
 from tabulate import tabulate
 
 from . import __version__, cli_fr
-from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, fr_amount, summary_frame, write_findings
+from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, write_findings
 from .workspace import Workspace, WorkspaceError, os_error_reason
 
 cli_fr.install()  # click's own messages (usage errors, help) in French
@@ -129,7 +129,8 @@ def info_cmd(workspace, fmt):
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Sortir avec le code 1 s'il existe des constats de cette gravité ou plus.")
 @click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
-def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, pseudonymise):
+@click.option("--wide", is_flag=True, help="Tableaux complets, sans limite de 100 colonnes.")
+def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, pseudonymise, wide):
     """Exécuter les règles de conformité et écrire les constats (xlsx, csv, json)."""
     from .check import CheckError, check_workspace
     from .rules import max_severity_at_least
@@ -140,26 +141,20 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
                                  deliberations=list(deliberations) or None, pseudonymise=pseudonymise)
     except CheckError as exc:
         raise InputError(str(exc)) from exc
+    from .present.checkdoc import render_summary_text
+    from .present.terminal import wrap_text
+    from .present.meta import workspace_document
+
     findings = result.findings
     out_dir = out or Path("reports")
-    written = write_findings(findings, out_dir, result.report)
+    doc = workspace_document(ws, "Constats du contrôle de conformité", years=list(year) or None)
+    written = write_findings(findings, out_dir, result.report, doc)
     if fmt == "json":
         click.echo(findings_json(findings))
     else:
-        summary = summary_frame(findings)
-        if summary.empty:
-            click.echo("Aucun constat.")
-        else:
-            for col in ("amount", "hours", "amount_concerned"):
-                summary[col] = summary[col].map(fr_amount)
-            click.echo(tabulate(
-                summary.values.tolist(),
-                headers=["Règle", "Gravité", "Constat", "Nb", "Agents", "Mois-agents", "Montant en jeu (EUR)", "Heures",
-                         "Montant concerné (EUR)"],
-                tablefmt="simple", disable_numparse=True, colalign=("left",) * 3 + ("right",) * 6,
-            ))
-        click.echo("\n" + result.report.render())
-        click.echo(f"\n{len(findings)} constat(s). Fichiers : " + ", ".join(str(p) for p in written))
+        click.echo(render_summary_text(findings, wide=wide))
+        click.echo("\n" + (result.report.render() if wide else wrap_text(result.report.render())))
+        click.echo(wrap_text(f"\n{len(findings)} constat(s). Fichiers : " + ", ".join(str(p) for p in written)))
     if fail_on and max_severity_at_least(findings, fail_on):
         sys.exit(1)
 
