@@ -366,6 +366,33 @@ def project_cmd(projection_file, workspace, fmt, out):
                     projection.notes(start), xlsx_hook=projection.add_chart))
 
 
+# --- report ----------------------------------------------------------------------------------
+@main.command("report")
+@_workspace_option()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("reports/audit.xlsx"),
+              show_default=True, help="Classeur du rapport (.xlsx).")
+@click.option("--scenarios", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Scénarios de temps de travail (YAML) pour la section temps de travail.")
+@click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              help="Délibérations (défaut : celles de l'espace de travail).")
+@click.option("--collectivite", default=None, help="Nom de la collectivité (défaut : l'établissement des bulletins).")
+@click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
+@click.option("--html", "html", is_flag=True, help="Écrire aussi un rapport HTML autonome à côté du classeur.")
+def report_cmd(workspace, out, scenarios, deliberations, collectivite, pseudonymise, html):
+    """Rapport d'audit : synthèse, une feuille par règle, tableaux numérotés, méthodologie."""
+    from .check import CheckError
+    from .report import ReportError, build_report, write_report
+
+    ws = _open_workspace(workspace)
+    try:
+        report = build_report(ws, scenarios=scenarios, pseudonymise=pseudonymise, collectivite=collectivite,
+                              deliberations=list(deliberations) or None)
+    except (CheckError, ReportError) as exc:
+        raise InputError(str(exc)) from exc
+    paths = write_report(report, out, html=html)
+    click.echo(f"Rapport écrit : {', '.join(str(p) for p in paths)} ({len(report.check.findings)} constat(s)).")
+
+
 def _say(message: str) -> None:
     click.echo(message, err=True)
 

@@ -26,7 +26,7 @@ from .formats import EXCEL_FORMATS, display
 TITLE_ROWS = 4  # title, collectivité and period, sources, edition
 MAX_WIDTH = {"text": 60}  # wider texts wrap
 MIN_WIDTH = 8
-LINE_HEIGHT = 15.0  # points per line of 11-pt text
+LINE_HEIGHT = 14.0  # points per line of 11-pt text
 CHART_SHEET = "Données des graphiques"
 FONT = "Calibri"
 
@@ -93,7 +93,7 @@ def _widths(sheet: Sheet) -> list[float]:
 
 
 def _lines(text: str, width: float) -> int:
-    usable = max(1.0, width * 1.1 - 1)  # a width unit holds about 1.1 characters of average text
+    usable = max(1.0, width * 1.15 - 1)  # a width unit holds about 1.15 characters of average text
     return sum(max(1, math.ceil(len(part) / usable)) for part in str(text).split("\n"))
 
 
