@@ -59,7 +59,6 @@ def build_report(ws, scenarios: Path | None = None, pseudonymise: bool = False, 
     synth = doc.sheet("Synthèse", f"Synthèse de l'audit — {doc.collectivite or 'collectivité'}, {doc.period}")
     synth.add(Text(f"{len(findings)} constat(s) sur {len(rule_sheets)} règle(s), "
                    f"{result.report.coverage.get('agents', 0)} agents et {len(slips)} bulletins contrôlés."))
-    synth.add(_files_table(ws))
     synth.add(_headcount_table(slips, years, src))
     summary = summary_table(findings, title="Constats par règle, par montant en jeu décroissant", source=src,
                             with_legal=True)
@@ -74,6 +73,7 @@ def build_report(ws, scenarios: Path | None = None, pseudonymise: bool = False, 
     if scenarios:
         _worktime_sheet(doc, scenarios)
     _method_sheet(doc, ws, result, findings)
+    doc.sheet("Fichiers", "Fichiers importés et leurs empreintes").add(_files_table(ws))
     doc.number_tables()
     return Report(doc, result)
 
@@ -130,8 +130,9 @@ def rule_rows(findings: list[Finding]) -> list[dict]:
     rows = []
     for n, f in enumerate(findings, start=1):
         month = f"{f.month:02d}/{f.year}" if f.month and f.year else (str(f.year) if f.year else "")
-        head = {"n": n, "matricule": f.matricule, "month": month, "stake": f.amount, "concerned": f.amount_concerned,
-                "hours": f.hours, "message": f.message}
+        d = f.to_dict()  # amounts rounded to the cent, as in findings.json and the synthesis
+        head = {"n": n, "matricule": f.matricule, "month": month, "stake": d["amount"], "concerned": d["amount_concerned"],
+                "hours": d["hours"], "message": f.message}
         if not f.evidence:
             rows.append(head)
         for i, e in enumerate(f.evidence):
@@ -148,9 +149,10 @@ def _rule_sheet(doc: Document, name: str, rule_id: str, findings: list[Finding],
     r = get_rule(rule_id)
     sheet = doc.sheet(name, f"{rule_id} — {r.title}")
     sheet.add(Text(f"Gravité : {SEVERITY_LABELS[r.severity]}. Référence : {r.legal_ref}", "legal"))
-    text = _doc_section(r.doc, "Ce que la règle vérifie")
-    if text:
-        sheet.add(Text(text, "note"))
+    for heading in ("Ce que la règle vérifie", "Texte"):
+        text = _doc_section(r.doc, heading)
+        if text:
+            sheet.add(Text(text, "legal" if heading == "Texte" else "normal"))
     evidence = {c.key: c for c in EVIDENCE_COLUMNS}
     cols = [Column("n", "N° du constat", "int"), evidence["matricule"], Column("month", "Mois"),
             evidence["code"], evidence["label"], Column("amount", "Montant de la ligne", "eur"),
@@ -162,19 +164,12 @@ def _rule_sheet(doc: Document, name: str, rule_id: str, findings: list[Finding],
 
 
 def _doc_section(doc: str, heading: str) -> str:
-    lines = doc.splitlines()
-    out, inside = [], False
-    for line in lines:
-        if line.strip().strip("#").strip().startswith(heading):
-            inside = True
-            continue
-        if inside and line.strip().startswith("#"):
-            break
-        if inside and (line.strip().startswith("«") or line.strip().endswith("»")) and out:
-            break
-        if inside:
-            out.append(line.strip())
-    return " ".join(x for x in out if x)
+    """The paragraph of a rule's French docstring that starts with `heading` (« Texte : … »)."""
+    for para in doc.split("\n\n"):
+        para = " ".join(para.split())
+        if para.startswith(heading):
+            return para
+    return ""
 
 
 def _pay_sheet(doc: Document, slips, years: list[int], src: str) -> None:
@@ -223,7 +218,18 @@ def _method_sheet(doc: Document, ws, result: CheckResult, findings: list[Finding
     from .classify import rubric_inventory
     from .params import default_parameters
 
-    sheet = doc.sheet("Méthodologie", "Méthodologie : paramètres, classification, qualité des données, limites")
+    sheet = doc.sheet("Méthodologie", "Méthodologie : qualité des données, couverture et limites du contrôle")
+    sheet.add(Text("Les paramètres légaux appliqués figurent dans la feuille Paramètres, la classification des "
+                   "rubriques de paie dans la feuille Rubriques, les fichiers lus dans la feuille Fichiers."))
+    quality = [f for f in findings if f.rule.startswith(QUALITY_PREFIXES)]
+    sheet.add(Table([Column("rule", "Règle"), Column("matricule", "Matricule"), Column("message", "Constat", wrap=90)],
+                    [{"rule": f.rule, "matricule": f.matricule, "message": f.message} for f in quality],
+                    title="Qualité des données : constats", filters=False,
+                    source="Source : règles QUAL et STATUT de rhaudit."))
+    cov = coverage_table(result.report)
+    cov.title = "Couverture du contrôle"
+    sheet.add(cov)
+    sheet.add(_not_run_table(result))
     params = default_parameters()
     years = ws.years()
     day = f"{years[-1]}-12-31" if years else None
@@ -237,33 +243,25 @@ def _method_sheet(doc: Document, ws, result: CheckResult, findings: list[Finding
         if r is None:
             continue
         value = "(table)" if isinstance(r.value, dict) else (r.value if isinstance(r.value, (int, float)) else str(r.value))
-        rows.append({"name": name, "value": str(value).replace(".", ",") if isinstance(value, float) else str(value),
+        rows.append({"name": name, "value": value,
                      "unit": r.unit or "", "since": r.since, "source": r.source})
+    sheet = doc.sheet("Paramètres", "Paramètres légaux appliqués, avec leurs dates et sources")
     sheet.add(Table([Column("name", "Paramètre", wrap=40), Column("value", "Valeur", wrap=20), Column("unit", "Unité"),
                      Column("since", "En vigueur depuis", "date"), Column("source", "Source", wrap=70)], rows,
                     title=f"Paramètres légaux appliqués (valeurs au {day[8:]}/{day[5:7]}/{day[:4]})" if day else
-                    "Paramètres légaux", source="Source : configs/parametres/ (valeurs datées).", filters=False,
+                    "Paramètres légaux", source="Source : configs/parametres/ (valeurs datées).",
                     note="Chaque mois de paie est contrôlé avec la valeur en vigueur à sa date ; la table donne la "
                          "valeur de fin de période."))
     lines = ws.read("pay_lines")
     inv = rubric_inventory(lines)
     inv_rows = [{"code": c, "label": lb, "kind": k, "category": cat, "lines": n, "amount": a}
                 for c, lb, k, cat, n, a in inv.itertuples(index=False)]
+    sheet = doc.sheet("Rubriques", "Classification des rubriques de paie")
     sheet.add(Table([Column("code", "Code"), Column("label", "Libellé", wrap=40), Column("kind", "Nature"),
                      Column("category", "Catégorie"), Column("lines", "Lignes", "int", total=True),
                      Column("amount", "Montant", "eur", total=True)], inv_rows,
                     title="Classification des rubriques de paie (non classées d'abord)",
-                    source="Source : fichiers de paie, tables de codes configs/rubriques/.", totals_label="Total",
-                    filters=False))
-    quality = [f for f in findings if f.rule.startswith(QUALITY_PREFIXES)]
-    sheet.add(Table([Column("rule", "Règle"), Column("matricule", "Matricule"), Column("message", "Constat", wrap=90)],
-                    [{"rule": f.rule, "matricule": f.matricule, "message": f.message} for f in quality],
-                    title="Qualité des données : constats", filters=False,
-                    source="Source : règles QUAL et STATUT de rhaudit."))
-    cov = coverage_table(result.report)
-    cov.title = "Couverture du contrôle"
-    sheet.add(cov)
-    sheet.add(_not_run_table(result))
+                    source="Source : fichiers de paie, tables de codes configs/rubriques/.", totals_label="Total"))
 
 
 def write_report(report: Report, out: Path, html: bool = False) -> list[Path]:

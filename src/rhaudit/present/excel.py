@@ -19,6 +19,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.styles import Font as _Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .document import Chart, Document, Sheet, Table, Text, clean_value, is_number
 from .formats import EXCEL_FORMATS, display
@@ -174,7 +175,7 @@ def _write_table(ws, t: Table, row: int, widths: list[float]) -> int:
         target = t.links.get(index)
         if target:
             cell = ws.cell(row=row, column=1)
-            cell.hyperlink = f"#'{target}'!A1"
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{target}'!A1")
             cell.font = Font(color="0563C1", underline="single")
         row += 1
     if t.totals_label and t.rows:
@@ -194,6 +195,8 @@ def _write_row(ws, t: Table, r: dict, row: int, widths: list[float], bold: bool 
         cell = ws.cell(row=row, column=i, value=v)
         if c.kind != "text" and (is_number(v) or c.kind == "date"):
             cell.number_format = EXCEL_FORMATS[c.kind]
+        elif is_number(v):  # a number in a text column (a mixed "Valeur" column): still a French format
+            cell.number_format = EXCEL_FORMATS["int" if float(v).is_integer() else "number"]
         wrap = c.kind == "text"
         cell.alignment = Alignment(wrap_text=wrap, vertical="top")
         if bold:

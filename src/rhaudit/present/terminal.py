@@ -9,6 +9,7 @@ from .formats import display
 
 WIDTH = 100
 _GAP = 2  # tabulate "simple" puts two spaces between columns
+_PAD = 2  # and pads each column by two (its minimum header padding)
 MIN_TEXT = 10
 
 
@@ -42,7 +43,7 @@ def fit_widths(cols: list[Column], rows: list[list[str]], width: int, wide: bool
         return [None] * len(cols)
     natural = [min(n, c.wrap) if c.wrap and c.kind == "text" else n for n, c in zip(natural, cols)]
     out = list(natural)
-    budget = width - _GAP * (len(cols) - 1)
+    budget = width - _GAP * (len(cols) - 1) - _PAD * len(cols)
     while sum(out) > budget:
         texts = [i for i, c in enumerate(cols) if c.kind == "text" and out[i] > MIN_TEXT]
         if not texts:
