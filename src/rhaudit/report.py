@@ -11,6 +11,7 @@ unclassified, data-quality findings, what could not be checked and why).
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +73,8 @@ def build_report(ws, scenarios: Path | None = None, pseudonymise: bool = False, 
     _pay_sheet(doc, slips, years, src)
     if scenarios:
         _worktime_sheet(doc, scenarios)
+    if importlib.util.find_spec("rhaudit.analytics.absenteeism") is not None and len(ws.read("absences")):
+        _absenteeism_sheet(doc, ws, deliberations)
     _method_sheet(doc, ws, result, findings)
     doc.sheet("Fichiers", "Fichiers importés et leurs empreintes").add(_files_table(ws))
     doc.number_tables()
@@ -212,6 +215,42 @@ def _worktime_sheet(doc: Document, scenarios: Path) -> None:
     sheet.add(Chart("Durée annuelle par régime (décompte forfaitaire)", [c.name for c in norme],
                     {"Durée annuelle (h)": [round(c.annual_hours, 2) for c in norme]}, y_label="heures",
                     reference=(f"Durée légale {norms.annual_hours:g} h", norms.annual_hours)))
+
+
+def _absenteeism_sheet(doc: Document, ws, deliberations) -> None:
+    """Absenteeism of the last year by motive (rapport social unique definitions), its evolution."""
+    from .analytics.absenteeism import AbsenteeismError, absenteeism
+    from .calendar import CalendarError
+    from .check import build_context
+
+    ctx = build_context(ws, deliberations=deliberations)
+    territory = getattr(ctx.deliberation, "territory", None) or "metropole"
+    try:
+        rep = absenteeism(ctx.payslips, ctx.absences, ctx.agents, ctx.params, territory=territory)
+    except (AbsenteeismError, CalendarError) as exc:
+        doc.sheet("Absentéisme", "Absentéisme").add(Text(f"Absentéisme non calculé : {exc}", "warning"))
+        return
+    sheet = doc.sheet("Absentéisme", f"Absentéisme {rep.year} par motif")
+    rows = [r for r in rep.rows if r["group"] == "ensemble"]
+    cols = [Column("motive_label", "Motif", wrap=45), Column("days", "Jours calendaires", "number"),
+            Column("stops", "Arrêts", "int"), Column("agents", "Agents absents", "int"),
+            Column("rate_calendar", "Taux (jours calendaires)", "pct"), Column("rate_worked", "Taux (jours ouvrés)", "pct"),
+            Column("frequency", "Arrêts pour 100 agents", "number"), Column("mean_length", "Durée moyenne (j)", "number"),
+            Column("cost", "Rémunération maintenue", "eur")]
+    src = source_line([rep.year], "fichier des absences, calcul rhaudit")
+    sheet.add(Table(cols, rows, title=f"Absentéisme {rep.year} par motif", source=src, filters=False,
+                    note=f"Effectif moyen {rep.headcount:.2f} agents ({rep.headcount_etp:.2f} ETP) sur les mois payés ; "
+                         "taux = jours d'absence / (effectif moyen × jours de l'année). " + " ".join(rep.notes)))
+    motives = [r for r in rows if r["motive"] not in ("total", "compressible")]
+    sheet.add(Chart(f"Taux d'absentéisme {rep.year} par motif (%, jours calendaires)",
+                    [r["motive_label"] for r in motives],
+                    {"Taux (%)": [round(100 * (r["rate_calendar"] or 0), 2) for r in motives]}, y_label="%"))
+    if len(rep.evolution) > 1:
+        sheet.add(Table([Column("year", "Année"), Column("headcount", "Effectif moyen", "number"),
+                         Column("rate_calendar", "Taux global", "pct"),
+                         Column("compressible_rate_calendar", "Taux compressible", "pct")],
+                        [{**e, "year": str(e["year"])} for e in rep.evolution], title="Évolution de l'absentéisme",
+                        source=src, filters=False))
 
 
 def _method_sheet(doc: Document, ws, result: CheckResult, findings: list[Finding]) -> None:

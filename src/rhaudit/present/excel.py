@@ -74,20 +74,36 @@ def _ncols(sheet: Sheet) -> int:
     return max([len(t.columns) for t in sheet.tables()] or [1])
 
 
+SECONDARY_TEXT = 30  # a text column of a sheet's other tables widens its column up to this
+
+
+def main_table(sheet: Sheet) -> Table | None:
+    """The table that sets a sheet's column widths: the one with the most columns (the first on a tie)."""
+    tables = sheet.tables()
+    return max(tables, key=lambda t: len(t.columns)) if tables else None
+
+
 def _widths(sheet: Sheet) -> list[float]:
     """Column widths (characters) from the content: the longest formatted value, the header's
-    longest word, texts capped (they wrap)."""
+    longest word, texts capped (they wrap). The main table sets the text widths; the other tables
+    widen a column for their numbers (never ####) and, a little, for their texts."""
     n = _ncols(sheet)
     widths = [float(MIN_WIDTH)] * n
+    main = main_table(sheet)
     for t in sheet.tables():
         rows = t.rows + ([t.totals()] if t.totals_label else [])
         for i, c in enumerate(t.columns):
+            if t is not main and c.kind == "text" and i == len(t.columns) - 1 < n - 1:
+                continue  # merged across the remaining columns (_span)
             cap = c.wrap or MAX_WIDTH.get(c.kind, 40)
+            if t is not main and c.kind == "text":
+                cap = min(cap, SECONDARY_TEXT)
             longest_word = max((len(w) for w in c.label.split()), default=0)
             content = max((len(display(r.get(c.key), c.kind)) for r in rows), default=0)
             if c.kind == "text":
                 content = min(content, cap)
-            widths[i] = max(widths[i], longest_word + 2, content + 2, min(len(c.label) + 2, 18 if c.kind != "text" else cap))
+            pad = 2 if c.kind == "text" else 3  # numbers carry a one-level right indent
+            widths[i] = max(widths[i], longest_word + 2, content + pad, min(len(c.label) + 2, 18 if c.kind != "text" else cap))
     if n == 1:
         widths[0] = max(widths[0], 100.0)  # a sheet of texts reads on the page width
     return widths
@@ -157,8 +173,20 @@ def _write_sheet(ws, sheet: Sheet, doc: Document, data_ws) -> None:
     _page_setup(ws, sheet, doc)
 
 
+def _span(ws, t: Table, row: int, widths: list[float]) -> list[float]:
+    """A table narrower than its sheet: its last text column is merged across the remaining
+    columns of `row` (a long « Motifs » reads on the page width). The widths as `t` sees them."""
+    n, total = len(t.columns), len(widths)
+    if n >= total or t.columns[-1].kind != "text":
+        return widths
+    ws.merge_cells(start_row=row, start_column=n, end_row=row, end_column=total)
+    return widths[: n - 1] + [sum(widths[n - 1:])]
+
+
 def _write_table(ws, t: Table, row: int, widths: list[float]) -> int:
     """Header, rows and totals of `t` from `row`; returns the next free row."""
+    sheet_widths = widths
+    widths = _span(ws, t, row, sheet_widths)
     header_lines = 1
     for i, c in enumerate(t.columns, start=1):
         cell = ws.cell(row=row, column=i, value=c.label)
@@ -171,6 +199,7 @@ def _write_table(ws, t: Table, row: int, widths: list[float]) -> int:
     ws.row_dimensions[row].height = LINE_HEIGHT * header_lines
     row += 1
     for index, r in enumerate(t.rows):
+        _span(ws, t, row, sheet_widths)
         _write_row(ws, t, r, row, widths)
         target = t.links.get(index)
         if target:
@@ -179,6 +208,7 @@ def _write_table(ws, t: Table, row: int, widths: list[float]) -> int:
             cell.font = Font(color="0563C1", underline="single")
         row += 1
     if t.totals_label and t.rows:
+        _span(ws, t, row, sheet_widths)
         _write_row(ws, t, t.totals(), row, widths, bold=True)
         for i in range(1, len(t.columns) + 1):
             ws.cell(row=row, column=i).border = Border(top=_THIN)
@@ -198,7 +228,9 @@ def _write_row(ws, t: Table, r: dict, row: int, widths: list[float], bold: bool 
         elif is_number(v):  # a number in a text column (a mixed "Valeur" column): still a French format
             cell.number_format = EXCEL_FORMATS["int" if float(v).is_integer() else "number"]
         wrap = c.kind == "text"
-        cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+        # Numbers right-aligned one indent from the border, so they never touch the next column's text.
+        cell.alignment = Alignment(wrap_text=wrap, vertical="top", horizontal=None if wrap else "right",
+                                   indent=0 if wrap else 1)
         if bold:
             cell.font = Font(bold=True)
         if wrap and v is not None:
