@@ -117,6 +117,7 @@ def test_page_setup_title_block_and_sheets(report):
     assert "Source : fichiers de paie 2025, calcul rhaudit." in texts
     # The working-time chart and the monthly pay chart are native charts.
     assert len(wb["Temps de travail"]._charts) == 1 and len(wb["Effectifs et paie"]._charts) == 1
+    assert len(wb["Absentéisme"]._charts) == 1  # the demo has absences
     # Rules not run are listed on the synthesis.
     assert "Tableau n° " in " ".join(texts) and any("Règles non exécutées" in t for t in texts)
 
@@ -139,7 +140,8 @@ def test_html_is_self_contained_with_the_same_content(report):
     parser = _Html()
     parser.feed(page)
     assert parser.external == []  # no network asset
-    assert parser.tags.count("svg") == 2 and "<table>" in page
+    # Three charts: monthly gross pay, working time against 1,607 h, absenteeism by motive.
+    assert parser.tags.count("svg") == 3 and "<table>" in page
     for f in findings:
         assert f'id="s-{f.rule}"' in page and f'href="#s-{f.rule}"' in page  # a section per rule, linked
     assert "Tableau n° 1 — " in page and "Durée légale 1607 h" in page  # the reference line of the chart

@@ -101,7 +101,8 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
 @main.command("info")
 @_workspace_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def info_cmd(workspace, fmt):
+@click.option("--wide", is_flag=True, help="Tableaux complets, sans limite de 100 colonnes.")
+def info_cmd(workspace, fmt, wide):
     """Effectifs, bulletins, brut et lignes par période."""
     from .analytics.info import render_info, workspace_info
 
@@ -112,7 +113,9 @@ def info_cmd(workspace, fmt):
         data = workspace_info(ws)
     except ClassificationError as exc:
         raise InputError(str(exc)) from exc
-    click.echo(json.dumps(data, ensure_ascii=False, indent=1) if fmt == "json" else render_info(data))
+    from .present.tabular import to_json
+
+    click.echo(to_json(data) if fmt == "json" else render_info(data, wide=wide))
 
 
 # --- check -----------------------------------------------------------------------------------
