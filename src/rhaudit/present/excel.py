@@ -229,7 +229,7 @@ def _write_row(ws, t: Table, r: dict, row: int, widths: list[float], bold: bool 
             cell.number_format = EXCEL_FORMATS["int" if float(v).is_integer() else "number"]
         wrap = c.kind == "text"
         # Numbers right-aligned one indent from the border, so they never touch the next column's text.
-        cell.alignment = Alignment(wrap_text=wrap, vertical="top", horizontal=None if wrap else "right",
+        cell.alignment = Alignment(wrap_text=wrap, vertical="top", horizontal="left" if wrap else "right",
                                    indent=0 if wrap else 1)
         if bold:
             cell.font = Font(bold=True)
