@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -144,7 +145,7 @@ def test_html_is_self_contained_with_the_same_content(report):
     assert parser.tags.count("svg") == 3 and "<table>" in page
     for f in findings:
         assert f'id="s-{f.rule}"' in page and f'href="#s-{f.rule}"' in page  # a section per rule, linked
-    assert "Tableau n° 1 — " in page and "Durée légale 1607 h" in page  # the reference line of the chart
+    assert "Tableau n° 1 — " in page and "Durée légale 1 607 h" in page  # the reference line of the chart
 
 
 def test_pseudonymise_applies_to_every_output(demo_120, tmp_path):
@@ -210,3 +211,26 @@ def test_findings_csv_writes_integers_as_integers(demo_120, tmp_path):
     assert header.startswith("N°;Règle;Gravité;Constat;")
     assert ";2025;" in first and "2025,0" not in first
     assert not math.isnan(json.loads((tmp_path / "findings.json").read_text())[0]["amount"])
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium absent : rapport HTML testé seulement structurellement")
+def test_html_report_in_headless_chromium(report, tmp_path):
+    out, findings, _ = report
+    page = out.with_suffix(".html").resolve()
+    base = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(base + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180).stdout
+    # The browser parsed the whole page: every rule's section, the charts, the numbered tables.
+    assert dom.count("<svg") == 3 and all(f'id="s-{f.rule}"' in dom for f in findings)
+    assert "Tableau n° 1 — " in dom
+    shot = tmp_path / "rapport.png"  # the screenshot, kept with the test's artefacts
+    subprocess.run(base + [f"--screenshot={shot}", "--window-size=1280,2400", page.as_uri()], capture_output=True,
+                   timeout=180)
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    if os.environ.get("RHAUDIT_TEST_ARTEFACTS"):
+        artefacts = Path(os.environ["RHAUDIT_TEST_ARTEFACTS"])
+        artefacts.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, artefacts / "rapport_html.png")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .check import CheckResult, check_workspace
-from .findings import SEVERITY_LABELS, Finding
+from .findings import SEVERITY_LABELS, Finding, fr_number
 from .present.checkdoc import EVIDENCE_COLUMNS, coverage_table, summary_table
 from .present.document import Chart, Column, Document, Table, Text
 from .present.labels import label
@@ -198,7 +198,7 @@ def _worktime_sheet(doc: Document, scenarios: Path) -> None:
         counts, cal, norms = simulate(spec)
     except ScenarioError as exc:
         raise ReportError(str(exc)) from exc
-    sheet = doc.sheet("Temps de travail", f"Temps de travail {spec.year} : régimes face aux {norms.annual_hours:g} heures")
+    sheet = doc.sheet("Temps de travail", f"Temps de travail {spec.year} : régimes face aux {fr_number(norms.annual_hours)} heures")
     rows = [{"name": c.name, "method": METHOD_LABELS[c.method], "weekly": c.weekly_hours, "leave": c.annual_leave_days,
              "artt": c.artt_days, "extra": c.extra_days, "worked": c.days_worked, "annual": c.annual_hours,
              "gap": c.gap_hours, "cost": c.gap_cost} for c in counts]
@@ -214,7 +214,7 @@ def _worktime_sheet(doc: Document, scenarios: Path) -> None:
     norme = [c for c in counts if c.method == "norme"]
     sheet.add(Chart("Durée annuelle par régime (décompte forfaitaire)", [c.name for c in norme],
                     {"Durée annuelle (h)": [round(c.annual_hours, 2) for c in norme]}, y_label="heures",
-                    reference=(f"Durée légale {norms.annual_hours:g} h", norms.annual_hours)))
+                    reference=(f"Durée légale {fr_number(norms.annual_hours)} h", norms.annual_hours)))
 
 
 def _absenteeism_sheet(doc: Document, ws, deliberations) -> None:

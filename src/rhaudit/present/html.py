@@ -12,7 +12,7 @@ _CSS = """
 body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2em auto;max-width:1200px;color:#222;line-height:1.35}
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:2px solid #3a5a80;margin-top:2em}h3{font-size:1em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.85em}th,td{border:1px solid #bbb;padding:3px 6px;vertical-align:top}
-th{background:#dde4ee;text-align:left}td.n{text-align:right;white-space:nowrap}tr.total td{font-weight:bold;border-top:2px solid #555}
+th{background:#dde4ee;text-align:left}td:first-child{white-space:nowrap}td.n{text-align:right;white-space:nowrap}tr.total td{font-weight:bold;border-top:2px solid #555}
 p.source,p.note{font-size:.8em;font-style:italic;margin:.2em 0}p.warning{color:#9c0006;font-weight:bold}
 p.legal{font-style:italic}.meta{font-size:.85em;color:#555}nav a{margin-right:1em}svg{margin:.5em 0}
 @media print{h2{page-break-before:always}}
