@@ -281,7 +281,13 @@ def _method_sheet(doc: Document, ws, result: CheckResult, findings: list[Finding
             continue
         if r is None:
             continue
-        value = "(table)" if isinstance(r.value, dict) else (r.value if isinstance(r.value, (int, float)) else str(r.value))
+        value = r.value
+        if isinstance(value, dict):
+            value = "(table)"
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(map(str, value))
+        elif not isinstance(value, (int, float)):
+            value = str(value)
         rows.append({"name": name, "value": value,
                      "unit": r.unit or "", "since": r.since, "source": r.source})
     sheet = doc.sheet("Paramètres", "Paramètres légaux appliqués, avec leurs dates et sources")
