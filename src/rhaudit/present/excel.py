@@ -288,6 +288,8 @@ def _write_chart(ws, chart: Chart, row: int, data_ws, total_width: float) -> int
     bars.add_data(Reference(data_ws, min_col=2, max_col=1 + len(chart.series), min_row=head, max_row=last),
                   titles_from_data=True)
     bars.set_categories(cats)
+    for series in bars.series:
+        series.smooth = False
     bars.x_axis.delete = False
     bars.y_axis.delete = False
     bars.legend.position = "b"
@@ -298,6 +300,7 @@ def _write_chart(ws, chart: Chart, row: int, data_ws, total_width: float) -> int
         ref_line.set_categories(cats)
         ref_line.series[0].graphicalProperties.line.solidFill = "C00000"
         ref_line.series[0].graphicalProperties.line.width = 28000
+        ref_line.series[0].smooth = False
         bars += ref_line
     bars.width = min(24.0, max(14.0, total_width * 0.19))
     bars.height = 8.0
