@@ -29,6 +29,7 @@ from rhaudit.present.terminal import render_table
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "configs" / "worktime" / "protocole_exemple.yaml"
+PROJECTION = REPO / "configs" / "projections" / "exemple.yaml"
 KIND_OF_FORMAT = {v: k for k, v in EXCEL_FORMATS.items() if k != "text"}
 
 
@@ -37,6 +38,7 @@ def report(demo_120, tmp_path_factory):
     files, ws = demo_120
     out = tmp_path_factory.mktemp("report") / "audit_2025.xlsx"
     result = CliRunner().invoke(main, ["report", "-w", str(ws.root), "--scenarios", str(SCENARIOS), "--html",
+                                       "--projection", str(PROJECTION),
                                        "--collectivite", "Commune de démonstration", "--out", str(out)])
     assert result.exit_code == 0, result.output
     findings = check_workspace(ws, deliberations=files.deliberations_file).findings
@@ -119,6 +121,7 @@ def test_page_setup_title_block_and_sheets(report):
     # The working-time chart and the monthly pay chart are native charts.
     assert len(wb["Temps de travail"]._charts) == 1 and len(wb["Effectifs et paie"]._charts) == 1
     assert len(wb["Absentéisme"]._charts) == 1  # the demo has absences
+    assert len(wb["Masse salariale"]._charts) == 1 and len(wb["Projection"]._charts) == 1
     # Rules not run are listed on the synthesis.
     assert "Tableau n° " in " ".join(texts) and any("Règles non exécutées" in t for t in texts)
 
@@ -141,8 +144,9 @@ def test_html_is_self_contained_with_the_same_content(report):
     parser = _Html()
     parser.feed(page)
     assert parser.external == []  # no network asset
-    # Three charts: monthly gross pay, working time against 1,607 h, absenteeism by motive.
-    assert parser.tags.count("svg") == 3 and "<table>" in page
+    # Five charts: monthly gross pay, working time against 1,607 h, absenteeism by motive, the
+    # decomposition of the gross pay, the projected trajectories.
+    assert parser.tags.count("svg") == 5 and "<table>" in page
     for f in findings:
         assert f'id="s-{f.rule}"' in page and f'href="#s-{f.rule}"' in page  # a section per rule, linked
     assert "Tableau n° 1 — " in page and "Durée légale 1 607 h" in page  # the reference line of the chart
@@ -224,7 +228,7 @@ def test_html_report_in_headless_chromium(report, tmp_path):
     base = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run(base + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180).stdout
     # The browser parsed the whole page: every rule's section, the charts, the numbered tables.
-    assert dom.count("<svg") == 3 and all(f'id="s-{f.rule}"' in dom for f in findings)
+    assert dom.count("<svg") == 5 and all(f'id="s-{f.rule}"' in dom for f in findings)
     assert "Tableau n° 1 — " in dom
     shot = tmp_path / "rapport.png"  # the screenshot, kept with the test's artefacts
     subprocess.run(base + [f"--screenshot={shot}", "--window-size=1280,2400", page.as_uri()], capture_output=True,

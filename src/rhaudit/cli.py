@@ -378,10 +378,12 @@ def project_cmd(projection_file, workspace, fmt, out):
               help="Scénarios de temps de travail (YAML) pour la section temps de travail.")
 @click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
               help="Délibérations (défaut : celles de l'espace de travail).")
+@click.option("--projection", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Fichier de projection (YAML) pour la section projection des charges de personnel.")
 @click.option("--collectivite", default=None, help="Nom de la collectivité (défaut : l'établissement des bulletins).")
 @click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
 @click.option("--html", "html", is_flag=True, help="Écrire aussi un rapport HTML autonome à côté du classeur.")
-def report_cmd(workspace, out, scenarios, deliberations, collectivite, pseudonymise, html):
+def report_cmd(workspace, out, scenarios, deliberations, projection, collectivite, pseudonymise, html):
     """Rapport d'audit : synthèse, une feuille par règle, tableaux numérotés, méthodologie."""
     from .check import CheckError
     from .report import ReportError, build_report, write_report
@@ -389,7 +391,7 @@ def report_cmd(workspace, out, scenarios, deliberations, collectivite, pseudonym
     ws = _open_workspace(workspace)
     try:
         report = build_report(ws, scenarios=scenarios, pseudonymise=pseudonymise, collectivite=collectivite,
-                              deliberations=list(deliberations) or None)
+                              deliberations=list(deliberations) or None, projection=projection)
     except (CheckError, ReportError) as exc:
         raise InputError(str(exc)) from exc
     paths = write_report(report, out, html=html)

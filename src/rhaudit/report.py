@@ -42,7 +42,7 @@ def source_line(years: list[int], what: str = "calcul rhaudit") -> str:
 
 
 def build_report(ws, scenarios: Path | None = None, pseudonymise: bool = False, collectivite: str | None = None,
-                 deliberations=None) -> Report:
+                 deliberations=None, projection: Path | None = None) -> Report:
     result = check_workspace(ws, deliberations=deliberations, pseudonymise=pseudonymise)
     findings = result.findings
     years = ws.years()
@@ -75,6 +75,10 @@ def build_report(ws, scenarios: Path | None = None, pseudonymise: bool = False, 
         _worktime_sheet(doc, scenarios)
     if importlib.util.find_spec("rhaudit.analytics.absenteeism") is not None and len(ws.read("absences")):
         _absenteeism_sheet(doc, ws, deliberations)
+    if importlib.util.find_spec("rhaudit.analytics.payroll") is not None:
+        _payroll_sheet(doc, ws, src)
+    if projection and importlib.util.find_spec("rhaudit.analytics.projection") is not None:
+        _projection_sheet(doc, ws, projection)
     _method_sheet(doc, ws, result, findings)
     doc.sheet("Fichiers", "Fichiers importés et leurs empreintes").add(_files_table(ws))
     doc.number_tables()
@@ -251,6 +255,53 @@ def _absenteeism_sheet(doc: Document, ws, deliberations) -> None:
                          Column("compressible_rate_calendar", "Taux compressible", "pct")],
                         [{**e, "year": str(e["year"])} for e in rep.evolution], title="Évolution de l'absentéisme",
                         source=src, filters=False))
+
+
+PAY_COMPONENTS = ("Traitement indiciaire", "NBI", "Indemnité de résidence", "SFT", "Régime indemnitaire",
+                  "Heures supplémentaires", "Autres éléments")
+
+
+def _payroll_sheet(doc: Document, ws, src: str) -> None:
+    """Payroll mass per year and its decomposition (rhaudit payroll), with a chart of the components."""
+    from .analytics import payroll
+    from .present.frames import frame_table
+
+    try:
+        data = payroll.run_payroll(ws)
+    except payroll.PayrollError as exc:
+        doc.sheet("Masse salariale", "Masse salariale").add(Text(f"Masse salariale non calculée : {exc}", "warning"))
+        return
+    sheet = doc.sheet("Masse salariale", "Masse salariale et sa décomposition")
+    tables = payroll.tables(data)
+    for title, df in tables.items():
+        sheet.add(frame_table(df, title=title, source=src, note=" ".join(data.get("notes", [])) if title == next(iter(tables))
+                              else ""))
+    first = next(iter(tables.values()), None)
+    if first is not None and "Indicateur" in first:
+        parts = first[first["Indicateur"].isin(PAY_COMPONENTS)]
+        years = [c for c in first.columns if c != "Indicateur"]
+        sheet.add(Chart("Décomposition du brut (EUR)", list(parts["Indicateur"]),
+                        {str(y): [float(v or 0) for v in parts[y]] for y in years}, y_label="EUR"))
+
+
+def _projection_sheet(doc: Document, ws, path: Path) -> None:
+    """The projection of personnel charges per scenario (rhaudit project), with its trajectories."""
+    from .analytics import projection
+    from .present.frames import frame_table
+
+    try:
+        rows, start, spec = projection.run_projection(path, ws)
+    except projection.ProjectionError as exc:
+        raise ReportError(str(exc)) from exc
+    sheet = doc.sheet("Projection", f"Projection des charges de personnel ({path.name})")
+    tables = projection.tables(rows, start, spec)
+    for title, df in tables.items():
+        sheet.add(frame_table(df, title=title, source=f"Source : {path.name}, calcul rhaudit.",
+                              note=" ".join(projection.notes(start))))
+    wide = tables.get("Trajectoires")
+    if wide is not None:
+        sheet.add(Chart("Charges de personnel par scénario (EUR)", [str(y) for y in wide["Année"]],
+                        {c: [float(v) for v in wide[c]] for c in wide.columns if c != "Année"}, kind="line", y_label="EUR"))
 
 
 def _method_sheet(doc: Document, ws, result: CheckResult, findings: list[Finding]) -> None:
