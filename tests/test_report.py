@@ -215,6 +215,12 @@ def test_findings_csv_writes_integers_as_integers(demo_120, tmp_path):
     assert header.startswith("N°;Règle;Gravité;Constat;")
     assert ";2025;" in first and "2025,0" not in first
     assert not math.isnan(json.loads((tmp_path / "findings.json").read_text())[0]["amount"])
+    # In the workbook a year is a number printed without a thousands separator (2025, not 2 025).
+    ws = openpyxl.load_workbook(tmp_path / "findings.xlsx")["Constats"]
+    header = int(ws.auto_filter.ref.split(":")[0][1:])
+    col = [c.column for c in ws[header] if c.value == "Année"][0]
+    cell = ws.cell(row=header + 1, column=col)
+    assert cell.value == 2025 and cell.number_format == "0"
 
 
 def _chromium() -> str | None:

@@ -51,7 +51,7 @@ def findings_table(findings: list[Finding]) -> Table:
                      "evidence": f"{total} ligne(s), feuille Pièces" if total else ""})
     cols = [
         Column("number", "N°", "int"), Column("rule", "Règle"), Column("severity", "Gravité"),
-        Column("title", "Constat", wrap=35), Column("matricule", "Matricule"), Column("year", "Année", "int"),
+        Column("title", "Constat", wrap=35), Column("matricule", "Matricule"), Column("year", "Année", "year"),
         Column("month", "Mois", "int"), Column("amount", "Montant en jeu", "eur", total=True),
         Column("amount_concerned", "Montant concerné", "eur", total=True),
         Column("hours", "Heures en jeu", "hours", total=True), Column("message", "Explication", wrap=70),

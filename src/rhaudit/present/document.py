@@ -7,7 +7,7 @@ and `Chart` (bars or lines, with an optional reference line such as 1,607 h). Th
 same figures reach every output.
 
 Column kinds drive the formats: text, int, eur (`# ##0,00 €`), pct (`0,0 %`, values as ratios),
-hours and number (`# ##0,00`), date (real dates), link (text with a link to another sheet).
+hours and number (`# ##0,00`), year (a number without thousands separator), date (real dates).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("text", "int", "eur", "pct", "hours", "number", "date")
-NUMERIC_KINDS = ("int", "eur", "pct", "hours", "number")
+KINDS = ("text", "int", "year", "eur", "pct", "hours", "number", "date")
+NUMERIC_KINDS = ("int", "year", "eur", "pct", "hours", "number")
 
 
 @dataclass

@@ -220,7 +220,7 @@ def _write_row(ws, t: Table, r: dict, row: int, widths: list[float], bold: bool 
     lines = 1
     for i, c in enumerate(t.columns, start=1):
         v = clean_value(r.get(c.key))
-        if c.kind == "int" and is_number(v):
+        if c.kind in ("int", "year") and is_number(v):
             v = int(round(v))
         cell = ws.cell(row=row, column=i, value=v)
         if c.kind != "text" and (is_number(v) or c.kind == "date"):

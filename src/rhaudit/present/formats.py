@@ -15,6 +15,7 @@ from .document import is_number
 FR = "[$-40C]"
 EXCEL_FORMATS = {
     "int": FR + "#,##0",
+    "year": "0",
     "eur": FR + '#,##0.00\\ "€"',
     "pct": FR + "0.0%",
     "hours": FR + "#,##0.00",
@@ -33,6 +34,8 @@ def display(v, kind: str = "text") -> str:
     """A value as a French reader sees it in a cell of `kind` (Excel shows the same with its format)."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return ""
+    if kind == "year" and is_number(v):
+        return str(int(v))
     if kind in ("int",) and is_number(v):
         return fr_grouped(round(v), 0)
     if kind == "eur" and is_number(v):

@@ -23,7 +23,7 @@ def csv_cell(v, kind: str = "text") -> str:
         return ""
     if isinstance(v, bool):
         return "oui" if v else "non"
-    if kind == "int" and is_number(v):
+    if kind in ("int", "year") and is_number(v):
         return str(int(round(v)))
     if isinstance(v, int):
         return str(v)
