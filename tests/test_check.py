@@ -96,5 +96,12 @@ def test_check_summary_shows_french_severity_labels(ville2012, tmp_path):
     result = CliRunner().invoke(main, ["check", "-w", str(ville2012), "--rules", "QUAL-001,IHTS-008,IHTS-010",
                                        "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    rows = {line.split()[0]: line.split()[1] for line in result.output.splitlines() if line.startswith(("QUAL-", "IHTS-"))}
+    # The synthesis is grouped by severity, most serious first, under French headings.
+    rows, group = {}, None
+    for line in result.output.splitlines():
+        if line.endswith("règle(s)) :"):
+            group = line.split(" (")[0]
+        elif line.startswith(("QUAL-", "IHTS-")):
+            rows[line.split()[0]] = group
     assert rows == {"IHTS-010": "Information", "IHTS-008": "Alerte"}
+    assert result.output.index("Alerte (1 règle(s)) :") < result.output.index("Information (1 règle(s)) :")

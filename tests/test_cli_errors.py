@@ -71,12 +71,12 @@ def test_check_out_to_an_unwritable_place(tmp_path):
 def test_workbook_still_open_in_excel(tmp_path, monkeypatch):
     # On Windows, Excel locks an open workbook: writing it raises PermissionError.
     ws = imported_workspace(tmp_path)
-    import rhaudit.findings as findings
+    import rhaudit.present.excel as excel
 
-    def locked(path, *args, **kwargs):
+    def locked(workbook, path, *args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr(findings.pd, "ExcelWriter", locked)
+    monkeypatch.setattr(excel.Workbook, "save", locked)
     result = run("check", "-w", str(ws), "--out", str(tmp_path / "r"))
     assert result.exit_code == 2, result.output
     assert "findings.xlsx : écriture refusée (fichier encore ouvert dans Excel ou un autre programme : fermez-le" in result.output

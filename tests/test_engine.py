@@ -7,6 +7,7 @@ import pytest
 
 from rhaudit.findings import Evidence, Finding, findings_frame, summary_frame, write_findings
 from rhaudit.model import empty_frame
+from rhaudit.present.excel import read_table
 from rhaudit.rules import RuleContext, max_severity_at_least, rule, run_rules, select_rules, _REGISTRY
 from rhaudit.workspace import FileEntry, Workspace, WorkspaceError
 
@@ -64,7 +65,11 @@ def test_exports_keep_the_json_contract(tmp_path):
     assert summary.iloc[0][["findings", "agents", "months"]].tolist() == [2, 1, 1]
     assert summary.iloc[0]["amount"] == pytest.approx(20.92, abs=1e-9)
     xl = pd.read_excel(tmp_path / "findings.xlsx", sheet_name=None)
-    assert set(xl) == {"Synthèse", "Constats"} and len(xl["Constats"]) == 2
+    # The evidence lines have their own sheet (one row per line) rather than one long cell.
+    assert set(xl) == {"Synthèse", "Constats", "Pièces"}
+    constats = read_table(tmp_path / "findings.xlsx", "Constats")
+    assert list(constats["N°"]) == [1, 2] and list(constats["Montant en jeu"]) == [10.46, 10.46]
+    assert read_table(tmp_path / "findings.xlsx", "Pièces")["Ligne"].tolist() == [120, 120]
 
 
 def _entry(sha):

@@ -1,5 +1,6 @@
 """The working-time simulator: both counting methods, ARTT solver, cost of a gap, exports."""
 
+import datetime as dt
 import json
 
 import openpyxl
@@ -157,7 +158,8 @@ def test_run_worktime_exports(tmp_path):
     out = tmp_path / "t.xlsx"
     assert "Classeur écrit" in run_worktime(REPO_EXAMPLE, fmt="xlsx", out=out)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Norme", "Calendrier réel", "Jours fériés", "Notes", "Sources"]
+    # The native charts read their data from a last sheet.
+    assert wb.sheetnames == ["Norme", "Calendrier réel", "Jours fériés", "Notes", "Sources", "Données des graphiques"]
     norme = {row[0]: row[1:4] for row in wb["Norme"].iter_rows(values_only=True)}
     # Proposition syndicale, 37 h on 4.5 days: 37 / 4.5 = 8.2222 h -> 8.22; (365 - 130.1 - 7.2 - 22.5 - 1 - 12)
     # = 192.2 days x 8.2222 = 1,580.31 + 4 + 7 = 1,591.31 h (was written 1591.311111111111).
@@ -165,12 +167,16 @@ def test_run_worktime_exports(tmp_path):
     assert norme["Durée annuelle (h)"][2] == 1591.31
     # Protocole actuel: (365 - 104 - 8 - 25 - 2 - 4 - 20) = 202 days x 7.6 = 1,535.2 + 4 = 1,539.2 -> -67.8 h.
     assert norme["Écart à la durée légale (h)"][0] == -67.8
-    notes = [row[2] for row in wb["Notes"].iter_rows(values_only=True)]
-    assert notes[1].startswith("Dérivation de la norme : 365 − 104 − 8 − 25 = 228 jours")
+    notes = [row[2] for row in wb["Notes"].iter_rows(values_only=True) if len(row) > 2]
+    assert [n for n in notes if n and n.startswith("Dérivation de la norme : 365 − 104 − 8 − 25 = 228 jours")]
     assert "Journée de solidarité non appliquée : 7 h manquent." in notes
     assert wb["Norme"].column_dimensions["A"].width > 30  # the row labels are readable
-    # Days off in French date format: Whit Monday 2026 = Easter (5 April) + 50 days = Monday 25 May.
-    assert ("25/05/2026", "lundi", "Lundi de Pentecôte") in [r[:3] for r in wb["Jours fériés"].iter_rows(values_only=True)]
+    # Days off as real dates (shown JJ/MM/AAAA): Whit Monday 2026 = Easter (5 April) + 50 days = Monday 25 May.
+    days = {r[:3]: r for r in wb["Jours fériés"].iter_rows(values_only=False) if r[0].value == dt.datetime(2026, 5, 25)}
+    assert [tuple(c.value for c in k) for k in days] == [(dt.datetime(2026, 5, 25), "lundi", "Lundi de Pentecôte")]
+    assert next(iter(days))[0].number_format == "DD/MM/YYYY"
+    # The assumptions are on every sheet, with a chart of the annual hours against 1,607 h.
+    assert "Hypothèses : année 2026" in wb["Norme"]["A4"].value and len(wb["Norme"]._charts) == 1
     data = json.loads(run_worktime(REPO_EXAMPLE, fmt="json"))
     assert {d["method"] for d in data} == {"norme", "calendrier"}
     assert len(data) == 2 * 3  # three variants, two methods

@@ -14,7 +14,7 @@ import click
 from tabulate import tabulate
 
 from . import __version__, cli_fr
-from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, fr_amount, summary_frame, write_findings
+from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, write_findings
 from .workspace import Workspace, WorkspaceError, os_error_reason
 
 cli_fr.install()  # click's own messages (usage errors, help) in French
@@ -105,7 +105,8 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
 @main.command("info")
 @_workspace_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def info_cmd(workspace, fmt):
+@click.option("--wide", is_flag=True, help="Tableaux complets, sans limite de 100 colonnes.")
+def info_cmd(workspace, fmt, wide):
     """Effectifs, bulletins, brut et lignes par période."""
     from .analytics.info import render_info, workspace_info
 
@@ -116,7 +117,9 @@ def info_cmd(workspace, fmt):
         data = workspace_info(ws)
     except ClassificationError as exc:
         raise InputError(str(exc)) from exc
-    click.echo(json.dumps(data, ensure_ascii=False, indent=1) if fmt == "json" else render_info(data))
+    from .present.tabular import to_json
+
+    click.echo(to_json(data) if fmt == "json" else render_info(data, wide=wide))
 
 
 # --- check -----------------------------------------------------------------------------------
@@ -133,7 +136,8 @@ def info_cmd(workspace, fmt):
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Sortir avec le code 1 s'il existe des constats de cette gravité ou plus.")
 @click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
-def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, pseudonymise):
+@click.option("--wide", is_flag=True, help="Tableaux complets, sans limite de 100 colonnes.")
+def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, pseudonymise, wide):
     """Exécuter les règles de conformité et écrire les constats (xlsx, csv, json)."""
     from .check import CheckError, check_workspace
     from .rules import max_severity_at_least
@@ -144,26 +148,20 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
                                  deliberations=list(deliberations) or None, pseudonymise=pseudonymise)
     except CheckError as exc:
         raise InputError(str(exc)) from exc
+    from .present.checkdoc import render_summary_text
+    from .present.terminal import wrap_text
+    from .present.meta import workspace_document
+
     findings = result.findings
     out_dir = out or Path("reports")
-    written = write_findings(findings, out_dir, result.report)
+    doc = workspace_document(ws, "Constats du contrôle de conformité", years=list(year) or None)
+    written = write_findings(findings, out_dir, result.report, doc)
     if fmt == "json":
         click.echo(findings_json(findings))
     else:
-        summary = summary_frame(findings)
-        if summary.empty:
-            click.echo("Aucun constat.")
-        else:
-            for col in ("amount", "hours", "amount_concerned"):
-                summary[col] = summary[col].map(fr_amount)
-            click.echo(tabulate(
-                summary.values.tolist(),
-                headers=["Règle", "Gravité", "Constat", "Nb", "Agents", "Mois-agents", "Montant en jeu (EUR)", "Heures",
-                         "Montant concerné (EUR)"],
-                tablefmt="simple", disable_numparse=True, colalign=("left",) * 3 + ("right",) * 6,
-            ))
-        click.echo("\n" + result.report.render())
-        click.echo(f"\n{len(findings)} constat(s). Fichiers : " + ", ".join(str(p) for p in written))
+        click.echo(render_summary_text(findings, wide=wide))
+        click.echo("\n" + (result.report.render() if wide else wrap_text(result.report.render())))
+        click.echo(wrap_text(f"\n{len(findings)} constat(s). Fichiers : " + ", ".join(str(p) for p in written)))
     if fail_on and max_severity_at_least(findings, fail_on):
         sys.exit(1)
 
@@ -373,6 +371,35 @@ def project_cmd(projection_file, workspace, fmt, out):
         raise InputError(str(exc)) from exc
     click.echo(emit(projection.tables(rows, start, spec), rows, fmt, out, "projection.xlsx",
                     projection.notes(start), xlsx_hook=projection.add_chart))
+
+
+# --- report ----------------------------------------------------------------------------------
+@main.command("report")
+@_workspace_option()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("reports/audit.xlsx"),
+              show_default=True, help="Classeur du rapport (.xlsx).")
+@click.option("--scenarios", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Scénarios de temps de travail (YAML) pour la section temps de travail.")
+@click.option("--deliberations", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              help="Délibérations (défaut : celles de l'espace de travail).")
+@click.option("--projection", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Fichier de projection (YAML) pour la section projection des charges de personnel.")
+@click.option("--collectivite", default=None, help="Nom de la collectivité (défaut : l'établissement des bulletins).")
+@click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
+@click.option("--html", "html", is_flag=True, help="Écrire aussi un rapport HTML autonome à côté du classeur.")
+def report_cmd(workspace, out, scenarios, deliberations, projection, collectivite, pseudonymise, html):
+    """Rapport d'audit : synthèse, une feuille par règle, tableaux numérotés, méthodologie."""
+    from .check import CheckError
+    from .report import ReportError, build_report, write_report
+
+    ws = _open_workspace(workspace)
+    try:
+        report = build_report(ws, scenarios=scenarios, pseudonymise=pseudonymise, collectivite=collectivite,
+                              deliberations=list(deliberations) or None, projection=projection)
+    except (CheckError, ReportError) as exc:
+        raise InputError(str(exc)) from exc
+    paths = write_report(report, out, html=html)
+    click.echo(f"Rapport écrit : {', '.join(str(p) for p in paths)} ({len(report.check.findings)} constat(s)).")
 
 
 def _say(message: str) -> None:

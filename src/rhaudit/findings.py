@@ -9,7 +9,6 @@ all the overtime of a site without automated time recording; `amount` stays the 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -199,52 +198,38 @@ def summary_frame(findings: list[Finding]) -> pd.DataFrame:
     return out.round({"amount": 2, "hours": 2, "amount_concerned": 2})
 
 
-def write_findings(findings: list[Finding], out_dir: Path, report=None) -> list[Path]:
+_CSV_KINDS = {"number": "int", "year": "int", "month": "int", "amount": "eur", "amount_concerned": "eur", "hours": "hours"}
+
+
+def findings_csv_table(findings: list[Finding]):
+    """findings.csv: one row per finding, French headers, integers as integers."""
+    from .present.document import Column, Table
+
+    cols = [Column(k, label, _CSV_KINDS.get(k, "text")) for k, label in COLUMN_LABELS.items()]
+    return Table(cols, findings_frame(findings).to_dict("records"))
+
+
+def write_findings(findings: list[Finding], out_dir: Path, report=None, doc=None) -> list[Path]:
     """Write findings.xlsx, findings.csv and findings.json in `out_dir`; with `report` (a
     coverage.RunReport: rules not run and why, coverage), also execution.json and execution.csv,
     and the sheets « Couverture » and « Exécution des règles » of findings.xlsx. findings.json
-    stays a list of findings (its readers are not broken)."""
+    stays a list of findings (its readers are not broken). `doc`: a present.Document carrying the
+    collectivité, period, sources and version printed on every sheet."""
+    from .present.checkdoc import findings_document
+    from .present.excel import write_workbook
+    from .present.tabular import write_csv
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    table = findings_frame(findings).rename(columns=COLUMN_LABELS)
     paths = [out_dir / "findings.csv", out_dir / "findings.json", out_dir / "findings.xlsx"]
-    table.to_csv(paths[0], sep=";", index=False, encoding="utf-8-sig", decimal=",")
+    write_csv(findings_csv_table(findings), paths[0])
     paths[1].write_text(findings_json(findings), encoding="utf-8")
-    summary = summary_frame(findings).rename(
-        columns={
-            "rule": "Règle", "severity": "Gravité", "title": "Constat", "findings": "Constats",
-            "agents": "Agents", "months": "Mois-agents", "amount": "Montant en jeu (EUR)",
-            "hours": "Heures en jeu", "amount_concerned": "Montant concerné (EUR)",
-        }
-    )
-    with pd.ExcelWriter(paths[2], engine="openpyxl") as xw:
-        summary.to_excel(xw, sheet_name="Synthèse", index=False)
-        table.to_excel(xw, sheet_name="Constats", index=False)
-        _layout(xw.sheets["Synthèse"], {"Constat": 60})
-        _layout(xw.sheets["Constats"], {"Constat": 40, "Référence": 40, "Explication": 90, "Pièces (fichier:ligne code libellé montant)": 60})
-        if report is not None:
-            report.coverage_frame().to_excel(xw, sheet_name="Couverture", index=False)
-            report.rules_frame().to_excel(xw, sheet_name="Exécution des règles", index=False)
-            _layout(xw.sheets["Couverture"], {"Élément": 45, "Valeur": 60})
-            _layout(xw.sheets["Exécution des règles"], {"Titre": 50, "Motifs": 90})
+    write_workbook(findings_document(findings, report, doc), paths[2])
     if report is not None:
         paths += report.write(out_dir)
     return paths
 
 
-def _layout(sheet, wide: dict[str, int]) -> None:
-    """Readable sheet: frozen header with filters, sensible widths, long texts wrapped."""
-    from openpyxl.styles import Alignment, Font
-
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        width = wide.get(cell.value)
-        sheet.column_dimensions[cell.column_letter].width = width or max(10, len(str(cell.value)) + 2)
-        if width:
-            for (c,) in sheet.iter_rows(min_row=2, min_col=cell.column, max_col=cell.column):
-                c.alignment = Alignment(wrap_text=True, vertical="top")
-
-
 def findings_json(findings: list[Finding]) -> str:
-    return json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1, default=str)
+    from .present.tabular import to_json
+
+    return to_json([f.to_dict() for f in findings])

@@ -490,25 +490,55 @@ def notes_frame(counts: list[Count], norms: Norms) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_xlsx(counts: list[Count], cal: Calendar, norms: Norms, out: Path) -> None:
-    """A workbook for negotiators: values rounded to the hundredth, readable column widths, the notes."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sources = pd.DataFrame({"Paramètre": list(norms.sources), "Valeur et source": list(norms.sources.values())})
-    sheets = {
-        "Norme": (comparison_frame(counts, "norme"), True),
-        "Calendrier réel": (comparison_frame(counts, "calendrier"), True),
-        "Jours fériés": (dates_frame(counts, cal), False),
-        "Notes": (notes_frame(counts, norms), False),
-        "Sources": (sources, False),
-    }
-    with pd.ExcelWriter(out, engine="openpyxl") as xw:
-        for sheet, (frame, index) in sheets.items():
-            _rounded(frame).to_excel(xw, sheet_name=sheet, index=index)
-            ws = xw.sheets[sheet]
-            for column in ws.columns:
-                width = max(len(_cell(c.value)) for c in column)
-                ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 80)
-            ws.freeze_panes = "B2" if index else "A2"
+def write_xlsx(counts: list[Count], cal: Calendar, norms: Norms, out: Path, spec: ScenarioFile | None = None,
+               source: Path | None = None) -> None:
+    """A workbook for negotiators through the presentation layer: values to the hundredth, the
+    assumptions (year, territory, headcount, ETP cost) on every sheet, holidays as real dates, a
+    chart of the annual hours per scenario against the legal duration."""
+    from .present.excel import write_workbook
+
+    write_workbook(worktime_document(counts, cal, norms, spec, source), out)
+
+
+def worktime_document(counts: list[Count], cal: Calendar, norms: Norms, spec: ScenarioFile | None = None,
+                      source: Path | None = None):
+    from . import __version__
+    from .present.document import Chart, Column, Document, Table, Text
+
+    assumptions = [f"année {norms.year}", f"territoire : {cal.label}"]
+    if spec is not None:
+        assumptions += [f"effectif : {fr_number(spec.headcount)} agents" if spec.headcount else "effectif non renseigné",
+                        f"coût d'un ETP : {fr_number(spec.etp_cost)} EUR" if spec.etp_cost else "coût d'un ETP non renseigné"]
+    doc = Document(f"Simulation du temps de travail {norms.year}", period=str(norms.year),
+                   version=__version__, assumptions=", ".join(assumptions) + ".",
+                   sources=([f"scénarios : {Path(source).name}"] if source else [])
+                   + ["paramètres légaux datés de configs/parametres/ (feuille Sources)"])
+    for method, name in (("norme", "Norme"), ("calendrier", "Calendrier réel")):
+        frame = _rounded(comparison_frame(counts, method))
+        cols = [Column("label", frame.index.name, wrap=45)] + [Column(str(c), str(c), "number") for c in frame.columns]
+        rows = [{"label": label, **{str(c): v for c, v in zip(frame.columns, values)}}
+                for label, values in zip(frame.index, frame.values.tolist())]
+        sheet = doc.sheet(name, f"{METHOD_LABELS[method]} — {norms.year}, {cal.label}")
+        if method == "norme":
+            sheet.add(Text(f"Dérivation de la norme : {norm_derivation(norms)}"))
+        sheet.add(Table(cols, rows, filters=False))
+        chosen = [c for c in counts if c.method == method]
+        sheet.add(Chart(f"Durée annuelle par scénario ({METHOD_LABELS[method].lower()})", [c.name for c in chosen],
+                        {"Durée annuelle (h)": [round(c.annual_hours, 2) for c in chosen]}, y_label="heures",
+                        reference=(f"Durée légale {fr_number(norms.annual_hours)} h", norms.annual_hours)))
+    dates = dates_frame(counts, cal)
+    date_cols = [Column("Date", "Date", "date"), Column("Jour", "Jour"), Column("Libellé", "Libellé", wrap=40),
+                 Column("Nature", "Nature")] + [Column(c, c, "number") for c in dates.columns[4:]]
+    date_rows = [{**r, "Date": dt.datetime.strptime(r["Date"], "%d/%m/%Y")} for r in dates.to_dict("records")]
+    doc.sheet("Jours fériés", dates.attrs["title"]).add(Table(date_cols, date_rows))
+    notes = notes_frame(counts, norms)
+    doc.sheet("Notes", "Notes du décompte").add(Table(
+        [Column("Méthode", "Méthode", wrap=30), Column("Scénario", "Scénario", wrap=30), Column("Note", "Note", wrap=100)],
+        notes.to_dict("records")))
+    doc.sheet("Sources", "Paramètres et sources").add(Table(
+        [Column("name", "Paramètre", wrap=40), Column("source", "Valeur et source", wrap=100)],
+        [{"name": k, "source": v} for k, v in norms.sources.items()]))
+    return doc
 
 
 def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str:
@@ -520,7 +550,7 @@ def run_worktime(path: Path, fmt: str = "table", out: Path | None = None) -> str
         raise ScenarioError(f"{path} : {exc}") from exc
     if fmt == "xlsx":
         target = out or Path("temps_de_travail.xlsx")
-        write_xlsx(counts, cal, norms, target)
+        write_xlsx(counts, cal, norms, target, spec, path)
         return f"Classeur écrit : {target}"
     if fmt == "json":
         text = json.dumps([c.to_dict() for c in counts], ensure_ascii=False, indent=1)

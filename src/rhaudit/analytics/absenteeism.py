@@ -369,42 +369,46 @@ def render_text(report: Report) -> str:
     return "\n".join(parts)
 
 
-def write_xlsx(report: Report, path: Path, service_rows: list[dict]) -> None:
-    """Indicators, benchmark and evolution sheets, and a chart sheet (rate by motive, by service)."""
-    from openpyxl.chart import BarChart, Reference
+def indicator_table(report: Report, rows: list[dict], title: str = "", source: str = ""):
+    """The indicators as a typed table of the presentation layer (rates as percentages, days, EUR)."""
+    from ..present.document import Column, Table
 
-    frame = display_frame(report)
-    head = pd.DataFrame({"Absentéisme": _header(report) + [""] + _benchmark_lines(report)})
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        head.to_excel(xw, sheet_name="Méthode", index=False)
-        frame.to_excel(xw, sheet_name="Indicateurs", index=False)
-        pd.DataFrame([{"Année": e["year"], "Taux calendaire": e["rate_calendar"], "Taux jours ouvrés": e["rate_worked"],
-                       "Taux compressible": e["compressible_rate_calendar"]} for e in report.evolution]
-                     ).to_excel(xw, sheet_name="Évolution", index=False)
-        wb = xw.book
-        ws = wb.create_sheet("Graphiques")
-        ws.append(["Motif", f"Taux ({BASES[report.base]}), %"])
-        motives = [r for r in report.rows if r["group"] == "ensemble" and r["motive"] in MOTIVE_GROUPS]
-        for r in motives:
-            ws.append([r["motive_label"], round(100 * (r["rate"] or 0), 3)])
-        chart = BarChart()
-        chart.title, chart.y_axis.title = "Taux d'absentéisme par motif (%)", "%"
-        chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + len(motives)), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(motives)))
-        ws.add_chart(chart, "D2")
-        start = len(motives) + 4
-        ws.cell(row=start, column=1, value="Service")
-        ws.cell(row=start, column=2, value=f"Taux ({BASES[report.base]}), %")
-        services = [r for r in service_rows if r["motive"] == "total"]
-        for i, r in enumerate(services, start=1):
-            ws.cell(row=start + i, column=1, value=r["value"])
-            ws.cell(row=start + i, column=2, value=round(100 * (r["rate"] or 0), 3))
-        chart2 = BarChart()
-        chart2.type = "bar"
-        chart2.title, chart2.height = "Taux d'absentéisme par service (%), tous motifs", max(7.5, 0.6 * len(services))
-        chart2.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(services)), titles_from_data=True)
-        chart2.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(services)))
-        ws.add_chart(chart2, "D20")
+    cols = [Column("perimeter", "Périmètre"), Column("value", "Valeur", wrap=25), Column("motive_label", "Motif", wrap=40),
+            Column("headcount", "Effectif moyen", "number"), Column("days", "Jours calendaires", "number"),
+            Column("worked_days", "Jours ouvrés", "number"), Column("stops", "Arrêts", "int"),
+            Column("agents", "Agents absents", "int"), Column("rate", f"Taux ({BASES[report.base]})", "pct"),
+            Column("frequency", "Arrêts pour 100 agents", "number"), Column("mean_length", "Durée moyenne (j)", "number"),
+            Column("share_agents_absent", "Part d'agents absents", "pct"), Column("cost", "Rémunération maintenue", "eur")]
+    data = [{**r, "perimeter": "Collectivité" if r["group"] == "ensemble" else DIMENSIONS[r["group"]],
+             "value": r["value"] or ""} for r in rows]
+    return Table(cols, data, title=title, source=source)
+
+
+def write_xlsx(report: Report, path: Path, service_rows: list[dict]) -> None:
+    """Méthode, Indicateurs, Évolution and Graphiques (rate by motive, by service) through the
+    presentation layer: rates as real percentages, French formats, page set-up."""
+    from .. import __version__
+    from ..present.document import Chart, Column, Document, Table, Text
+    from ..present.excel import write_workbook
+
+    doc = Document(f"Absentéisme {report.year}", period=str(report.year), version=__version__,
+                   sources=["bulletins et absences de l'espace de travail"])
+    doc.sheet("Méthode", f"Absentéisme {report.year} — méthode et repère national").add(
+        *[Text(line) for line in _header(report) + _benchmark_lines(report)])
+    doc.sheet("Indicateurs", f"Indicateurs d'absentéisme {report.year}").add(indicator_table(report, report.rows))
+    doc.sheet("Évolution", "Évolution de l'absentéisme (collectivité, tous motifs)").add(Table(
+        [Column("year", "Année"), Column("rate_calendar", "Taux calendaire", "pct"),
+         Column("rate_worked", "Taux jours ouvrés", "pct"), Column("compressible_rate_calendar", "Taux compressible", "pct")],
+        [{**e, "year": str(e["year"])} for e in report.evolution]))
+    motives = [r for r in report.rows if r["group"] == "ensemble" and r["motive"] in MOTIVE_GROUPS]
+    services = [r for r in service_rows if r["motive"] == "total"]
+    label = f"Taux ({BASES[report.base]}), %"
+    doc.sheet("Graphiques", f"Absentéisme {report.year} en graphiques").add(
+        Chart("Taux d'absentéisme par motif (%)", [r["motive_label"] for r in motives],
+              {label: [round(100 * (r["rate"] or 0), 3) for r in motives]}, y_label="%"),
+        Chart("Taux d'absentéisme par service (%), tous motifs", [str(r["value"]) for r in services],
+              {label: [round(100 * (r["rate"] or 0), 3) for r in services]}, y_label="%"))
+    write_workbook(doc, path)
 
 
 def render(report: Report, fmt: str, out: Path | None, service_rows: list[dict] | None = None) -> str:

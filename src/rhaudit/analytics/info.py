@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from tabulate import tabulate
 
 from ..classify import classify_payroll, workspace_nomenclature
-from ..findings import fr_amount
+from ..model import PAY_CATEGORIES
 from ..workspace import Workspace
 
 _UNKNOWN = "(non renseigné)"
@@ -75,22 +74,29 @@ def _distinct_agents(df: pd.DataFrame, col: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.sort_index().items()}
 
 
-def render_info(data: dict) -> str:
-    """French text tables of `workspace_info`."""
+def render_info(data: dict, wide: bool = False) -> str:
+    """French text tables of `workspace_info` (presentation layer: 100 columns, French labels of
+    the statuts and catégories, a total line)."""
+    from ..present.document import Column, Table
+    from ..present.labels import label
+    from ..present.terminal import render_table
+
     if not data["periods"]:
         return f"Aucun bulletin dans l'espace de travail ({data['files']} fichier(s) importé(s))."
     kinds = sorted({k for p in data["periods"] for k in p["lines_by_kind"]})
-    rows = [[f"{p['month']:02d}/{p['year']}", p["payslips"], p["agents"], fr_amount(p["gross"])]
-            + [p["lines_by_kind"].get(k, 0) for k in kinds] for p in data["periods"]]
+    cols = [Column("month", "Mois"), Column("payslips", "Bulletins", "int", total=True), Column("agents", "Agents", "int"),
+            Column("gross", "Brut", "eur", total=True)]
+    if wide:  # the lines by nature per month; otherwise per year below (twelve columns would not fit)
+        cols += [Column(f"k_{k}", f"Nature {k}", "int", total=True) for k in kinds]
+    rows = [{"month": f"{p['month']:02d}/{p['year']}", "payslips": p["payslips"], "agents": p["agents"], "gross": p["gross"],
+             **{f"k_{k}": p["lines_by_kind"].get(k, 0) for k in kinds}} for p in data["periods"]]
     t = data["total"]
-    rows.append(["Total", t["payslips"], t["agents"], fr_amount(t["gross"])]
-                + [sum(p["lines_by_kind"].get(k, 0) for p in data["periods"]) for k in kinds])
     out = [
         f"{data['files']} fichier(s) importé(s) ; {t.get('absences', 0)} absence(s) et "
         f"{t.get('agents_reference', 0)} agent(s) au référentiel agents.\n",
-        "Bulletins, agents, brut (EUR) et lignes par nature, par mois :",
-        tabulate(rows, headers=["Mois", "Bulletins", "Agents", "Brut"] + [f"Nature {k}" for k in kinds],
-                 tablefmt="simple", colalign=("left",) + ("right",) * (3 + len(kinds))),
+        "Bulletins, agents, brut (EUR)" + (" et lignes par nature" if wide else "") + ", par mois :",
+        render_table(Table(cols, rows, totals_label="Total"), wide=wide),
+        f"Agents distincts sur toute la période : {t['agents']}.",
     ]
     if data.get("missing_months"):
         months = ", ".join(f"{m[5:]}/{m[:4]}" for m in data["missing_months"])
@@ -98,15 +104,18 @@ def render_info(data: dict) -> str:
                    f"Importez le fichier de ce mois s'il manque : les totaux annuels en dépendent.")
     # Categories by year (twelve month columns would not fit a terminal).
     years = sorted({p["year"] for p in data["periods"]})
-    categories = sorted({c for p in data["periods"] for c in p["lines_by_category"]})
-    cat_rows = [[c] + [sum(p["lines_by_category"].get(c, 0) for p in data["periods"] if p["year"] == y) for y in years]
-                for c in categories]
-    out += ["\nLignes par catégorie de rubrique et par année :",
-            tabulate(cat_rows, headers=["Catégorie"] + [str(y) for y in years], tablefmt="simple")]
+    year_cols = [Column(str(y), str(y), "int", total=True) for y in years]
+    for key, title, labels in (("lines_by_kind", "Nature", {}), ("lines_by_category", "Catégorie de rubrique", PAY_CATEGORIES)):
+        values = sorted({c for p in data["periods"] for c in p[key]})
+        rows = [{"code": c, "value": labels.get(c, ""),
+                 **{str(y): sum(p[key].get(c, 0) for p in data["periods"] if p["year"] == y) for y in years}} for c in values]
+        first = [Column("code", title)] + ([Column("value", "Libellé", wrap=50)] if labels else [])
+        out += [f"\nLignes par {title.lower()} et par année :",
+                render_table(Table(first + year_cols, rows, totals_label="Total"), wide=wide)]
     for axis, title in (("statut", "Statut"), ("categorie", "Catégorie")):
         values = sorted({v for h in data["headcount"].values() for v in h[axis]})
-        years = sorted(data["headcount"])
-        hc_rows = [[v] + [data["headcount"][y][axis].get(v, 0) for y in years] for v in values]
+        hc_years = sorted(data["headcount"])
+        hc_rows = [{"value": label(axis, v), **{y: data["headcount"][y][axis].get(v, 0) for y in hc_years}} for v in values]
         out += [f"\nEffectifs (agents distincts) par {title.lower()} :",
-                tabulate(hc_rows, headers=[title] + years, tablefmt="simple")]
+                render_table(Table([Column("value", title)] + [Column(y, y, "int") for y in hc_years], hc_rows), wide=wide)]
     return "\n".join(out)

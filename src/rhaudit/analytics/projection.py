@@ -273,11 +273,17 @@ def add_chart(path: Path, sheets: dict[str, str]) -> None:
     chart.title = "Charges de personnel par scénario"
     chart.y_axis.title = "EUR"
     chart.x_axis.title = "Année"
-    data = Reference(ws, min_col=2, max_col=ws.max_column, min_row=1, max_row=ws.max_row)
+    # The table sits under the sheet's title block: its header is the first row of the filter.
+    first, last = ws.auto_filter.ref.split(":")
+    head, end = (int("".join(ch for ch in ref if ch.isdigit())) for ref in (first, last))
+    width = ws.max_column
+    data = Reference(ws, min_col=2, max_col=width, min_row=head, max_row=end)
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=ws.max_row))
+    chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=end))
+    for series in chart.series:
+        series.smooth = False  # a smoothed curve would draw values the projection does not give
     chart.width, chart.height = 22, 12
-    ws.add_chart(chart, f"{chr(ord('A') + ws.max_column + 1)}2")
+    ws.add_chart(chart, f"A{end + 3}")
     wb.save(path)
 
 

@@ -66,21 +66,24 @@ def sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def write_xlsx(tables: dict[str, pd.DataFrame], out: Path, notes: list[str] = ()) -> dict[str, str]:
-    """Write one sheet per table (plus a « Notes » sheet); return {title: sheet name}."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+def write_xlsx(tables: dict[str, pd.DataFrame], out: Path, notes: list[str] = (), title: str | None = None) -> dict[str, str]:
+    """Write one sheet per table (plus a « Notes » sheet) through the presentation layer (French
+    formats, title block, page set-up); return {title: sheet name}. Each table's header row is the
+    first row of its sheet's filter (`ws.auto_filter.ref`)."""
+    from .. import __version__
+    from ..present.document import Document, Text
+    from ..present.excel import write_workbook
+    from ..present.frames import frame_table
+
+    doc = Document(title or next(iter(tables), "Tableaux"), version=__version__)
     names: dict[str, str] = {}
-    used: set[str] = set()
-    with pd.ExcelWriter(out, engine="openpyxl") as xw:
-        for title, df in tables.items():
-            names[title] = sheet_name(title, used)
-            df.to_excel(xw, sheet_name=names[title], index=False)
-            ws = xw.sheets[names[title]]
-            for i, col in enumerate(df.columns, start=1):
-                width = max([len(str(col))] + [len(_cell(v, col)) for v in df[col].head(200)])
-                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, width + 2)
-        if notes:
-            pd.DataFrame({"Notes": list(notes)}).to_excel(xw, sheet_name=sheet_name("Notes", used), index=False)
+    for title, df in tables.items():
+        sheet = doc.sheet(title, title)
+        names[title] = sheet.name
+        sheet.add(frame_table(df) if not df.empty else Text("(aucune donnée)"))
+    if notes:
+        doc.sheet("Notes", "Notes").add(*[Text(n) for n in notes])
+    write_workbook(doc, out)
     return names
 
 
@@ -89,7 +92,7 @@ def emit(tables: dict[str, pd.DataFrame], data, fmt: str, out: Path | None, defa
     """Render in `fmt`; write to `out` when given (always for xlsx). Return the text to print."""
     if fmt == "xlsx":
         target = out or Path(default_xlsx)
-        names = write_xlsx(tables, target, notes)
+        names = write_xlsx(tables, target, notes, Path(default_xlsx).stem.replace("_", " ").capitalize())
         if xlsx_hook:
             xlsx_hook(target, names)
         return f"Classeur écrit : {target}"

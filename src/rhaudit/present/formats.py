@@ -1,0 +1,51 @@
+"""French formats of values: Excel number formats and the text of a value for a terminal, HTML or CSV.
+
+Excel stores number formats in a locale-neutral syntax that each reader displays with its own
+separators: `#,##0.00 "€"` is shown `# ##0,00 €` by a French Excel. The `[$-40C]` prefix (French
+(France)) makes LibreOffice use the French separators whatever the machine's locale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from .document import is_number
+
+FR = "[$-40C]"
+EXCEL_FORMATS = {
+    "int": FR + "#,##0",
+    "year": "0",
+    "eur": FR + '#,##0.00\\ "€"',
+    "pct": FR + "0.0%",
+    "hours": FR + "#,##0.00",
+    "number": FR + "#,##0.00",
+    "date": "DD/MM/YYYY",
+    "text": "@",
+}
+
+
+def fr_grouped(x: float, digits: int) -> str:
+    """1234.5 -> "1 234,50" (digits=2); the thousands separator is a plain space."""
+    return f"{x:,.{digits}f}".replace(",", " ").replace(".", ",")
+
+
+def display(v, kind: str = "text") -> str:
+    """A value as a French reader sees it in a cell of `kind` (Excel shows the same with its format)."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    if kind == "year" and is_number(v):
+        return str(int(v))
+    if kind in ("int",) and is_number(v):
+        return fr_grouped(round(v), 0)
+    if kind == "eur" and is_number(v):
+        return fr_grouped(v, 2) + " €"
+    if kind == "pct" and is_number(v):
+        return fr_grouped(100 * v, 1) + " %"
+    if kind in ("hours", "number") and is_number(v):
+        return fr_grouped(v, 2)
+    if isinstance(v, (dt.date, dt.datetime)):
+        return f"{v:%d/%m/%Y}"
+    if isinstance(v, float):
+        return fr_grouped(v, 2).removesuffix(",00")
+    return str(v)
