@@ -228,9 +228,9 @@ def _write_row(ws, t: Table, r: dict, row: int, widths: list[float], bold: bool 
         elif is_number(v):  # a number in a text column (a mixed "Valeur" column): still a French format
             cell.number_format = EXCEL_FORMATS["int" if float(v).is_integer() else "number"]
         wrap = c.kind == "text"
-        # Numbers right-aligned one indent from the border, so they never touch the next column's text.
-        cell.alignment = Alignment(wrap_text=wrap, vertical="top", horizontal="left" if wrap else "right",
-                                   indent=0 if wrap else 1)
+        # One indent on both sides of the border: a right-aligned number never touches the next
+        # column's text (LibreOffice ignores a right indent, so the text gets one too).
+        cell.alignment = Alignment(wrap_text=wrap, vertical="top", horizontal="left" if wrap else "right", indent=1)
         if bold:
             cell.font = Font(bold=True)
         if wrap and v is not None:
