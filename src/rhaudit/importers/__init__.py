@@ -260,12 +260,11 @@ def parse_all(jobs: list[tuple[str, Path, str | None, str]], keep_names: bool, p
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # forkserver: a clean process forks the workers (forking this one, which may hold threads of
-    # pyarrow's pools, could deadlock them); the importer modules are loaded once in it.
+    # fork where it exists: the workers start at once with the modules already loaded, and the
+    # caller's main module is not run again (spawn and forkserver re-import it, which breaks a
+    # script without an `if __name__ == "__main__"` guard and costs a second per import).
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        context.set_forkserver_preload([__name__, f"{__name__}.pes"])
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(_parse_job, job, keep_names) for job in jobs]
         try:
