@@ -429,6 +429,7 @@ def import_files(
     try:
         with ws.locked(on_wait=on_wait):
             report.notes += ws.recover()
+            report.notes += ws.migrate_layout()
             _import_locked(ws, jobs, report, keep_names, replace, deliberations_text, progress)
     except BaseException:
         if created and not ws.exists():  # a first import that failed leaves no folder behind
