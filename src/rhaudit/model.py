@@ -264,6 +264,7 @@ ESPACE/payslips/year=2025/<empreinte>.parquet
 ESPACE/pay_lines/year=2025/<empreinte>.parquet
 ESPACE/absences/year=2025/<empreinte>.parquet   (année du début de l'absence)
 ESPACE/agents/<empreinte>.parquet
+ESPACE/leave_balances/<empreinte>.parquet
 ESPACE/nomenclature/<empreinte>.parquet
 ESPACE/import_log.json                          (fichiers importés, comptes, rejets)
 ```
@@ -283,8 +284,8 @@ GROUP BY ALL ORDER BY espace, year;
 ```
 
 Les fichiers gardent tout ce qui a été importé : rhaudit écarte en plus, à la lecture, les
-déclarations DSN remplacées (« annule et remplace ») et, pour le référentiel agents, les lignes
-d'un matricule décrit à nouveau par un fichier plus récent ; pour ces deux cas, lire par rhaudit
+déclarations DSN remplacées (« annule et remplace ») et, pour le référentiel agents et les soldes
+de congés, les lignes décrites à nouveau par un fichier importé plus tard ; pour ces deux cas, lire par rhaudit
 (`rhaudit.workspace.Workspace.read`) ou reproduire ce filtre avec `import_log.json`."""
 
 
