@@ -84,6 +84,7 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
                workspace, balances=(), balance_profile=None):
     """Importer des fichiers de paie (PES XML .xhl/.xml, CSV, XLSX), d'absences, d'agents et de soldes de congés."""
     from .importers import ImportFailed, import_files
+    from .progress import terminal_progress
 
     # --deliberations alone replaces the délibérations of an existing workspace.
     if not (payroll or absences or agents or balances or (deliberations and Workspace(workspace).exists())):
@@ -95,6 +96,7 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
             profile=profile, absence_profile=absence_profile, agent_profile=agent_profile,
             deliberations=deliberations, keep_names=keep_names, replace=replace, on_wait=_say,
             balances=list(balances), balance_profile=balance_profile,
+            progress=terminal_progress("Lecture des fichiers"),
         )
     except (ImportFailed, WorkspaceError) as exc:
         raise InputError(str(exc)) from exc

@@ -248,7 +248,45 @@ def markdown_doc() -> str:
     parts += [f"| `{k}` | {v} |" for k, v in LEAVE_BALANCE_TYPES.items()]
     parts.append("\n## Natures de lignes PES\n\n| élément | nature |\n|---|---|")
     parts += [f"| `{k}` | {v} |" for k, v in LINE_KINDS.items()]
+    parts.append(WORKSPACE_LAYOUT_DOC)
     return "\n".join(parts) + "\n"
+
+
+WORKSPACE_LAYOUT_DOC = """
+## Lire les espaces de travail avec un autre outil (DuckDB, Spark, Polars)
+
+Chaque table est un dossier de fichiers Parquet, un par fichier importé (nommé par les 16 premiers
+caractères de son empreinte sha256) ; bulletins, lignes de paie et absences sont rangés par année
+à la manière « hive » (`year=AAAA`), que DuckDB, Spark, Polars ou pyarrow lisent comme une partition :
+
+```
+ESPACE/payslips/year=2025/<empreinte>.parquet
+ESPACE/pay_lines/year=2025/<empreinte>.parquet
+ESPACE/absences/year=2025/<empreinte>.parquet   (année du début de l'absence)
+ESPACE/agents/<empreinte>.parquet
+ESPACE/leave_balances/<empreinte>.parquet
+ESPACE/nomenclature/<empreinte>.parquet
+ESPACE/import_log.json                          (fichiers importés, comptes, rejets)
+```
+
+L'établissement (SIRET) est la colonne `establishment`. Un espace de l'ancienne disposition
+(`payslips/2025/`) est lu tel quel par rhaudit et converti au prochain `rhaudit import`.
+
+Exemple : brut et effectifs par collectivité et par année sur un dossier d'espaces de travail
+(`audits/commune_a`, `audits/commune_b`...), sans rhaudit :
+
+```sql
+-- duckdb
+SELECT regexp_extract(filename, 'audits/([^/]+)/', 1) AS espace, year,
+       count(DISTINCT matricule) AS agents, count(*) AS bulletins, round(sum(gross), 2) AS brut
+FROM read_parquet('audits/*/payslips/*/*.parquet', hive_partitioning = true, filename = true)
+GROUP BY ALL ORDER BY espace, year;
+```
+
+Les fichiers gardent tout ce qui a été importé : rhaudit écarte en plus, à la lecture, les
+déclarations DSN remplacées (« annule et remplace ») et, pour le référentiel agents et les soldes
+de congés, les lignes décrites à nouveau par un fichier importé plus tard ; pour ces deux cas, lire par rhaudit
+(`rhaudit.workspace.Workspace.read`) ou reproduire ce filtre avec `import_log.json`."""
 
 
 if __name__ == "__main__":

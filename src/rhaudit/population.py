@@ -147,10 +147,9 @@ def _populations(payslips: pd.DataFrame, pay_lines: pd.DataFrame, table: GradeTa
     result = pd.Series(pd.NA, index=payslips.index, dtype="string")
     emploi = payslips["emploi"].astype("string").fillna("")
     grade = payslips["grade"].astype("string").fillna("")
-    norm_cache: dict[str, str] = {}
-
     def norm(s: pd.Series) -> pd.Series:
-        return s.map(lambda v: norm_cache.setdefault(v, normalize_label(v)))
+        # normalize_label once per distinct value (a few hundred grades for thousands of payslips).
+        return s.map({v: normalize_label(v) for v in s.unique()}).astype("string")
 
     emploi_n, grade_n = norm(emploi), norm(grade)
     statut = payslips["statut"].astype("string").fillna("")

@@ -1,9 +1,9 @@
 """A workspace: the canonical tables of one audit as Parquet files, plus the import log.
 
 Layout:
-    W/payslips/<year>/<file-hash>.parquet     one file per imported source file and year
-    W/pay_lines/<year>/<file-hash>.parquet
-    W/absences/<year>/<file-hash>.parquet     year of the absence start
+    W/payslips/year=<year>/<file-hash>.parquet     one file per imported source file and year
+    W/pay_lines/year=<year>/<file-hash>.parquet    (hive-style: DuckDB, Spark, Polars read them)
+    W/absences/year=<year>/<file-hash>.parquet     year of the absence start
     W/agents/<file-hash>.parquet
     W/nomenclature/<file-hash>.parquet        codes and labels listed by PES files (Nomenclatures)
     W/leave_balances/<file-hash>.parquet      leave balances (congés annuels, ARTT, CET)
@@ -27,7 +27,7 @@ import shutil
 import socket
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -44,6 +44,9 @@ import pandas as pd
 from .model import TABLES, conform, empty_frame
 
 YEAR_PARTITIONED = ("payslips", "pay_lines", "absences")
+# Hive-style partition folders: payslips/year=2025/<file-hash>.parquet (the first layout,
+# payslips/2025/, is still read, and moved by the next import: Workspace.migrate_layout).
+YEAR_KEY = "year"
 # Columns Workspace.read needs whatever the caller asks for (agents de-duplication, DSN replacements).
 _READ_KEYS = ("matricule", "source_file", "source_line", "motive", "start")
 _YEAR_COLUMN = {"payslips": "year", "pay_lines": "year", "absences": "start"}
@@ -160,8 +163,9 @@ class Workspace:
         """
         base = self.root / table
         if table in YEAR_PARTITIONED:
-            dirs = [base / str(y) for y in years] if years else sorted(p for p in base.glob("*") if p.is_dir())
-            files = [f for d in dirs for f in sorted(d.glob("*.parquet"))]
+            wanted = None if not years else {int(y) for y in years}
+            dirs = sorted((year, d.name, d) for d, year in _year_dirs(base) if wanted is None or year in wanted)
+            files = [f for _, _, d in dirs for f in sorted(d.glob("*.parquet"))]
         else:
             files = sorted(base.glob("*.parquet"))
         excluded = {sha[:16] for sha in exclude}
@@ -206,8 +210,29 @@ class Workspace:
                               f"l'espace de travail depuis une sauvegarde).")
 
     def years(self) -> list[int]:
-        base = self.root / "payslips"
-        return sorted(int(p.name) for p in base.glob("*") if p.is_dir() and p.name.isdigit())
+        return sorted({year for _, year in _year_dirs(self.root / "payslips")})
+
+    def migrate_layout(self) -> list[str]:
+        """Move the data files of the first layout (payslips/2025/) to the hive-style one
+        (payslips/year=2025/), which DuckDB, Spark or Polars read as a partition. Call it holding
+        the lock. Both layouts are read, so a migration interrupted half-way loses nothing and
+        is finished by the next import."""
+        moved = 0
+        for table in YEAR_PARTITIONED:
+            for folder, year in _year_dirs(self.root / table):
+                if folder.name == f"{YEAR_KEY}={year}":
+                    continue
+                for f in sorted(folder.glob("*.parquet")):
+                    target = folder.parent / f"{YEAR_KEY}={year}" / f.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    _move(f, target)
+                    moved += 1
+                with suppress(OSError):
+                    folder.rmdir()
+        if not moved:
+            return []
+        return [f"Espace de travail converti à la disposition « {YEAR_KEY}=AAAA » (lisible par DuckDB, Spark ou "
+                f"Polars) : {moved} fichier(s) de données déplacé(s), contenu inchangé."]
 
     # --- writing -----------------------------------------------------------------------------
     def commit(self, batches: list[tuple[FileEntry, dict[str, pd.DataFrame]]], replace: set[str] = frozenset(),
@@ -238,7 +263,7 @@ class Workspace:
                         year_col = df[_YEAR_COLUMN[table]]
                         year_of = year_col.dt.year if table == "absences" else year_col
                         for year, part in df.groupby(year_of.astype("Int64"), sort=True):
-                            rel = Path(table) / str(int(year)) / f"{key}.parquet"
+                            rel = Path(table) / f"{YEAR_KEY}={int(year)}" / f"{key}.parquet"
                             moves.append((self._write(staging / rel, part), self.root / rel))
                     else:
                         rel = Path(table) / f"{key}.parquet"
@@ -406,6 +431,16 @@ class Workspace:
                 return self.recover()
         except WorkspaceBusy:
             return []
+
+
+def _year_dirs(base: Path) -> list[tuple[Path, int]]:
+    """The year folders of a partitioned table, in either layout ('year=2025' or '2025')."""
+    out = []
+    for d in base.glob("*") if base.is_dir() else ():
+        name = d.name.removeprefix(f"{YEAR_KEY}=")
+        if name.isdigit() and d.is_dir():
+            out.append((d, int(name)))
+    return out
 
 
 def _atomic_write(path: Path, text: str) -> None:

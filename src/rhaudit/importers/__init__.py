@@ -221,6 +221,65 @@ def _parse_any_name(kind: str, path: Path, profile: str | None, keep_names: bool
     return parsed
 
 
+# Parallel reading: one process per PES file, when there are several and they are big enough
+# for the start of the worker processes (about a second) to pay off.
+PARALLEL_MIN_BYTES = 16 << 20
+
+
+def _workers(jobs: list[tuple[str, Path, str | None, str]]) -> int:
+    """How many processes read the files (1: in this process)."""
+    pes = [path for kind, path, _, _ in jobs if kind == "pes"]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(pes) < 2 or cores < 2 or sum(p.stat().st_size for p in pes) < PARALLEL_MIN_BYTES:
+        return 1
+    return min(cores, len(pes))
+
+
+def _parse_job(job: tuple[str, Path, str | None, str], keep_names: bool) -> ParsedFile:
+    kind, path, prof, _ = job
+    return _parse_any_name(kind, path, prof, keep_names)
+
+
+def parse_all(jobs: list[tuple[str, Path, str | None, str]], keep_names: bool, progress=None):
+    """The ParsedFile of each job (kind, path, profile, sha256), yielded in the order of `jobs`.
+
+    Several big PES files are read in parallel, one process per file (the parse is CPU-bound);
+    the results come back in the order of the jobs whatever the order the processes finish in,
+    so the import is the same as a sequential one, and the first file that fails (in that
+    order) stops the import with its own message.
+    """
+    total = len(jobs)
+    workers = _workers(jobs)
+    if workers == 1:
+        for done, job in enumerate(jobs, start=1):
+            parsed = _parse_job(job, keep_names)
+            if progress:
+                progress(done, total, job[1].name)
+            yield parsed
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork where it exists: the workers start at once with the modules already loaded, and the
+    # caller's main module is not run again (spawn and forkserver re-import it, which breaks a
+    # script without an `if __name__ == "__main__"` guard and costs a second per import).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_parse_job, job, keep_names) for job in jobs]
+        try:
+            for done, (job, future) in enumerate(zip(jobs, futures), start=1):
+                parsed = future.result()
+                futures[done - 1] = None  # the result is the caller's now: free it here
+                if progress:
+                    progress(done, total, job[1].name)
+                yield parsed
+        finally:
+            for future in futures:
+                if future is not None:
+                    future.cancel()
+
+
 def _check_years(parsed: ParsedFile) -> None:
     slips = parsed.tables.get("payslips")
     if slips is None or slips.empty:
@@ -338,13 +397,15 @@ def import_files(
     on_wait=None,
     balances: list[Path] | None = None,
     balance_profile: str | None = None,
+    progress=None,
 ) -> ImportReport:
     """Import payroll, absence and agent files into the workspace; raise ImportFailed if impossible.
 
     The workspace is locked for the whole import (`on_wait(message)` is called once if another
     import holds it); an import interrupted earlier is completed or undone first (report.notes).
     `replace`: files already imported (same content) are imported again, replacing their
-    previous entry and data (after a profile was corrected).
+    previous entry and data (after a profile was corrected). `progress(done, total, name)` is
+    called after each file is read (for a progress bar).
     """
     report = ImportReport()
     deliberations_text = _validated_deliberations(deliberations)
@@ -368,7 +429,8 @@ def import_files(
     try:
         with ws.locked(on_wait=on_wait):
             report.notes += ws.recover()
-            _import_locked(ws, jobs, report, keep_names, replace, deliberations_text)
+            report.notes += ws.migrate_layout()
+            _import_locked(ws, jobs, report, keep_names, replace, deliberations_text, progress)
     except BaseException:
         if created and not ws.exists():  # a first import that failed leaves no folder behind
             ws.lock_path.unlink(missing_ok=True)
@@ -381,12 +443,13 @@ def import_files(
 
 
 def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, replace: bool,
-                   deliberations_text: str | None) -> None:
+                   deliberations_text: str | None, progress=None) -> None:
     """The import proper, holding the workspace lock: the log read here is the one committed to."""
     known = ws.known_hashes()
     replaced: set[str] = set()
     this_run: set[str] = set()
     parsed_files: list[tuple[ParsedFile, str]] = []
+    to_parse: list[tuple[str, Path, str | None, str]] = []
     for kind, path, prof in jobs:
         sha = file_sha256(path)
         if sha in this_run or (sha in known and not replace):
@@ -400,7 +463,8 @@ def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, 
                                 f"({known[sha]}) et ses données sont remplacés.")
         this_run.add(sha)
         known[sha] = display_path(path)
-        parsed = _parse_any_name(kind, path, prof, keep_names)
+        to_parse.append((kind, path, prof, sha))
+    for (kind, path, prof, sha), parsed in zip(to_parse, parse_all(to_parse, keep_names, progress)):
         _check_years(parsed)
         parsed_files.append((parsed, sha))
 

@@ -76,6 +76,8 @@ def _compact(value) -> str:
 
 def looks_like_nir(value) -> bool:
     """Whether a value (a matricule, a cell) is in fact a NIR, in any of its written forms."""
+    if value is None or len(str(value)) < 13:  # 13 or 15 characters, and _compact only removes some
+        return False
     return bool(_NIR.match(_compact(value)))
 
 

@@ -244,12 +244,18 @@ def code_with_several_labels(ctx: RuleContext):
     lines = ctx.pay_lines
     if lines.empty:
         return []
-    work = lines.assign(_label=_case_space_insensitive(lines["label"].astype("string")))
-    work = work[work["code"].notna()]
-    n_labels = work.groupby("code")["_label"].nunique()
+    # The labels are normalised once per distinct (code, label) pair, not once per line.
+    pairs = lines.loc[lines["code"].notna(), ["code", "label"]].astype("string").drop_duplicates()
+    pairs["_label"] = _case_space_insensitive(pairs["label"]).to_numpy()
+    n_labels = pairs.groupby("code")["_label"].nunique()
+    several = n_labels[n_labels > 1].index
+    if not len(several):
+        return []
+    work = lines[lines["code"].isin(several)]
+    work = work.assign(_label=work[["code", "label"]].astype("string").merge(
+        pairs, on=["code", "label"], how="left")["_label"].to_numpy())
     findings = []
-    for code in n_labels[n_labels > 1].index.sort_values():
-        of_code = work[work["code"] == code]
+    for code, of_code in work.groupby("code", sort=True):
         counts = of_code.groupby("_label").size().sort_values(ascending=False)
         listing = " ; ".join(f"« {lab} » ({n} ligne{'s' if n > 1 else ''})" for lab, n in counts.items())
         findings.append(ctx.finding(
