@@ -89,6 +89,10 @@ def test_mask_nir():
     assert mask_nir("1850799123456") == "1 85 07 ** *** ***"
     assert mask_nirs_in("cellule « x 1.85.07.99.123.456.78 » illisible") == "cellule « x 1 85 07 ** *** *** ** » illisible"
     assert mask_nirs_in(' 1" 85 07 99 123 456 78 A001') == " 1 85 07 ** *** *** ** A001"
+    # a NIR cut by the CSV separator: the 14 digits left in the cell are still hidden (found by the fuzz)
+    assert mask_nirs_in("Fin le matin illisible : «  85 07 99 123 456 78  »") == \
+        "Fin le matin illisible : «  [numéro masqué]  »"
+    assert mask_nirs_in("du 06/01/2025 au 10/01/2025, 1 234,50 EUR") == "du 06/01/2025 au 10/01/2025, 1 234,50 EUR"
 
 
 def test_nir_with_dots_as_matricule_stops_the_import_without_showing_it(tmp_path):

@@ -67,6 +67,9 @@ _NIR_IN_TEXT = re.compile(
 )
 
 
+_LONG_SPACED_NUMBER = re.compile(r"(?<!\d)\d(?:[ \u00a0\u202f]{0,2}\d){11,}(?!\d)")
+
+
 def _compact(value) -> str:
     text = str(value).strip()
     if re.fullmatch(r"\d+\.0", text):  # Excel gives 1850799123456.0
@@ -106,4 +109,7 @@ def mask_nirs_in(text: str) -> str:
     text = str(text)
     if looks_like_nir(text):
         return mask_nir(text)
-    return _NIR_IN_TEXT.sub(lambda m: mask_nir("".join(g for g in m.groups() if g)), text)
+    text = _NIR_IN_TEXT.sub(lambda m: mask_nir("".join(g for g in m.groups() if g)), text)
+    # What is left of a NIR cut in two by a CSV separator ("1;85 07 99 123 456 78") is still
+    # personal: any other run of 12 digits or more spaced like a NIR is hidden too.
+    return _LONG_SPACED_NUMBER.sub("[numéro masqué]", text)
