@@ -193,9 +193,14 @@ def damaged_csv(draw) -> bytes:
     data = b"\n".join(lines)
     for _ in range(draw(st.integers(0, 4))):  # inserted bytes (quotes, separators, line breaks, junk)
         at = draw(st.integers(len(lines[0]) + 1, len(data)))
-        # A NIR glued to other digits cannot be told from a longer number: it comes with spaces.
-        junk = draw(st.sampled_from([b'"', b";", b"\n", b"\r", b"\x00", b"\xe9", b"\xff", b" 1 85 07 99 123 456 78 "]))
+        junk = draw(st.sampled_from([b'"', b";", b"\n", b"\r", b"\x00", b"\xe9", b"\xff"]))
         data = data[:at] + junk + data[at:]
+    if draw(st.booleans()):  # a NIR written in a cell, inserted last so that no junk cuts it
+        # A NIR glued to other digits cannot be told from a longer number: it comes with spaces.
+        # (Cut in two by a line break it is no longer a NIR; rejection texts still hide the long
+        # number left, see test_mask_nir.)
+        at = draw(st.integers(len(lines[0]) + 1, len(data)))
+        data = data[:at] + b" 1 85 07 99 123 456 78 " + data[at:]
     if draw(st.booleans()):  # truncation
         data = data[:draw(st.integers(len(lines[0]) + 1, len(data)))]
     return data
