@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -59,3 +61,11 @@ def test_pay_fraction_of_part_time_work():
     assert pay_fraction(0.8) == pytest.approx(6 / 7)
     assert pay_fraction(0.9) == pytest.approx(32 / 35)
     assert pay_fraction(0.5) == 0.5 and pay_fraction(None) is None
+
+
+def test_full_time_hours_come_from_the_dated_weekly_duration():
+    from rhaudit.quotite import full_time_monthly_hours, full_time_weekly_hours
+
+    # décret 2000-815 art. 1: 35 h a week; 35 × 52 / 12 = 151.666… → 151.67 h a month
+    assert full_time_weekly_hours(dt.date(2025, 3, 1)) == 35
+    assert full_time_monthly_hours(dt.date(2025, 3, 1)) == 151.67

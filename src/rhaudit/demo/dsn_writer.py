@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..quotite import full_time_monthly_hours
 from .generator import month_bounds
 from .model import Absence, Agent, Commune, Payslip
 
@@ -63,8 +64,9 @@ def _contract(out: _Out, a: Agent, year: int, month: int) -> None:
     out.add("S21.G00.40.007", nature)
     out.add("S21.G00.40.009", f"C{a.matricule}")
     out.add("S21.G00.40.011", "10")
-    out.add("S21.G00.40.012", "151.67")
-    out.add("S21.G00.40.013", _n(151.67 * a.quotite))
+    full_time = full_time_monthly_hours(first)  # 35 h × 52 / 12 = 151.67 h (dated parameter)
+    out.add("S21.G00.40.012", _n(full_time))
+    out.add("S21.G00.40.013", _n(full_time * a.quotite))
     out.add("S21.G00.40.014", "10" if a.part_time >= 1 else "20")
     out.add("S21.G00.40.020", "120" if a.pension_fund == "CNRACL" else "200")
     out.add("S21.G00.40.026", statut)
