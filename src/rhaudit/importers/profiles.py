@@ -30,9 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .. import paths
 from ..configfile import read_yaml, validation_problems
-from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LEAVE_BALANCE_FIELDS, LEAVE_BALANCE_TYPES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS
+from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LEAVE_BALANCE_FIELDS, LEAVE_BALANCE_TYPES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS, conform, empty_frame
 from ..workspace import Rejection
-from .base import ImportError_, contains_nir, masked_nir_in, mask_nirs_in
+from .base import ImportError_, ParsedFile, contains_nir, masked_nir_in, mask_nirs_in
 
 DEFAULT_PROFILES = {"paie": "paie_generique", "absences": "absences_generique", "agents": "agents_generique",
                     "soldes": "soldes_generique"}
@@ -721,3 +721,36 @@ def convert_rows(
         rec["source_file"], rec["source_line"] = table.path.name, line
         kept.append(rec)
     return kept, rejected
+
+
+def first_of_each_key(kept: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any], record: str,
+                      describe: Callable[[dict[str, Any]], str]) -> tuple[list[dict[str, Any]], list[Rejection]]:
+    """Keep the first record of each `key`; reject the later ones naming the first line
+    (« <describe(rec)> en double (déjà lu ligne N) : seule la première ligne est gardée »)."""
+    first_line: dict[Any, int] = {}
+    unique, rejected = [], []
+    for rec in kept:
+        k = key(rec)
+        if k in first_line:
+            rejected.append(Rejection(
+                file=rec["source_file"], position=rec["source_line"], record=record, matricule=rec["matricule"],
+                reason=f"{describe(rec)} en double (déjà lu ligne {first_line[k]}) : seule la première ligne est gardée",
+            ))
+        else:
+            first_line[k] = rec["source_line"]
+            unique.append(rec)
+    return unique, rejected
+
+
+def parse_keyed_table(path: Path, profile, kind: str, table: str, required: list[str], record: str,
+                      convert_row, key, describe):
+    """A reference file (agents, leave balances) read with its profile: rows converted (a bad
+    cell rejects its row), one row kept per `key` (first_of_each_key), canonical `table`."""
+    path = Path(path)
+    mapped = read_mapped(path, load_profile(profile, kind), required)
+    kept, rejected = convert_rows(mapped, record, convert_row)
+    kept, duplicates = first_of_each_key(kept, key, record, describe)
+    rejected = sorted(rejected + duplicates, key=lambda r: r.position or 0)
+    frame = conform(pd.DataFrame(kept), table) if kept else empty_frame(table)
+    return ParsedFile(path=path, kind=kind, tables={table: frame}, records_read=mapped.records_read,
+                      rejected=rejected, warnings=list(mapped.warnings))

@@ -14,10 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..model import LEAVE_BALANCE_FIELDS, LEAVE_BALANCE_KEY, LEAVE_BALANCE_TYPES, conform, empty_frame
-from ..workspace import Rejection
+from ..model import LEAVE_BALANCE_FIELDS, LEAVE_BALANCE_KEY, LEAVE_BALANCE_TYPES
 from .base import PLAUSIBLE_YEARS, ParsedFile
-from .profiles import CellError, CellParser, convert_rows, load_profile, read_mapped
+from .profiles import CellError, CellParser, parse_keyed_table
 
 REQUIRED = ["matricule", "year", "leave_type"]
 _DAY_FIELDS = [f.name for f in LEAVE_BALANCE_FIELDS if f.name.startswith(("days_", "balance_"))]
@@ -38,36 +37,13 @@ def _convert_row(parser: CellParser, raw: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
-def _drop_duplicates(kept: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Rejection]]:
-    """Keep the first row of each (matricule, year, type); reject the later ones, naming the first line."""
-    first_line: dict[tuple, int] = {}
-    unique, rejected = [], []
-    for rec in kept:
-        key = tuple(rec[k] for k in LEAVE_BALANCE_KEY)
-        if key in first_line:
-            rejected.append(Rejection(
-                file=rec["source_file"], position=rec["source_line"], record="solde", matricule=rec["matricule"],
-                reason=(f"solde en double ({LEAVE_BALANCE_TYPES[rec['type']]} {rec['year']}, déjà lu ligne "
-                        f"{first_line[key]}) : seule la première ligne est gardée"),
-            ))
-        else:
-            first_line[key] = rec["source_line"]
-            unique.append(rec)
-    return unique, rejected
-
-
 def parse_balances(path: Path, profile: str | Path | None = None) -> ParsedFile:
-    """Read a leave balances file with `profile` (default: soldes_generique)."""
-    path = Path(path)
-    prof = load_profile(profile, "soldes")
-    table = read_mapped(path, prof, REQUIRED)
-    kept, rejected = convert_rows(table, "solde", _convert_row)
-    kept, duplicates = _drop_duplicates(kept)
-    rejected = sorted(rejected + duplicates, key=lambda r: r.position or 0)
-    frame = conform(pd.DataFrame(kept), "leave_balances") if kept else empty_frame("leave_balances")
-    return ParsedFile(path=path, kind="soldes", tables={"leave_balances": frame}, records_read=table.records_read,
-                      rejected=rejected, warnings=list(table.warnings))
-
+    """Read a leave balances file with `profile` (default: soldes_generique); one row per
+    (matricule, year, type)."""
+    return parse_keyed_table(
+        path, profile, "soldes", "leave_balances", REQUIRED, "solde", _convert_row,
+        key=lambda rec: tuple(rec[k] for k in LEAVE_BALANCE_KEY),
+        describe=lambda rec: f"solde {LEAVE_BALANCE_TYPES[rec['type']]} {rec['year']}")
 
 def replaced_warning(parsed: ParsedFile, stored: pd.DataFrame) -> None:
     """Say how many stored balances the file replaces (re-import semantics, docs/import.md)."""
