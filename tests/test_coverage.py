@@ -242,7 +242,7 @@ def test_a_bonus_basis_decided_after_the_month_does_not_ground_it(params):
 
 def test_demo_amounts_are_the_sum_of_their_evidence_or_stated_in_the_message(demo_120):
     from rhaudit.check import check_workspace
-    from rhaudit.findings import fr_amount
+    from rhaudit.fmt import fr_amount
 
     files, ws = demo_120
     result = check_workspace(ws, deliberations=files.deliberations_file)

@@ -97,7 +97,7 @@ def test_workspace_commit_reads_back_and_failed_commit_leaves_it_unchanged(tmp_p
     (0.0, "0,00"),
 ])
 def test_fr_amount(value, text):
-    from rhaudit.findings import fr_amount
+    from rhaudit.fmt import fr_amount
 
     assert fr_amount(value) == text
 

@@ -340,7 +340,7 @@ def test_number_format_keeps_the_zeros_of_whole_numbers():
     from rhaudit.rules._paie import num
 
     # 10 with no decimals must stay "10" (the zeros of "10" are not decimals); 1820 gets a space
-    # as thousands separator, as in eur() (findings.fr_amount); decimals lose their useless zeros only
+    # as thousands separator, as in eur() (fmt.fr_amount); decimals lose their useless zeros only
     assert num(10, 0) == "10" and num(100.0, 1) == "100"
     assert num(1820, 0) == "1 820" and num(12.50) == "12,5" and num(0.8) == "0,8"
 

@@ -90,7 +90,7 @@ def test_temps_001_technique_cycle_gap(findings):
     # Police (same regime) has sujétions: no finding.
     assert f.hours == pytest.approx(15.2)
     assert f.amount == pytest.approx(15.2 / 1607 * 45000)  # 425.64 EUR
-    assert "Technique" in f.message and "1 591,80 h" in f.message
+    assert "Technique" in f.message and "1 591,8 h" in f.message
 
 
 def test_temps_002_jours_du_maire_cost(findings):

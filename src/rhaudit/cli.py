@@ -228,7 +228,7 @@ def params_cmd(name, when):
 def rubriques_cmd(workspace, write_table, fmt):
     """Lister les rubriques de paie (code, libellé, catégorie, lignes, montant), non classées d'abord."""
     from .classify import classification_coverage, classify_payroll, rubric_inventory, workspace_nomenclature, write_code_table
-    from .findings import fr_eur
+    from .fmt import fr_eur, fr_grouped
 
     ws = _open_workspace(workspace)
     lines = ws.read("pay_lines")
@@ -238,7 +238,7 @@ def rubriques_cmd(workspace, write_table, fmt):
         click.echo(inv.to_csv(sep=";", index=False, decimal=","))
     else:
         cov = classification_coverage(lines, categories)
-        pct = lambda share: f"{100 * share:.1f}".replace(".", ",")  # noqa: E731
+        pct = lambda share: fr_grouped(100 * share, 1)  # noqa: E731
         click.echo(f"Part du brut classée : {pct(cov['gross_share'])} % ({fr_eur(cov['gross_classified'])} sur "
                    f"{fr_eur(cov['gross_total'])}) ; part de tous les montants : {pct(cov['all_share'])} % "
                    f"({fr_eur(cov['all_classified'])} sur {fr_eur(cov['all_total'])}). Rubriques non classées en tête.")

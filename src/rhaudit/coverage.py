@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .findings import fr_amount, fr_number
+from .fmt import fr_amount, fr_number
 from .model import GROSS_KINDS
 from .rules import NOT_RUN, PARTIAL, RUN_STATUS_LABELS, RuleContext, RuleRun
 

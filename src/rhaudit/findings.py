@@ -16,6 +16,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from .fmt import fr_amount, fr_eur, fr_number  # noqa: F401 (fr_eur, fr_number: re-exported for older imports)
+
 # Ordered from least to most serious; --fail-on compares on this order.
 SEVERITIES = ("info", "alerte", "irregularite")
 SEVERITY_LABELS = {"info": "Information", "alerte": "Alerte", "irregularite": "Irrégularité"}
@@ -155,24 +157,6 @@ def _evidence_text(e: Evidence) -> str:
     if e.amount is not None:
         parts.append(fr_amount(e.amount))
     return " ".join(p for p in parts if p)
-
-
-def fr_amount(x: float) -> str:
-    """An amount as French readers write it: "1 234,56" (space for thousands, decimal comma)."""
-    return f"{x:,.2f}".replace(",", " ").replace(".", ",")
-
-
-def fr_eur(x: float) -> str:
-    """An amount in euros for messages and reports: "1 234,56 EUR"."""
-    return f"{fr_amount(x)} EUR"
-
-
-def fr_number(x: float, digits: int = 2) -> str:
-    """A quantity the French way without useless zeros: 12.5 -> "12,5", 25.0 -> "25", 1820 -> "1 820"."""
-    text = f"{x:,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",")
 
 
 def summary_frame(findings: list[Finding]) -> pd.DataFrame:

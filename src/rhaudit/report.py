@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .check import CheckResult, check_workspace
-from .findings import SEVERITY_LABELS, Finding, fr_number
+from .findings import SEVERITY_LABELS, Finding
+from .fmt import fr_number
 from .present.checkdoc import EVIDENCE_COLUMNS, coverage_table, summary_table
 from .present.document import Chart, Column, Document, Table, Text
 from .present.labels import label

@@ -41,7 +41,7 @@ from tabulate import tabulate
 from .calendar import Calendar, CalendarError, territory_text
 from .configfile import read_yaml, validation_problems
 from .deliberations import WorkRegime
-from .findings import fr_amount
+from .fmt import fr_amount, fr_number
 from .garanties import WEEKDAYS
 from .params import ParameterError, Parameters, default_parameters
 from .quotite import with_quotite
@@ -464,11 +464,6 @@ def _cell(v) -> str:
     if isinstance(v, float):
         return fr_amount(v).removesuffix(",00")
     return str(v)
-
-
-def fr_number(v: float) -> str:
-    """1591.8 -> "1 591,80"; 1607.0 -> "1 607" (French typography)."""
-    return _cell(float(v))
 
 
 def long_frame(counts: list[Count]) -> pd.DataFrame:

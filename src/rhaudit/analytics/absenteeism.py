@@ -33,7 +33,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from ..calendar import Calendar
-from ..findings import fr_amount, fr_number
+from ..fmt import fr_amount, fr_number
 from ..params import ParameterError, Parameters
 
 # Normalised absence types (model.ABSENCE_TYPES) of each motive group. Annual leave, ARTT, CET

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import model
 from ..classify import classify_lines
 from ..configfile import load_yaml_model
-from ..findings import fr_amount, fr_number
+from ..fmt import fr_amount, fr_number
 from ..params import ParameterError, Parameters, default_parameters
 from ..workspace import Workspace
 

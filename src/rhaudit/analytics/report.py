@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from ..findings import fr_amount, fr_number
+from ..fmt import fr_amount, fr_number
 
 FORMATS = ("text", "xlsx", "csv", "json")
 

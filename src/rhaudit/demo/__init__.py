@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from ..findings import fr_eur
+from ..fmt import fr_eur
 from ..params import Parameters, default_parameters
 from .generator import add_contributions, build_commune
 from .model import Commune

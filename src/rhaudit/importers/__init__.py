@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..findings import fr_eur
+from ..fmt import fr_eur
 from ..model import PAYSLIP_KEY
 from ..workspace import FileEntry, Workspace, now_iso
 from .base import PLAUSIBLE_YEARS, ImportError_, ParsedFile, file_sha256

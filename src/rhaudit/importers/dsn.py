@@ -39,7 +39,7 @@ import pandas as pd
 import yaml
 
 from .. import paths
-from ..findings import fr_eur
+from ..fmt import fr_eur
 from ..model import ABSENCE_TYPES, GROSS_KINDS, LINE_KINDS, STATUTS, conform, empty_frame
 from ..workspace import Rejection
 from ..quotite import pay_fraction

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from ..fmt import fr_grouped, fr_percent
 from .document import is_number
 
 FR = "[$-40C]"
@@ -25,11 +26,6 @@ EXCEL_FORMATS = {
 }
 
 
-def fr_grouped(x: float, digits: int) -> str:
-    """1234.5 -> "1 234,50" (digits=2); the thousands separator is a plain space."""
-    return f"{x:,.{digits}f}".replace(",", " ").replace(".", ",")
-
-
 def display(v, kind: str = "text") -> str:
     """A value as a French reader sees it in a cell of `kind` (Excel shows the same with its format)."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
@@ -41,7 +37,7 @@ def display(v, kind: str = "text") -> str:
     if kind == "eur" and is_number(v):
         return fr_grouped(v, 2) + " €"
     if kind == "pct" and is_number(v):
-        return fr_grouped(100 * v, 1) + " %"
+        return fr_percent(v)
     if kind in ("hours", "number") and is_number(v):
         return fr_grouped(v, 2)
     if isinstance(v, (dt.date, dt.datetime)):

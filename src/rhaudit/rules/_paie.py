@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import pay
-from ..findings import EVIDENCE_LIMIT, Evidence, EvidenceList, evidence_from_lines, fr_eur, fr_number
+from ..findings import EVIDENCE_LIMIT, Evidence, EvidenceList, evidence_from_lines
+from ..fmt import fr_eur, fr_number
 from ..model import PAYSLIP_KEY
 from ..quotite import with_quotite
 

@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..calendar import Calendar, CalendarError
 from ..garanties import ScheduleError, check_cycle
-from ..worktime import Norms, ScenarioError, agent_balances, assign_cycles, count_regime, fr_number
+from ..fmt import fr_number
+from ..worktime import Norms, ScenarioError, agent_balances, assign_cycles, count_regime
 from . import RuleContext, rule
 from ._paie import eur, num
 
