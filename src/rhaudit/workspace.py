@@ -72,25 +72,6 @@ class WorkspaceBusy(WorkspaceError):
 
 
 @dataclass
-class Rejection:
-    """An input record that was not imported, and why (French)."""
-
-    file: str
-    position: int | None  # line in the file
-    record: str  # "bulletin", "ligne de paie", "absence", "agent", "fichier"
-    reason: str
-    matricule: str | None = None
-    year: int | None = None
-    month: int | None = None
-
-    def describe(self) -> str:
-        where = f"{self.file}" + (f", ligne {self.position}" if self.position else "")
-        who = f", agent {self.matricule}" if self.matricule else ""
-        when = f", {self.month:02d}/{self.year}" if self.year and self.month else ""
-        return f"{where}{who}{when} : {self.record} rejeté(e) — {self.reason}"
-
-
-@dataclass
 class FileEntry:
     """One imported file in the import log."""
 
@@ -529,4 +510,4 @@ def now_iso() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat()
 
 
-__all__ = ["Workspace", "WorkspaceError", "WorkspaceBusy", "FileEntry", "Rejection", "TABLES", "now_iso"]
+__all__ = ["Workspace", "WorkspaceError", "WorkspaceBusy", "FileEntry", "TABLES", "now_iso"]

@@ -103,7 +103,7 @@ def _first_items(items: list[str], indent: str, where_more: str) -> list[str]:
 
 
 def _describe(rejection: dict) -> str:
-    from ..workspace import Rejection
+    from .base import Rejection
 
     return Rejection(**rejection).describe()
 

@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import conform, empty_frame
-from ..workspace import Rejection
-from .base import ParsedFile
+from .base import ParsedFile, Rejection
 from .profiles import CellError, CellParser, Profile, convert_rows, load_profile, read_mapped
 
 REQUIRED = ["matricule", "label", "start", "end"]

@@ -9,11 +9,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..workspace import Rejection
-
 
 # A payroll year outside this range is a damaged or wrongly exported file (Annee 0, 99999).
 PLAUSIBLE_YEARS = (1950, 2100)
+
+
+@dataclass
+class Rejection:
+    """An input record that was not imported, and why (French)."""
+
+    file: str
+    position: int | None  # line in the file
+    record: str  # "bulletin", "ligne de paie", "absence", "agent", "fichier"
+    reason: str
+    matricule: str | None = None
+    year: int | None = None
+    month: int | None = None
+
+    def describe(self) -> str:
+        where = f"{self.file}" + (f", ligne {self.position}" if self.position else "")
+        who = f", agent {self.matricule}" if self.matricule else ""
+        when = f", {self.month:02d}/{self.year}" if self.year and self.month else ""
+        return f"{where}{who}{when} : {self.record} rejeté(e) — {self.reason}"
 
 
 class ImportError_(Exception):

@@ -41,9 +41,8 @@ import yaml
 from .. import paths
 from ..fmt import fr_eur
 from ..model import ABSENCE_TYPES, GROSS_KINDS, LINE_KINDS, STATUTS, conform, empty_frame
-from ..workspace import Rejection
 from ..quotite import pay_fraction
-from .base import ImportError_, ParsedFile, looks_like_nir
+from .base import ImportError_, ParsedFile, Rejection, looks_like_nir
 
 KIND = "dsn"
 # A line of the norm: block id (S21.G00.40), field number (001), quoted value.

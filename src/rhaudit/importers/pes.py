@@ -27,7 +27,7 @@ import pandas as pd
 from lxml import etree
 
 from ..model import GROSS_KINDS, LINE_KINDS, STATUTS, conform
-from ..workspace import Rejection
+from .base import Rejection
 from .base import ImportError_, ParsedFile, contains_nir, looks_like_nir
 
 PES_NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/paye_1_1"

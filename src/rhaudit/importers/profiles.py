@@ -31,8 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .. import paths
 from ..configfile import read_yaml, validation_problems
 from ..model import ABSENCE_TYPES, ABSENCE_FIELDS, AGENT_FIELDS, CATEGORIES, LEAVE_BALANCE_FIELDS, LEAVE_BALANCE_TYPES, LINE_KINDS, PAY_LINE_FIELDS, PAYSLIP_FIELDS, POPULATIONS, STATUTS, conform, empty_frame
-from ..workspace import Rejection
-from .base import ImportError_, ParsedFile, contains_nir, masked_nir_in, mask_nirs_in
+from .base import ImportError_, ParsedFile, Rejection, contains_nir, masked_nir_in, mask_nirs_in
 
 DEFAULT_PROFILES = {"paie": "paie_generique", "absences": "absences_generique", "agents": "agents_generique",
                     "soldes": "soldes_generique"}
