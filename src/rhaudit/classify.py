@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +31,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import configfile, model, paths
-from .configfile import check_regex
+from .configfile import check_regex, load_config_cached, one_of
+from .text import strip_accents
 
 UNCLASSIFIED = "non_classe"
 PATTERNS_FILE = "motifs.yaml"  # the user's own patterns, tried before the vocabulary
@@ -71,8 +70,7 @@ def normalize_label(text, lexicon: frozenset | None = None) -> str:
             s = s.encode("cp1252").decode("utf-8")
         except UnicodeError:
             pass
-    s = unicodedata.normalize("NFKD", s.upper())
-    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = strip_accents(s.upper())
     s = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), s)
     s = _PUNCTUATION.sub(" ", s)
     s = _SPACES.sub(" ", s).strip()
@@ -111,15 +109,6 @@ def _mend(label: str, lexicon: frozenset) -> str:
 
 
 # --- configuration files ---------------------------------------------------------------------
-def one_of(allowed, what: str, hint: str | None = None):
-    """Pydantic validator: the value must be one of `allowed` (French message naming `what`)."""
-    def check(value):
-        if value not in allowed:
-            raise ValueError(f"{what} inconnue {value!r} (attendu : {hint or ', '.join(allowed)})")
-        return value
-    return check
-
-
 _check_category = one_of(model.PAY_CATEGORIES, "catégorie", "une catégorie de docs/rubriques.md")
 
 
@@ -332,21 +321,6 @@ class Classifier:
                 return found, True
             category = self.by_label(kind, normalize_label(fallback_label, self.lexicon), sign)
         return category, False
-
-
-def _stamp(path: Path) -> tuple:
-    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path] if path.is_file() else []
-    return tuple((p.name, p.stat().st_mtime_ns) for p in files)
-
-
-@lru_cache(maxsize=8)
-def _cached(loader, path: str, stamp: tuple):
-    return loader(Path(path))
-
-
-def load_config_cached(loader, path: Path):
-    """`loader(path)` for a configuration file or folder, re-run only when its YAML changed."""
-    return _cached(loader, str(path), _stamp(path))
 
 
 def default_classifier() -> Classifier:

@@ -1,13 +1,24 @@
-"""Reading a YAML configuration file into a pydantic model, with a French error naming the file."""
+"""Reading a YAML configuration file into a pydantic model, with a French error naming the file; the
+validators shared by the configuration schemas; a cache of configuration files re-read when they change.
+
+A leaf module: it imports nothing from rhaudit."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ValidationError
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used (French message naming the file or the entry and what to do).
+    The errors of the modules that read configurations derive from it (worktime.ScenarioError), so that a
+    caller can catch it without importing those modules."""
+
 
 # French wording of the pydantic errors users meet in hand-written configuration files.
 _MESSAGES = {
@@ -62,6 +73,15 @@ def check_regex(value: str | None) -> str | None:
 
 # A configuration field holding a regular expression, checked when the file is loaded.
 Regex = Annotated[str, AfterValidator(check_regex)]
+
+
+def one_of(allowed, what: str, hint: str | None = None):
+    """Pydantic validator: the value must be one of `allowed` (French message naming `what`)."""
+    def check(value):
+        if value not in allowed:
+            raise ValueError(f"{what} inconnue {value!r} (attendu : {hint or ', '.join(allowed)})")
+        return value
+    return check
 
 
 def problem_text(error: dict) -> str:
@@ -150,8 +170,28 @@ def load_yaml_model(path: Path, schema: type[BaseModel], error: type[Exception],
     path = Path(path)
     if not path.is_file():
         raise error(f"Fichier introuvable : {path}. {hint}")
-    raw = read_yaml(path, error, hint)
+    return validated(read_yaml(path, error, hint), schema, error, str(path), hint)
+
+
+def validated(raw, schema: type[BaseModel], error: type[Exception], where: str, hint: str):
+    """`schema` validated from `raw` (the content of a configuration file); on failure raise `error`
+    with « `where` : each faulty entry (dotted location and reason). `hint` »."""
     try:
         return schema.model_validate(raw)
     except ValidationError as exc:
-        raise error(f"{path} : {validation_problems(exc)}. {hint}") from exc
+        raise error(f"{where} : {validation_problems(exc)}. {hint}") from exc
+
+
+def _stamp(path: Path) -> tuple:
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path] if path.is_file() else []
+    return tuple((p.name, p.stat().st_mtime_ns) for p in files)
+
+
+@lru_cache(maxsize=8)
+def _cached(loader, path: str, stamp: tuple):
+    return loader(Path(path))
+
+
+def load_config_cached(loader, path: Path):
+    """`loader(path)` for a configuration file or folder, re-run only when its YAML changed."""
+    return _cached(loader, str(path), _stamp(path))

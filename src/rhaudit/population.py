@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import model, paths
 from .quotite import annotate_quotite
-from .classify import check_regex, load_config_cached, load_yaml_model, normalize_label, one_of
+from .classify import load_yaml_model, normalize_label
+from .configfile import check_regex, load_config_cached, one_of
 
 DEFAULT_POPULATION = "agent"
 # Populations that are not civil servants on a grade: no catégorie for them.

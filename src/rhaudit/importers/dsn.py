@@ -32,13 +32,12 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .. import paths
+from ..configfile import load_config_cached, read_yaml
 from ..fmt import fr_eur
 from ..model import ABSENCE_TYPES, GROSS_KINDS, LINE_KINDS, STATUTS, conform, empty_frame
 from ..quotite import pay_fraction
@@ -86,10 +85,7 @@ class DsnCodes:
 
 
 def _load_codes(path: Path) -> DsnCodes:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ImportError_(f"{path} : table des codes DSN illisible ({exc}). Restaurez le fichier livré avec rhaudit.") from exc
+    data = read_yaml(path, ImportError_, "Table des codes DSN illisible : restaurez le fichier livré avec rhaudit.")
     problems = []
     for section in ("remunerations", "primes", "autres_revenus", "cotisations"):
         for code, entry in data.get(section, {}).items():
@@ -113,16 +109,11 @@ def _load_codes(path: Path) -> DsnCodes:
     )
 
 
-@lru_cache(maxsize=4)
-def _codes_at(path: str, mtime: int) -> DsnCodes:
-    return _load_codes(Path(path))
-
-
 def dsn_codes() -> DsnCodes:
     path = paths.configs_dir() / CODES_FILE
     if not path.is_file():
         raise ImportError_(f"Table des codes DSN introuvable : {path}. Restaurez configs/dsn/codes.yaml.")
-    return _codes_at(str(path), path.stat().st_mtime_ns)
+    return load_config_cached(_load_codes, path)
 
 
 # --- the tree being read -------------------------------------------------------------------------

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -12,6 +10,7 @@ import pandas as pd
 from .. import pay
 from ..findings import Evidence
 from ..model import PAYSLIP_KEY, RI_CATEGORIES
+from ..text import plain_words
 from ._paie import lines_of
 
 FONCTIONNAIRES = ("TITULAIRE", "STAGIAIRE")
@@ -36,17 +35,11 @@ def absence_evidence(r) -> list[Evidence]:
                      label=f"{r.source_label} du {r.start:%d/%m/%Y} au {r.end:%d/%m/%Y}")]
 
 
-def _plain_words(text) -> str:
-    """Lower case, no accents, words separated by single spaces: "Maladie (ALD) rechute" -> "maladie ald rechute"."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return " ".join(re.split(r"[^a-z0-9]+", text)).strip()
-
-
 def mentions(text, keywords) -> bool:
     """Whether `text` contains one of `keywords` as whole words, case and accents ignored:
     "ALD" is in "CMO - ALD rechute", "affection de longue duree" in "Affection de longue durée"."""
-    words = f" {_plain_words(text)} "
-    return any(f" {_plain_words(k)} " in words for k in keywords)
+    words = f" {plain_words(text)} "
+    return any(f" {plain_words(k)} " in words for k in keywords)
 
 
 def checked_years(ctx) -> list[int]:

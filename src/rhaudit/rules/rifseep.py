@@ -13,7 +13,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ import pandas as pd
 from ..findings import evidence_from_lines
 from ..model import RI_NET_CATEGORIES
 from ..params import ParameterError
+from ..text import ascii_fold
 from . import RuleContext, rule
 from ._paie import eur, law_ref, lines_of, month_label, num
 
@@ -112,8 +112,7 @@ def decision_label(ctx: RuleContext, decision_id: str | None) -> str:
 
 def _normalise(text: str) -> str:
     """'Adjoints techniques' -> 'adjoint technique' (no accents, no plural), to match the table."""
-    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    words = re.split(r"\s+", plain.strip())
+    words = re.split(r"\s+", ascii_fold(text).strip())
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
