@@ -80,7 +80,9 @@ class Resolved(BaseModel):
         return f"{self.name} = {self.value} (depuis le {self.since:%d/%m/%Y} ; {self.source})"
 
 
-def _as_date(when: dt.date | dt.datetime | str | tuple[int, int]) -> dt.date:
+def as_date(when: dt.date | dt.datetime | str | tuple[int, int]) -> dt.date:
+    """The day `when` designates: a date, a datetime, "2016-01-01" or "01/01/2016", or (year, month) for the
+    first day of that payroll month; ParameterError in French when the text is not a possible date."""
     if isinstance(when, tuple):  # (year, month): the first day of the payroll month
         return dt.date(int(when[0]), int(when[1]), 1)
     if isinstance(when, dt.datetime):
@@ -130,7 +132,7 @@ class Parameters:
 
     def resolve(self, name: str, when) -> Resolved:
         """The value of `name` in force on `when` (a date, ISO string or (year, month))."""
-        day = _as_date(when)
+        day = as_date(when)
         param = self.parameter(name)
         in_force = [v for v in param.values if v.since <= day]
         if not in_force:

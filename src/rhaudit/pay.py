@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .params import Parameters, _as_date
+from .params import Parameters, as_date
 
 
 def point_value_annual(params: Parameters, when) -> float:
@@ -62,7 +62,7 @@ def sft_monthly(
     full-time amount at the floor index (loi 84-53 du 26 janvier 1984, art. 60); temps non
     complet: plainly prorated (décret 85-730 art. 8 and 10).
     """
-    day = _as_date(when)
+    day = as_date(when)
     due = sft_due(params, pd.Series([children]), pd.Series([indice]), pd.Series([day.year]), pd.Series([day.month]),
                   pd.Series([quotite]), temps_non_complet, pd.Series([nbi_points]))
     return float(due[0])

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tabulate import tabulate
 
 from .calendar import Calendar, CalendarError, territory_text
-from .configfile import read_yaml, validation_problems
+from .configfile import ConfigError, read_yaml, validation_problems
 from .deliberations import WorkRegime
 from .fmt import fr_amount, fr_number
 from .garanties import WEEKDAYS
@@ -47,7 +47,7 @@ from .params import ParameterError, Parameters, default_parameters
 from .quotite import with_quotite
 
 
-class ScenarioError(Exception):
+class ScenarioError(ConfigError):
     """A scenario file that cannot be used (French message naming the file and the field)."""
 
 

@@ -18,8 +18,9 @@ import pandas as pd
 
 from ..calendar import Calendar, CalendarError
 from ..garanties import ScheduleError, check_cycle
+from ..configfile import ConfigError
 from ..fmt import fr_number
-from ..worktime import Norms, ScenarioError, agent_balances, assign_cycles, count_regime
+from ..worktime import Norms, agent_balances, assign_cycles, count_regime
 from . import RuleContext, rule
 from ._paie import eur, num
 
@@ -54,7 +55,7 @@ def _cycle_error(cycle, norms: Norms) -> str | None:
     """Why the cycle cannot be counted (unknown weekday, more days off than open days), or None."""
     try:
         count_regime(cycle.model_copy(update={"quotite": 1.0}), "norme", norms)
-    except ScenarioError as exc:
+    except ConfigError as exc:  # the simulator's ScenarioError
         return str(exc)
     return None
 
