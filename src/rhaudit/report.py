@@ -11,7 +11,6 @@ unclassified, data-quality findings, what could not be checked and why).
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,11 +73,10 @@ def build_report(ws, scenarios: Path | None = None, pseudonymise: bool = False, 
     _pay_sheet(doc, slips, years, src)
     if scenarios:
         _worktime_sheet(doc, scenarios)
-    if importlib.util.find_spec("rhaudit.analytics.absenteeism") is not None and len(ws.read("absences")):
+    if len(ws.read("absences")):
         _absenteeism_sheet(doc, ws, deliberations)
-    if importlib.util.find_spec("rhaudit.analytics.payroll") is not None:
-        _payroll_sheet(doc, ws, src)
-    if projection and importlib.util.find_spec("rhaudit.analytics.projection") is not None:
+    _payroll_sheet(doc, ws, src)
+    if projection:
         _projection_sheet(doc, ws, projection)
     _method_sheet(doc, ws, result, findings)
     doc.sheet("Fichiers", "Fichiers importés et leurs empreintes").add(_files_table(ws))
