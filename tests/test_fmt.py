@@ -2,7 +2,7 @@
 
 import pytest
 
-from rhaudit.fmt import fr_amount, fr_eur, fr_grouped, fr_number, fr_percent
+from rhaudit.fmt import fr_amount, fr_cell, fr_eur, fr_grouped, fr_number, fr_percent
 
 
 @pytest.mark.parametrize("value, text", [
@@ -40,3 +40,8 @@ def test_fr_grouped_and_fr_percent_keep_their_digits():
     assert fr_grouped(1234.5, 2) == "1 234,50" and fr_grouped(1234.5, 0) == "1 234"
     # 0.1234 = 12.34 % -> one decimal "12,3 %"; 1.0 = 100 % -> "100,0 %"
     assert fr_percent(0.1234) == "12,3 %" and fr_percent(1.0) == "100,0 %" and fr_percent(0.5, 2) == "50,00 %"
+
+
+def test_fr_cell_keeps_two_decimals_unless_whole():
+    # a column of hours: 1 591,80 and 1 607 (not 1 591,8 / 1 607,00)
+    assert fr_cell(1591.8) == "1 591,80" and fr_cell(1607.0) == "1 607" and fr_cell(0.004) == "0"

@@ -4,6 +4,8 @@ One rule for the whole program:
 - an amount always has two decimals: `fr_amount(1591.8)` is "1 591,80", `fr_eur` adds " EUR";
 - a quantity (hours, days, agents, a rate) is rounded to the `digits` its caller states (2 by
   default) and loses its useless zeros: `fr_number(1591.8)` is "1 591,8", `fr_number(1607.0)` "1 607";
+- a number in a table column has two decimals, except a whole number: `fr_cell(1591.8)` is
+  "1 591,80", `fr_cell(1607.0)` "1 607" (the decimals of a column stay aligned);
 - thousands are separated by a plain space, decimals by a comma; a value that rounds to zero
   never prints as "-0".
 """
@@ -34,6 +36,11 @@ def fr_number(x: float, digits: int = 2) -> str:
     if "," in text:
         text = text.rstrip("0").rstrip(",")
     return text
+
+
+def fr_cell(x: float) -> str:
+    """A number in a table cell: two decimals, none for a whole number: 1591.8 -> "1 591,80", 1607.0 -> "1 607"."""
+    return fr_grouped(x, 2).removesuffix(",00")
 
 
 def fr_percent(share: float, digits: int = 1) -> str:

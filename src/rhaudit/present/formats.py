@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from ..fmt import fr_grouped, fr_percent
+from ..fmt import fr_cell, fr_grouped, fr_percent
 from .document import is_number
 
 FR = "[$-40C]"
@@ -43,5 +43,5 @@ def display(v, kind: str = "text") -> str:
     if isinstance(v, (dt.date, dt.datetime)):
         return f"{v:%d/%m/%Y}"
     if isinstance(v, float):
-        return fr_grouped(v, 2).removesuffix(",00")
+        return fr_cell(v)
     return str(v)
