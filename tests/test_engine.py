@@ -52,8 +52,8 @@ def test_exports_keep_the_json_contract(tmp_path):
     data = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
     # The original keys stay; keys are only added (documented in findings.py).
     assert set(data[0]) == {"rule", "severity", "title", "legal_ref", "matricule", "year", "month", "amount",
-                            "hours", "message", "evidence"} | {"evidence_total", "amount_concerned"}
-    assert data[0]["evidence_total"] == 1 and data[0]["amount_concerned"] is None
+                            "hours", "message", "evidence"} | {"evidence_total", "amount_concerned", "preview"}
+    assert data[0]["evidence_total"] == 1 and data[0]["amount_concerned"] is None and data[0]["preview"] is False
     assert data[0]["amount"] == 10.46 and data[0]["evidence"][0]["position"] == 120
     assert [p.name for p in paths] == ["findings.csv", "findings.json", "findings.xlsx"]
     table = findings_frame([f, f])

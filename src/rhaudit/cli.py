@@ -136,7 +136,8 @@ def info_cmd(workspace, fmt, wide):
               help="Délibérations de la collectivité, répétable pour plusieurs fichiers dans le temps "
                    "(défaut : W/deliberations.yaml et W/deliberations/*.yaml).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
-              help="Sortir avec le code 1 s'il existe des constats de cette gravité ou plus.")
+              help="Sortir avec le code 1 s'il existe des constats de cette gravité ou plus "
+                   "(hors règles en aperçu).")
 @click.option("--pseudonymise", is_flag=True, help="Remplacer les matricules par des pseudonymes stables.")
 @click.option("--wide", is_flag=True, help="Tableaux complets, sans limite de 100 colonnes.")
 def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, pseudonymise, wide):
@@ -175,7 +176,7 @@ def check_cmd(workspace, out, fmt, rule_patterns, year, deliberations, fail_on, 
               help="md : documentation de toutes les règles en Markdown (docs/regles.md).")
 def rules_cmd(rule_id, fmt):
     """Lister les règles, ou afficher la documentation d'une règle."""
-    from .rules import all_rules, get_rule, rules_markdown
+    from .rules import RULE_STATUS_LABELS, all_rules, get_rule, rules_markdown
 
     if fmt == "md":
         click.echo(rules_markdown(), nl=False)
@@ -185,10 +186,13 @@ def rules_cmd(rule_id, fmt):
             r = get_rule(rule_id)
         except KeyError as exc:
             raise InputError(exc.args[0]) from exc
-        click.echo(f"{r.id} — {r.title}\nGravité : {SEVERITY_LABELS[r.severity]}\nRéférence : {r.legal_ref}\n\n{r.doc}")
+        status = RULE_STATUS_LABELS[r.status] + (" (constats affichés, non comptés par --fail-on)" if r.preview else "")
+        click.echo(f"{r.id} — {r.title}\nGravité : {SEVERITY_LABELS[r.severity]}\nStatut : {status}\n"
+                   f"Référence : {r.legal_ref}\n\n{r.doc}")
         return
-    rows = [[r.id, SEVERITY_LABELS[r.severity], r.title, r.legal_ref] for r in all_rules()]
-    click.echo(tabulate(rows, headers=["Règle", "Gravité", "Titre", "Référence"], maxcolwidths=[None, None, 50, 50]))
+    rows = [[r.id, SEVERITY_LABELS[r.severity], RULE_STATUS_LABELS[r.status], r.title, r.legal_ref] for r in all_rules()]
+    click.echo(tabulate(rows, headers=["Règle", "Gravité", "Statut", "Titre", "Référence"],
+                        maxcolwidths=[None, None, None, 50, 50]))
 
 
 # --- params ----------------------------------------------------------------------------------

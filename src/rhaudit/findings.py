@@ -4,7 +4,8 @@ The JSON keys (rule, severity, title, legal_ref, matricule, year, month, amount,
 evidence) are a contract read by other tools: do not rename them. Keys are only ever added:
 `evidence_total` (how many source lines support the finding; the evidence list keeps the first
 50) and `amount_concerned` (the payments a finding is about when no excess is computed, e.g.
-all the overtime of a site without automated time recording; `amount` stays the excess at stake).
+all the overtime of a site without automated time recording; `amount` stays the excess at stake)
+and `preview` (true for a rule in preview, shown « aperçu » and not counted by `check --fail-on`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from .fmt import fr_amount, fr_eur, fr_number  # noqa: F401 (fr_eur, fr_number: 
 # Ordered from least to most serious; --fail-on compares on this order.
 SEVERITIES = ("info", "alerte", "irregularite")
 SEVERITY_LABELS = {"info": "Information", "alerte": "Alerte", "irregularite": "Irrégularité"}
+PREVIEW_LABEL = "aperçu"  # a rule in preview (rules.PREVIEW): its findings do not count for --fail-on
+
+
+def severity_label(severity: str, preview: bool = False) -> str:
+    """The French severity shown to users, "Irrégularité (aperçu)" for a rule in preview."""
+    label = SEVERITY_LABELS.get(severity, severity)
+    return f"{label} ({PREVIEW_LABEL})" if preview else label
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Finding:
     evidence: list[Evidence] = field(default_factory=list)
     evidence_total: int | None = None  # supporting lines in all (evidence keeps the first 50)
     amount_concerned: float | None = None  # EUR of the payments concerned, when no excess is computed
+    preview: bool = False  # emitted by a rule in preview: shown « aperçu », ignored by --fail-on
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -135,7 +144,7 @@ def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     for i, f in enumerate(findings, start=1):
         d = f.to_dict()
         d["number"] = i
-        d["severity"] = SEVERITY_LABELS.get(f.severity, f.severity)
+        d["severity"] = severity_label(f.severity, f.preview)
         d["evidence"] = evidence_text(f)
         rows.append(d)
     cols = list(COLUMN_LABELS)
@@ -163,9 +172,9 @@ def summary_frame(findings: list[Finding]) -> pd.DataFrame:
     """Per rule: number of findings, agents, agent-months, amount and hours at stake."""
     if not findings:
         return pd.DataFrame(columns=["rule", "severity", "title", "findings", "agents", "months", "amount", "hours",
-                                     "amount_concerned"])
+                                     "amount_concerned", "preview"])
     df = pd.DataFrame([f.to_dict() for f in findings])
-    df["severity"] = df["severity"].map(lambda v: SEVERITY_LABELS.get(v, v))
+    df["severity"] = [severity_label(s, p) for s, p in zip(df["severity"], df["preview"])]
     # An agent-month needs both: collectivité-level or annual findings count no agent-month.
     dated = df["matricule"].notna() & df["month"].notna()
     df["agent_month"] = (df["matricule"].astype(str) + "|" + df["year"].astype(str) + "-"
@@ -178,6 +187,7 @@ def summary_frame(findings: list[Finding]) -> pd.DataFrame:
         amount=("amount", lambda s: s.fillna(0).sum()),
         hours=("hours", lambda s: s.fillna(0).sum()),
         amount_concerned=("amount_concerned", lambda s: s.fillna(0).sum()),
+        preview=("preview", "any"),
     ).reset_index()
     return out.round({"amount": 2, "hours": 2, "amount_concerned": 2})
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .check import CheckResult, check_workspace
-from .findings import SEVERITY_LABELS, Finding
+from .findings import Finding, severity_label
 from .fmt import fr_number
 from .present.checkdoc import EVIDENCE_COLUMNS, coverage_table, summary_table
 from .present.document import Chart, Column, Document, Table, Text
@@ -154,7 +154,7 @@ def rule_rows(findings: list[Finding]) -> list[dict]:
 def _rule_sheet(doc: Document, name: str, rule_id: str, findings: list[Finding], src: str) -> None:
     r = get_rule(rule_id)
     sheet = doc.sheet(name, f"{rule_id} — {r.title}")
-    sheet.add(Text(f"Gravité : {SEVERITY_LABELS[r.severity]}. Référence : {r.legal_ref}", "legal"))
+    sheet.add(Text(f"Gravité : {severity_label(r.severity, r.preview)}. Référence : {r.legal_ref}", "legal"))
     for heading in ("Ce que la règle vérifie", "Texte"):
         text = _doc_section(r.doc, heading)
         if text:

@@ -3,7 +3,7 @@ run), shared by findings.xlsx, the terminal and the audit report."""
 
 from __future__ import annotations
 
-from ..findings import SEVERITIES, SEVERITY_LABELS, Finding, summary_frame
+from ..findings import PREVIEW_LABEL, SEVERITIES, SEVERITY_LABELS, Finding, severity_label, summary_frame
 from .document import Column, Document, Table, Text
 from .formats import display
 from .terminal import render_table
@@ -19,7 +19,7 @@ SUMMARY_COLUMNS = [
     Column("amount_concerned", "Montant concerné", "eur", total=True),
     Column("hours", "Heures en jeu", "hours", total=True),
 ]
-_SEVERITY_ORDER = {SEVERITY_LABELS[s]: i for i, s in enumerate(SEVERITIES)}
+_SEVERITY_ORDER = {severity_label(s, p): i for i, s in enumerate(SEVERITIES) for p in (False, True)}
 
 
 def summary_rows(findings: list[Finding]) -> list[dict]:
@@ -47,7 +47,7 @@ def findings_table(findings: list[Finding]) -> Table:
     for i, f in enumerate(findings, start=1):
         d = f.to_dict()
         total = f.evidence_total or len(f.evidence)
-        rows.append({**d, "number": i, "severity": SEVERITY_LABELS.get(f.severity, f.severity),
+        rows.append({**d, "number": i, "severity": severity_label(f.severity, f.preview),
                      "evidence": f"{total} ligne(s), feuille Pièces" if total else ""})
     cols = [
         Column("number", "N°", "int"), Column("rule", "Règle"), Column("severity", "Gravité"),
@@ -125,6 +125,12 @@ def render_summary_text(findings: list[Finding], wide: bool = False) -> str:
         if group:
             table = render_table(Table(cols, group, totals_label="Sous-total"), wide=wide)
             parts.append(f"{label} ({len(group)} règle(s)) :\n{table}")
+    # Rules in preview apart, with their severity: shown, but not counted by --fail-on.
+    group = [r for r in rows if r["preview"]]
+    if group:
+        with_severity = cols[:1] + [c for c in SUMMARY_COLUMNS if c.key == "severity"] + cols[1:]
+        table = render_table(Table(with_severity, group, totals_label="Sous-total"), wide=wide)
+        parts.append(f"Règles en {PREVIEW_LABEL} ({len(group)} règle(s), non comptées par --fail-on) :\n{table}")
     total = Table(cols, rows, totals_label="Total").totals()
     parts.append("Total : " + ", ".join(
         f"{c.label.lower()} {display(total.get(c.key), c.kind)}" for c in cols if c.total))

@@ -17,6 +17,10 @@ why. A rule that runs but cannot judge part of the payroll says so with `ctx.ski
 reason)` ("12 bulletins non contrôlés : indice majoré nul"), or `return ctx.not_run(reason)`
 for a reason only it can see. `run_rules` collects these in `ctx.runs` (one RuleRun per rule),
 which `check` reports in the terminal and in every output (see coverage.py).
+
+A new rule starts as `status="preview"` (`rhaudit dev new-rule FAMILY-NNN` writes its stub and
+test): it runs and its findings are shown, labelled « aperçu », but `check --fail-on` ignores
+them until the rule is promoted to "stable" (the default) by removing the status.
 """
 
 from __future__ import annotations
@@ -25,12 +29,13 @@ import fnmatch
 import importlib
 import inspect
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from ..findings import SEVERITIES, SEVERITY_LABELS, Evidence, Finding
+from ..findings import PREVIEW_LABEL, SEVERITIES, Evidence, Finding, severity_label
 from ..params import Parameters
 
 
@@ -42,6 +47,11 @@ class RuleSpec:
     legal_ref: str
     func: Callable[["RuleContext"], Iterable[Finding]]
     requires: tuple[str, ...] = ()
+    status: str = "stable"
+
+    @property
+    def preview(self) -> bool:
+        return self.status == PREVIEW
 
     @property
     def doc(self) -> str:
@@ -51,6 +61,12 @@ class RuleSpec:
     def family(self) -> str:
         return self.id.split("-")[0]
 
+
+# A rule id: family in capitals, a dash, three digits ("IHTS-001"); the family names the rules it groups.
+RULE_ID = re.compile(r"[A-Z][A-Z0-9]*-[0-9]{3}")
+# Rule statuses: a "preview" rule runs and shows its findings but never fails `check --fail-on`.
+STABLE, PREVIEW = "stable", "preview"
+RULE_STATUS_LABELS = {STABLE: "stable", PREVIEW: PREVIEW_LABEL}
 
 _REGISTRY: dict[str, RuleSpec] = {}
 _loaded = False
@@ -79,8 +95,14 @@ REQUIREMENTS: dict[str, tuple[Callable[["RuleContext"], bool], str]] = {
 }
 
 
-def rule(rule_id: str, title: str, severity: str, legal_ref: str, requires: Iterable[str] = ()):
-    """Register a rule function under a stable id; `requires` names entries of REQUIREMENTS."""
+def rule(rule_id: str, title: str, severity: str, legal_ref: str, requires: Iterable[str] = (),
+         status: str = STABLE):
+    """Register a rule function under a stable id; `requires` names entries of REQUIREMENTS;
+    `status` is "stable" or "preview" (findings shown, not counted by `check --fail-on`)."""
+    if not RULE_ID.fullmatch(rule_id):
+        raise ValueError(f"Identifiant de règle mal formé : {rule_id!r} (attendu : FAMILLE-NNN, ex. IHTS-001)")
+    if status not in RULE_STATUS_LABELS:
+        raise ValueError(f"{rule_id}: statut inconnu {status!r} (attendu : {', '.join(RULE_STATUS_LABELS)})")
     if severity not in SEVERITIES:
         raise ValueError(f"{rule_id}: gravité inconnue {severity!r} (attendu : {', '.join(SEVERITIES)})")
     requires = tuple(requires)
@@ -91,7 +113,7 @@ def rule(rule_id: str, title: str, severity: str, legal_ref: str, requires: Iter
     def decorate(func):
         if rule_id in _REGISTRY and _REGISTRY[rule_id].func is not func:
             raise ValueError(f"Identifiant de règle en double : {rule_id}")
-        _REGISTRY[rule_id] = RuleSpec(rule_id, title, severity, legal_ref, func, requires)
+        _REGISTRY[rule_id] = RuleSpec(rule_id, title, severity, legal_ref, func, requires, status)
         return func
 
     return decorate
@@ -236,6 +258,8 @@ def run_rules(ctx: RuleContext, rules: list[RuleSpec]) -> list[Finding]:
                 ctx.not_run(reason)
             continue
         found = list(spec.func(ctx))
+        for f in found:
+            f.preview = spec.preview  # shown « aperçu », not counted by --fail-on
         run.findings = len(found)
         findings.extend(found)
     ctx.current = None
@@ -244,17 +268,19 @@ def run_rules(ctx: RuleContext, rules: list[RuleSpec]) -> list[Finding]:
 
 
 def max_severity_at_least(findings: list[Finding], level: str) -> bool:
+    """Whether a finding of a stable rule is at least as serious as `level` (`check --fail-on`):
+    the findings of preview rules are shown but do not count."""
     threshold = SEVERITIES.index(level)
-    return any(SEVERITIES.index(f.severity) >= threshold for f in findings)
+    return any(SEVERITIES.index(f.severity) >= threshold for f in findings if not f.preview)
 
 
 def rules_markdown() -> str:
     """Documentation of every rule as Markdown (docs/regles.md), generated from the rules."""
     parts = ["# Règles de contrôle\n", "Généré par `rhaudit rules --format md` à partir des règles elles-mêmes.\n"]
     parts.append("| règle | gravité | titre | référence |\n|---|---|---|---|")
-    parts += [f"| [{r.id}](#{r.id.lower()}) | {SEVERITY_LABELS[r.severity]} | {r.title} | {r.legal_ref} |"
+    parts += [f"| [{r.id}](#{r.id.lower()}) | {severity_label(r.severity, r.preview)} | {r.title} | {r.legal_ref} |"
               for r in all_rules()]
     for r in all_rules():
-        parts.append(f"\n## {r.id}\n\n**{r.title}** — gravité : {SEVERITY_LABELS[r.severity].lower()} — "
+        parts.append(f"\n## {r.id}\n\n**{r.title}** — gravité : {severity_label(r.severity, r.preview).lower()} — "
                      f"référence : {r.legal_ref}\n\n{r.doc}")
     return "\n".join(parts) + "\n"
