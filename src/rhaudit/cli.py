@@ -1,4 +1,5 @@
-"""Command line: rhaudit import | info | check | rules | rubriques | params | demo | worktime | absenteeism | payroll | project.
+"""Command line: rhaudit import | info | check | rules | rubriques | params | demo | worktime | absenteeism | payroll | project
+| report; `rhaudit dev new-rule` for contributors.
 
 Exit status: 0 success; 1 with --fail-on when findings at that level exist; 2 on usage or input
 errors (the message names the file and what to do).
@@ -406,6 +407,34 @@ def report_cmd(workspace, out, scenarios, deliberations, projection, collectivit
         raise InputError(str(exc)) from exc
     paths = write_report(report, out, html=html)
     click.echo(f"Rapport écrit : {', '.join(str(p) for p in paths)} ({len(report.check.findings)} constat(s)).")
+
+
+# --- dev (contributors) -----------------------------------------------------------------------
+@main.group("dev")
+def dev_group() -> None:
+    """[Contributeurs] Outils de développement de rhaudit (copie du dépôt installée avec pip install -e)."""
+
+
+@dev_group.command("new-rule")
+@click.argument("rule_id")
+@click.option("--title", default=None, help="Titre français de la règle (défaut : à compléter).")
+@click.option("--severity", type=click.Choice(SEVERITIES), default="alerte", show_default=True, help="Gravité.")
+@click.option("--requires", multiple=True,
+              help="Donnée requise, répétable (deliberation.ihts, absences... : voir rules.REQUIREMENTS).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dépôt où écrire (défaut : celui de ce rhaudit).")
+def new_rule_cmd(rule_id, title, severity, requires, root):
+    """Écrire le squelette d'une règle FAMILLE-NNN (en aperçu) et de son test, à compléter."""
+    from .scaffold import ScaffoldError, new_rule
+
+    try:
+        done = new_rule(rule_id, root=root, title=title, severity=severity, requires=requires)
+    except ScaffoldError as exc:
+        raise InputError(str(exc)) from exc
+    verb = "créé" if done.created_module else "complété"
+    click.echo(f"{done.rule_id} : squelette écrit dans {done.module} ({verb}), statut aperçu ; "
+               f"test à écrire : {done.test}.\nÀ faire : la docstring (quatre sections), le corps de la règle, les "
+               f"deux cas du test (puis retirer les marques xfail), et rhaudit rules --format md > docs/regles.md.")
 
 
 def _say(message: str) -> None:
