@@ -54,23 +54,44 @@ def _lines_of(ctx, categories, with_slip: bool, all_populations: bool = False) -
     return lines
 
 
-def evidence_by(lines: pd.DataFrame, keys: list[str], limit: int = EVIDENCE_LIMIT) -> dict[tuple, list[Evidence]]:
-    """Evidence lists of `lines` (at most `limit` each, `.total` counting them all), keyed by the
-    tuple of `keys` values.
+EVIDENCE_COLUMNS = ("source_file", "source_line", "code", "label", "amount", "year", "month")
 
-    One pass over the few evidence columns: a groupby over the wide line frame would cost a
-    frame per group.
+
+class GroupedEvidence:
+    """Evidence of pay lines grouped by key columns, each list built only when a finding asks
+    for it (building it for every agent-month of a large payroll would cost more than the rule).
+
+    `ev[key]` or `ev.get(key)`, the key a tuple of the key columns' values: at most `limit`
+    Evidence records, `.total` counting all the group's lines (findings.EvidenceList); `get`
+    gives an empty list for a key without lines.
     """
-    cols = [c for c in ("source_file", "source_line", "code", "label", "amount", "year", "month") if c in lines]
-    narrow = lines[list(dict.fromkeys(keys + cols))]
-    out: dict[tuple, EvidenceList] = {}
-    key_values = zip(*(narrow[k].tolist() for k in keys))
-    for key, ev in zip(key_values, evidence_from_lines(narrow[cols], limit=len(narrow))):
-        bucket = out.setdefault(key, EvidenceList(total=0))
-        bucket.total += 1
-        if len(bucket) < limit:
-            bucket.append(ev)
-    return out
+
+    def __init__(self, lines: pd.DataFrame, keys: list[str], limit: int = EVIDENCE_LIMIT):
+        lines = lines.reset_index(drop=True)
+        self.lines = lines[[c for c in EVIDENCE_COLUMNS if c in lines]]
+        self.positions = lines.groupby(list(keys), sort=False, dropna=False).indices if len(lines) else {}
+        self.single = len(keys) == 1
+        self.limit = limit
+
+    def get(self, key: tuple, default=None) -> list[Evidence]:
+        pos = self.positions.get(key[0] if self.single else tuple(key))
+        if pos is None:
+            return [] if default is None else default
+        return evidence_from_lines(self.lines.iloc[pos], limit=self.limit)
+
+    def __getitem__(self, key: tuple) -> list[Evidence]:
+        if key not in self:
+            raise KeyError(key)
+        return self.get(key)
+
+    def __contains__(self, key: tuple) -> bool:
+        return (key[0] if self.single else tuple(key)) in self.positions
+
+
+def evidence_by(lines: pd.DataFrame, keys: list[str], limit: int = EVIDENCE_LIMIT) -> GroupedEvidence:
+    """Evidence of `lines` grouped by the tuple of `keys` values (GroupedEvidence): the one way
+    rules attach their source lines to per-agent, per-month or per-year findings."""
+    return GroupedEvidence(lines, keys, limit)
 
 
 eur = fr_eur  # amounts in messages: "1 234,50 EUR"

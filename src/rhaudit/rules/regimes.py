@@ -1,6 +1,6 @@
 """Older bonus regimes and the legal basis of the régime indemnitaire (RIFSEEP-008..011):
 forbidden cumulations in a month, IAT / IFTS eligibility by catégorie and indice, bonuses to
-hourly vacataires, bonuses with no délibération. Shared pieces come from rifseep.py.
+hourly vacataires, bonuses with no délibération. Shared pieces come from _ri.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from ..classify import normalize_label
 from ..params import ParameterError
 from ..model import LEGACY_EXCLUSIVE_OF_RIFSEEP, PAY_CATEGORIES, RI_CATEGORIES
 from . import RuleContext, rule
-from ._paie import eur, law_ref, month_label
-from .rifseep import DECRET, LazyEvidence, agent_groups, decision_label, ri_lines, ri_param
+from ._paie import eur, evidence_by, law_ref, month_label
+from ._ri import DECRET, agent_groups, decision_label, ri_lines, ri_param
 
 LEGACY_LABELS = {c: PAY_CATEGORIES[c].split(" (")[0] for c in RI_CATEGORIES}
 SHORT = {"ifse": "IFSE", "cia": "CIA", "iat": "IAT", "ifts": "IFTS", "iemp": "IEMP", "pfr": "PFR", "iss": "ISS",
@@ -70,7 +70,7 @@ def forbidden_cumulation(ctx: RuleContext):
         wide["after_rifseep"] = False
     legacy = list(LEGACY_EXCLUSIVE_OF_RIFSEEP)
     wide["legacy"] = wide[legacy].sum(axis=1)
-    evidence = LazyEvidence(lines, ["matricule", "period_year", "period_month"])
+    evidence = evidence_by(lines, ["matricule", "period_year", "period_month"])
     for row in wide[wide["legacy"] != 0].itertuples(index=False):
         paid = {c: getattr(row, c) for c in legacy if getattr(row, c) != 0}
         names = ", ".join(f"{SHORT[c]} {eur(v)}" for c, v in paid.items())
@@ -120,7 +120,7 @@ def legacy_eligibility(ctx: RuleContext):
         return
     months = lines.groupby(["matricule", "year", "month", "category"], sort=True).agg(
         paid=("paid", "sum"), categorie=("categorie", "first"), indice=("indice", "first")).reset_index()
-    evidence = LazyEvidence(lines, ["matricule", "year", "month", "category"])
+    evidence = evidence_by(lines, ["matricule", "year", "month", "category"])
     ctx.skipped(int(months["categorie"].isna().sum()), "mois-agents payés d'IAT ou d'IFTS", "catégorie inconnue")
     for row in months.itertuples(index=False):
         threshold = float(ri_param(ctx, "ifts_indice_majore_seuil_b", row.year, row.month))
@@ -166,7 +166,7 @@ def bonuses_to_vacataires(ctx: RuleContext):
     lines = lines[lines["population"].fillna("") == "vacataire"]
     if lines.empty:
         return
-    evidence = LazyEvidence(lines, ["matricule", "year", "month"])
+    evidence = evidence_by(lines, ["matricule", "year", "month"])
     for (matricule, year, month), g in lines.groupby(["matricule", "year", "month"], sort=True):
         names = ", ".join(sorted({SHORT[c] for c in g["category"]}))
         total = float(g["paid"].sum())
@@ -260,7 +260,7 @@ def bonus_without_deliberation(ctx: RuleContext):
         rifseep_line = lines["category"].isin(["ifse", "cia"])
         unfounded = unfounded.where(~rifseep_line, (when < pd.Timestamp(rif_start)).to_numpy())
     bad = lines[unfounded.to_numpy()]
-    evidence = LazyEvidence(bad, ["matricule", "period_year", "category"])
+    evidence = evidence_by(bad, ["matricule", "period_year", "category"])
     for (matricule, year, category), g in bad.groupby(["matricule", "period_year", "category"], sort=True):
         total = float(g["paid"].sum())
         if total <= 0:

@@ -18,50 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..findings import evidence_from_lines
 from ..model import RI_NET_CATEGORIES
 from ..params import ParameterError
 from ..text import ascii_fold
 from . import RuleContext, rule
-from ._paie import eur, law_ref, lines_of, month_label, num
+from ._paie import eur, evidence_by, law_ref, month_label, num
+from ._ri import RI, DECRET, agent_groups, decision_label, ri_lines, ri_param
 
-RI = "regimes_indemnitaires"
-DECRET = "Décret 2014-513 du 20 mai 2014"
-
-
-# --- shared pieces (also used by regimes.py) -------------------------------------------------------
-
-
-def ri_param(ctx: RuleContext, name: str, year, month=1):
-    return ctx.params.value(f"{RI}.{name}", (int(year), int(month)))
-
-
-def ri_lines(ctx: RuleContext, categories) -> pd.DataFrame:
-    """Pay lines of `categories` with their payslip attributes, the month they pay, their amount
-    as float (`paid`) and in full-time equivalent (`fte`: amount / quotité of the payslip)."""
-    lines = lines_of(ctx, categories)
-    quotite = lines["quotite"].astype(float)
-    quotite = quotite.where(quotite > 0).fillna(1.0)
-    lines["paid"] = lines["amount"].astype(float)
-    lines["fte"] = lines["paid"] / quotite
-    return lines
-
-
-EVIDENCE_COLUMNS = ["source_file", "source_line", "code", "label", "amount", "year", "month"]
-
-
-class LazyEvidence:
-    """Evidence of `lines` grouped by `keys`, built only for the keys a finding asks for (building
-    it for every agent-month of a large payroll would cost more than the rule itself)."""
-
-    def __init__(self, lines: pd.DataFrame, keys: list[str]):
-        self.lines = lines[EVIDENCE_COLUMNS].reset_index(drop=True)
-        self.positions = lines.reset_index(drop=True).groupby(keys, sort=False, dropna=False).indices
-        self.single = len(keys) == 1
-
-    def get(self, key: tuple):
-        pos = self.positions.get(key[0] if self.single else key)
-        return [] if pos is None else evidence_from_lines(self.lines.iloc[pos])
+# RIFSEEP-007's body (being optimised on another branch) still names the grouped evidence so.
+LazyEvidence = evidence_by
 
 
 def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
@@ -71,43 +36,10 @@ def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
     return out.rename(columns={"year": "period_year"})
 
 
-def agent_groups(ctx: RuleContext) -> pd.DataFrame:
-    """RIFSEEP group of each (matricule, year): the agents file first, then the délibération's
-    assignments in order (by matricule, then by regex on the emploi or grade of the agent's last
-    payslip of the year). Columns matricule, period_year, group (NA when none)."""
-    ps = ctx.payslips.sort_values(["year", "month"])
-    last = ps.drop_duplicates(["matricule", "year"], keep="last")[["matricule", "year", "emploi", "grade"]]
-    last = last.rename(columns={"year": "period_year"}).reset_index(drop=True)
-    group = pd.Series(pd.NA, index=last.index, dtype="string")
-    agents = ctx.agents
-    if not agents.empty and "rifseep_group" in agents:
-        known = agents.dropna(subset=["rifseep_group"]).drop_duplicates("matricule").set_index("matricule")["rifseep_group"]
-        group = last["matricule"].map(known).astype("string")
-    rif = getattr(ctx.deliberation, "rifseep", None)
-    for a in rif.assignments if rif else []:
-        if a.matricule is not None:
-            match = last["matricule"].astype(str).eq(str(a.matricule))
-        elif a.emploi is not None:
-            match = last["emploi"].str.contains(a.emploi, case=False, regex=True, na=False)
-        elif a.grade is not None:
-            match = last["grade"].str.contains(a.grade, case=False, regex=True, na=False)
-        else:
-            continue
-        group = group.mask(group.isna() & match.astype(bool), a.group)
-    return pd.DataFrame({"matricule": last["matricule"], "period_year": last["period_year"], "group": group})
-
-
 def housed_matricules(ctx: RuleContext) -> set[str]:
     """Agents housed by necessity of service (benefit in kind 'logement' in the délibérations)."""
     delib = ctx.deliberation
     return {str(b.matricule) for b in (delib.benefits_in_kind if delib else []) if b.nature == "logement"}
-
-
-def decision_label(ctx: RuleContext, decision_id: str | None) -> str:
-    d = ctx.deliberation.decision(decision_id) if ctx.deliberation else None
-    if d is None:
-        return f"délibération {decision_id}" if decision_id else "délibération"
-    return f"délibération {d.id} du {d.date:%d/%m/%Y}"
 
 
 def _normalise(text: str) -> str:
@@ -172,13 +104,13 @@ def _groups_by_name(ctx: RuleContext) -> dict:
 
 
 def _annual_in_groups(ctx: RuleContext, category: str):
-    """(annual row, délibération group, LazyEvidence by (matricule, year)) of each agent-year paid `category` whose group the
+    """(annual row, délibération group, evidence by (matricule, year)) of each agent-year paid `category` whose group the
     délibération defines; nothing without a RIFSEEP délibération."""
     groups = _groups_by_name(ctx)
     annual = _annual(ctx, category) if groups else None
     if annual is None or annual.empty:
         return
-    evidence = LazyEvidence(annual.attrs["lines"], ["matricule", "period_year"])
+    evidence = evidence_by(annual.attrs["lines"], ["matricule", "period_year"])
     ctx.skipped(int((~annual["group"].isin(list(groups))).sum()), "agent-années payées",
                 "aucun groupe de fonctions de la délibération (référentiel agents ou affectations rifseep.assignments)")
     for row in annual.itertuples(index=False):
@@ -378,7 +310,7 @@ def cia_instalments(ctx: RuleContext):
     if lines.empty:
         return
     monthly = lines.groupby(["matricule", "year", "month"], sort=True)["paid"].sum().reset_index()
-    evidence = LazyEvidence(lines, ["matricule", "year"])
+    evidence = evidence_by(lines, ["matricule", "year"])
     for (matricule, year), g in monthly.groupby(["matricule", "year"], sort=True):
         most = int(ri_param(ctx, "cia_versements_maximum", year))
         if len(g) <= most:
@@ -460,7 +392,7 @@ def ifse_not_prorated(ctx: RuleContext):
     monthly = lines.groupby(["matricule", "year", "month"], sort=True).agg(paid=("paid", "sum"), quotite=("quotite", "first"))
     monthly = monthly.reset_index()
     monthly["quotite"] = monthly["quotite"].astype(float)
-    evidence = LazyEvidence(lines, ["matricule", "year", "month"])
+    evidence = evidence_by(lines, ["matricule", "year", "month"])
     full_time = monthly["quotite"] >= 0.9999
     # Each reduced-quotité month paired with the same agent-year's full-time amounts.
     pairs = monthly[~full_time].merge(monthly.loc[full_time, ["matricule", "year", "paid"]].rename(columns={"paid": "full"}),

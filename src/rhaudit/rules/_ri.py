@@ -1,0 +1,66 @@
+"""Pieces shared by the régime indemnitaire rule families (RIFSEEP-001..007 and 012 in rifseep.py,
+the older regimes RIFSEEP-008..011 in regimes.py): their parameters, their pay lines in
+full-time equivalent, the RIFSEEP group of each agent, the label of a délibération. No rule is
+registered here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import RuleContext
+from ._paie import lines_of
+
+RI = "regimes_indemnitaires"
+DECRET = "Décret 2014-513 du 20 mai 2014"
+
+
+def ri_param(ctx: RuleContext, name: str, year, month=1):
+    """Parameter `regimes_indemnitaires.<name>` in force on the first day of (year, month)."""
+    return ctx.params.value(f"{RI}.{name}", (int(year), int(month)))
+
+
+def ri_lines(ctx: RuleContext, categories) -> pd.DataFrame:
+    """Pay lines of `categories` with their payslip attributes, the month they pay, their amount
+    as float (`paid`) and in full-time equivalent (`fte`: amount / quotité of the payslip).
+
+    A new frame: the one `lines_of` caches and shares between rules is left untouched."""
+    lines = lines_of(ctx, categories)
+    quotite = lines["quotite"].astype(float)
+    quotite = quotite.where(quotite > 0).fillna(1.0)
+    paid = lines["amount"].astype(float)
+    return lines.assign(paid=paid, fte=paid / quotite)
+
+
+def agent_groups(ctx: RuleContext) -> pd.DataFrame:
+    """RIFSEEP group of each (matricule, year): the agents file first, then the délibération's
+    assignments in order (by matricule, then by regex on the emploi or grade of the agent's last
+    payslip of the year). Columns matricule, period_year, group (NA when none)."""
+    ps = ctx.payslips.sort_values(["year", "month"])
+    last = ps.drop_duplicates(["matricule", "year"], keep="last")[["matricule", "year", "emploi", "grade"]]
+    last = last.rename(columns={"year": "period_year"}).reset_index(drop=True)
+    group = pd.Series(pd.NA, index=last.index, dtype="string")
+    agents = ctx.agents
+    if not agents.empty and "rifseep_group" in agents:
+        known = agents.dropna(subset=["rifseep_group"]).drop_duplicates("matricule").set_index("matricule")["rifseep_group"]
+        group = last["matricule"].map(known).astype("string")
+    rif = getattr(ctx.deliberation, "rifseep", None)
+    for a in rif.assignments if rif else []:
+        if a.matricule is not None:
+            match = last["matricule"].astype(str).eq(str(a.matricule))
+        elif a.emploi is not None:
+            match = last["emploi"].str.contains(a.emploi, case=False, regex=True, na=False)
+        elif a.grade is not None:
+            match = last["grade"].str.contains(a.grade, case=False, regex=True, na=False)
+        else:
+            continue
+        group = group.mask(group.isna() & match.astype(bool), a.group)
+    return pd.DataFrame({"matricule": last["matricule"], "period_year": last["period_year"], "group": group})
+
+
+def decision_label(ctx: RuleContext, decision_id: str | None) -> str:
+    """« délibération D-12 du 03/04/2019 », or as much of it as the délibérations file gives."""
+    d = ctx.deliberation.decision(decision_id) if ctx.deliberation else None
+    if d is None:
+        return f"délibération {decision_id}" if decision_id else "délibération"
+    return f"délibération {d.id} du {d.date:%d/%m/%Y}"
