@@ -281,14 +281,6 @@ def test_unclassified_lines(params):
     assert [e.position for e in f[0].evidence] == [1, 2]
 
 
-def test_unclassified_lines_classifies_missing_categories(params):
-    # lines imported without a category: classified on the fly with configs/rubriques
-    pl = frame([line("I", 86.84, code="3051", label="I.A.T.", category=None),
-                line("I", 12.0, code="QQQQ", label="XYZ", category=None)], "pay_lines")
-    f = run("QUAL-004", params, None, pl)
-    assert [x.message.split(" n'est")[0] for x in f] == ["La rubrique QQQQ « XYZ »"]
-
-
 # --- real samples ------------------------------------------------------------------------------
 def sample(shared_pes, name):
     ps, pl = load_sample(str(shared_pes / name))

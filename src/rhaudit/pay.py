@@ -33,7 +33,26 @@ def ihts_hourly_base(params: Parameters, indice: float, nbi_points: float, resid
     """
     annual = (indice + nbi_points) * point_value_annual(params, when)
     divisor = float(params.value("ihts.diviseur_horaire_annuel", when))
-    return annual * (1 + residence_rate) / divisor
+    return ihts_rate_from_annual(annual, residence_rate, divisor)
+
+
+def ihts_rate_from_annual(annual_indiciaire, residence_rate, divisor):
+    """IHTS hourly base from the annual full-time traitement (NBI included): × (1 + rate of the
+    indemnité de résidence) / `ihts.diviseur_horaire_annuel` (décret 2002-60 art. 7). Scalars or
+    arrays (one value per agent-month)."""
+    return annual_indiciaire * (1 + residence_rate) / divisor
+
+
+def ihts_amount(hourly_base, hours, first_tier_hours, k_first, k_next, night_hours=0.0, night=1.0,
+                sunday_hours=0.0, sunday=1.0, already_paid_hours=0.0):
+    """IHTS due for `hours` of a month (décret 2002-60 art. 7 and 8), scalars or arrays: the hours
+    up to `first_tier_hours` (14) of the month, after `already_paid_hours`, at × `k_first` (1.25),
+    the following at × `k_next` (1.27); night hours (× `night`, 2) and Sunday or holiday hours
+    (× `sunday`, 5/3) get their extra on top, counted at the higher tier (the most that can be due
+    whatever the order of the hours in the month)."""
+    first = np.minimum(hours, np.maximum(first_tier_hours - already_paid_hours, 0.0))
+    return hourly_base * (first * k_first + (hours - first) * k_next + night_hours * (night - 1) * k_next
+                          + sunday_hours * (sunday - 1) * k_next)
 
 
 def ihts_day_amount(params: Parameters, hourly_base: float, hours: float, when, already_paid_hours: float = 0.0) -> float:
@@ -41,13 +60,10 @@ def ihts_day_amount(params: Parameters, hourly_base: float, hours: float, when, 
 
     The first 14 hours of the month at × 1.25, the following at × 1.27 (décret 2002-60 art. 7).
     """
-    tier = float(params.value("ihts.seuil_premier_palier_heures", when))
-    first = max(0.0, min(hours, tier - already_paid_hours))
-    rest = hours - first
-    return hourly_base * (
-        first * float(params.value("ihts.majoration_14_premieres", when))
-        + rest * float(params.value("ihts.majoration_suivantes", when))
-    )
+    return float(ihts_amount(hourly_base, hours, float(params.value("ihts.seuil_premier_palier_heures", when)),
+                             float(params.value("ihts.majoration_14_premieres", when)),
+                             float(params.value("ihts.majoration_suivantes", when)),
+                             already_paid_hours=already_paid_hours))
 
 
 def sft_monthly(

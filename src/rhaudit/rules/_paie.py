@@ -94,6 +94,44 @@ def evidence_by(lines: pd.DataFrame, keys: list[str], limit: int = EVIDENCE_LIMI
     return GroupedEvidence(lines, keys, limit)
 
 
+SLIP = ["matricule", "year", "month"]  # an agent-month of payment
+MONTH_PAID = ["matricule", "period_year", "period_month"]  # an agent-month paid (back pay reattached)
+
+
+def row_findings(ctx, rows: pd.DataFrame, lines: pd.DataFrame, message, *, keys=SLIP, within=None, **values) -> list:
+    """One finding per row of `rows` (each an agent-month, or agent-year, already judged), with
+    the evidence of the `lines` that have its `keys`.
+
+    `keys`: the columns, in both frames, of the matricule, the year and (optional) the month the
+    finding is dated by. `within`: columns (e.g. PAYSLIP_KEY) that restrict the evidence to the
+    lines of the rows' own payslips. `message(row)`: the French sentence. `values`: further
+    fields of the finding, each a column name of `rows` or a function of the row
+    (`amount="excess"`, `hours=lambda r: abs(r.diff)`).
+    """
+    if rows.empty:
+        return []
+    if within is not None:
+        lines = lines.merge(rows[list(within)], on=list(within))
+    ev = evidence_by(lines, keys)
+    take = {f: (v if callable(v) else (lambda r, c=v: getattr(r, c))) for f, v in values.items()}
+    out = []
+    for r in rows.itertuples(index=False):
+        key = tuple(getattr(r, k) for k in keys)
+        out.append(ctx.finding(matricule=key[0], year=key[1], month=key[2] if len(key) > 2 else None,
+                               evidence=ev.get(key), message=message(r), **{f: get(r) for f, get in take.items()}))
+    return out
+
+
+def flagged_line_findings(ctx, flagged: pd.DataFrame, message, *, keys=SLIP, agg=None, **values) -> list:
+    """The usual pay rule: lines flagged → grouped by agent-month (`keys`) → evidence → one
+    finding per group. `agg`: named aggregations of the group (default: `amount`, the sum of the
+    lines' amounts); `message` and `values` as in row_findings, over the aggregated row."""
+    if flagged.empty:
+        return []
+    per = flagged.groupby(list(keys), as_index=False).agg(**(agg or {"amount": ("amount", "sum")}))
+    return row_findings(ctx, per, flagged, message, keys=keys, **values)
+
+
 eur = fr_eur  # amounts in messages: "1 234,50 EUR"
 num = fr_number  # quantities in messages: "12,5 h", "25 h", "1 820"
 

@@ -13,9 +13,8 @@ import pandas as pd
 from .. import pay
 from ..params import ParameterError
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, lines_of, month_label, num, tolerance
+from ._paie import eur, flagged_line_findings, lines_of, month_label, num, tolerance
 
-SLIP = ["matricule", "year", "month"]
 CONTRACT_STATUTS = ("NON_TITULAIRE", "EMPLOI_AIDE")
 FONCTIONNAIRE_STATUTS = ("TITULAIRE", "STAGIAIRE")
 
@@ -25,14 +24,8 @@ def _contribution_findings(ctx: RuleContext, categories, mask_of, why):
     the contributions wrongly paid (employee and employer shares) are at stake."""
     lines = lines_of(ctx, categories)
     bad = lines[mask_of(lines).to_numpy()] if not lines.empty else lines
-    if bad.empty:
-        return []
-    ev = evidence_by(bad, SLIP)
-    per = bad.groupby(SLIP, as_index=False).agg(amount=("amount", lambda s: s.abs().sum()),
-                                                statut=("statut", "first"), quotite=("quotite", "max"))
-    return [ctx.finding(matricule=r.matricule, year=r.year, month=r.month, amount=r.amount,
-                        evidence=ev[(r.matricule, r.year, r.month)], message=why(r))
-            for r in per.itertuples(index=False)]
+    return flagged_line_findings(ctx, bad, why, amount="amount", agg=dict(
+        amount=("amount", lambda s: s.abs().sum()), statut=("statut", "first"), quotite=("quotite", "max")))
 
 
 @rule("COTIS-001", "Contractuel cotisant à la CNRACL", "irregularite",
@@ -134,15 +127,11 @@ def cnracl_employer_rate(ctx: RuleContext):
     bad = lines[(lines["read_rate"] - lines["expected"]).abs() > lines["tol"]]
     bad = bad.assign(amount_gap=(bad["read_rate"] - bad["expected"]) * bad["base"].astype(float).fillna(
         bad["amount"].astype(float) / bad["read_rate"]))
-    ev = evidence_by(bad, SLIP)
-    per = bad.groupby(SLIP, as_index=False).agg(gap=("amount_gap", "sum"), read=("read_rate", "first"),
-                                                expected=("expected", "first"))
-    return [
-        ctx.finding(matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.gap),
-                    evidence=ev[(r.matricule, r.year, r.month)],
-                    message=(f"La contribution patronale CNRACL de l'agent {r.matricule} en {month_label(r.year, r.month)} "
-                             f"est calculée au taux de {num(100 * r.read, 2)} % alors que le taux en vigueur est de "
-                             f"{num(100 * r.expected, 2)} % (décret 91-613, art. 5) ; écart de "
-                             f"{eur(abs(r.gap))} ({'excédent' if r.gap > 0 else 'insuffisance'} de contribution)."))
-        for r in per.itertuples(index=False)
-    ]
+    return flagged_line_findings(
+        ctx, bad, amount=lambda r: abs(r.gap),
+        agg=dict(gap=("amount_gap", "sum"), read=("read_rate", "first"), expected=("expected", "first")),
+        message=lambda r: (f"La contribution patronale CNRACL de l'agent {r.matricule} en {month_label(r.year, r.month)} "
+                           f"est calculée au taux de {num(100 * r.read, 2)} % alors que le taux en vigueur est de "
+                           f"{num(100 * r.expected, 2)} % (décret 91-613, art. 5) ; écart de "
+                           f"{eur(abs(r.gap))} ({'excédent' if r.gap > 0 else 'insuffisance'} de contribution)."),
+    )

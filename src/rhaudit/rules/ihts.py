@@ -15,10 +15,11 @@ import pandas as pd
 from .. import pay
 from ..model import IHTS_CATEGORIES, PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, lines_of, month_label, num, tolerance
+from ._paie import (MONTH_PAID, SLIP, eur, evidence_by, flagged_line_findings, lines_of, month_label, num, row_findings,
+                    tolerance)
 
-MONTH = ["matricule", "period_year", "period_month"]
-SLIP_MONTH = ["matricule", "year", "month"]
+MONTH = MONTH_PAID
+SLIP_MONTH = SLIP
 CONTRACT_STATUTS = ("NON_TITULAIRE",)
 # Absence types during which no overtime can have been worked (a month fully covered by them).
 NOT_WORKING = ("conge_annuel", "rtt", "cet", "asa", "cmo", "clm", "cld", "cgm", "accident_service",
@@ -40,8 +41,9 @@ def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES, all_populations: bo
         fraction = from_pay["quotite"].astype(float).where(from_pay["quotite"].astype(float) > 0, 1.0)
         annual = np.where(np.nan_to_num(annual) > 0, annual,
                           (from_pay["indiciaire_paid"].astype(float) / fraction * 12).to_numpy())
-    price = (annual / pay.param_by_month(ctx.params, "ihts.diviseur_horaire_annuel", y, m).to_numpy()
-             * pay.param_by_month(ctx.params, "ihts.majoration_14_premieres", y, m).to_numpy())
+    divisor = pay.param_by_month(ctx.params, "ihts.diviseur_horaire_annuel", y, m).to_numpy()
+    price = pay.ihts_rate_from_annual(annual, 0.0, divisor) * pay.param_by_month(
+        ctx.params, "ihts.majoration_14_premieres", y, m).to_numpy()
     lines["hours"] = pay.line_hours(lines, usual_price=price).to_numpy()
     q = lines["quotite"].astype(float)
     lines["quotite"] = q.where(q > 0, 1.0)
@@ -60,14 +62,15 @@ def part_time(work_quotite, temps_non_complet) -> np.ndarray:
     return (wq < 1) & ~tnc
 
 
+# Hours and amount of IHTS of an agent-month paid, with the payslip attributes.
+PER_MONTH = dict(hours=("hours", "sum"), amount=("amount", "sum"), quotite=("quotite", "max"),
+                 work_quotite=("work_quotite", "max"), tnc=("temps_non_complet", "max"),
+                 categorie=("categorie", "first"), statut=("statut", "first"), emploi=("emploi", "first"))
+
+
 def per_month(lines: pd.DataFrame) -> pd.DataFrame:
     """Hours and amount of IHTS per agent and month paid, with the payslip attributes."""
-    return (
-        lines.groupby(MONTH, as_index=False)
-        .agg(hours=("hours", "sum"), amount=("amount", "sum"), quotite=("quotite", "max"),
-             work_quotite=("work_quotite", "max"), tnc=("temps_non_complet", "max"),
-             categorie=("categorie", "first"), statut=("statut", "first"), emploi=("emploi", "first"))
-    )
+    return lines.groupby(MONTH, as_index=False).agg(**PER_MONTH)
 
 
 def _matches_any(values: pd.Series, patterns: list[str]) -> pd.Series:
@@ -80,18 +83,8 @@ def _matches_any(values: pd.Series, patterns: list[str]) -> pd.Series:
 
 def _whole_payment_findings(ctx: RuleContext, lines: pd.DataFrame, mask: pd.Series, why) -> list:
     """One finding per agent-month of the flagged lines; the whole IHTS paid is at stake."""
-    flagged = lines[mask.to_numpy()]
-    if flagged.empty:
-        return []
-    ev = evidence_by(flagged, MONTH)
-    out = []
-    for row in per_month(flagged).itertuples(index=False):
-        out.append(ctx.finding(
-            matricule=row.matricule, year=row.period_year, month=row.period_month, amount=row.amount,
-            hours=row.hours, evidence=ev[(row.matricule, row.period_year, row.period_month)],
-            message=why(row),
-        ))
-    return out
+    return flagged_line_findings(ctx, lines[mask.to_numpy()], why, keys=MONTH, agg=PER_MONTH, amount="amount",
+                                 hours="hours")
 
 
 @rule("IHTS-001", "Heures supplémentaires au-delà de 25 h × quotité dans le mois", "irregularite",
@@ -124,24 +117,19 @@ def over_monthly_cap(ctx: RuleContext):
     months["cap"] = cap.to_numpy() * months["cap_quotite"].to_numpy()
     months["excess"] = months["hours"] - months["cap"]
     over = months[months["excess"] > 1e-6]
-    ev = evidence_by(lines.merge(over[MONTH], on=MONTH), MONTH)
-    out = []
-    for row in over.itertuples(index=False):
-        # The excess hours are valued at the month's mean paid hourly amount.
-        amount = row.amount * row.excess / row.hours
-        out.append(ctx.finding(
-            matricule=row.matricule, year=row.period_year, month=row.period_month, amount=amount,
-            hours=row.excess, evidence=ev[(row.matricule, row.period_year, row.period_month)],
-            message=(
-                f"L'agent {row.matricule} a été payé de {num(row.hours)} h d'IHTS au titre de "
-                f"{month_label(row.period_year, row.period_month)} ({eur(row.amount)}) ; le plafond est de "
-                f"{num(row.cap)} h ({num(row.cap_full_time)} h × quotité de travail {num(row.cap_quotite)}"
-                f"{', poste à temps non complet' if row.tnc else ''}). "
-                f"Dépassement : {num(row.excess)} h, soit {eur(amount)} au taux moyen payé "
-                f"(décret 2002-60, art. 6)."
-            ),
-        ))
-    return out
+    # The excess hours are valued at the month's mean paid hourly amount.
+    over = over.assign(excess_amount=over["amount"] * over["excess"] / over["hours"])
+    return row_findings(
+        ctx, over, lines, keys=MONTH, within=MONTH, amount="excess_amount", hours="excess",
+        message=lambda row: (
+            f"L'agent {row.matricule} a été payé de {num(row.hours)} h d'IHTS au titre de "
+            f"{month_label(row.period_year, row.period_month)} ({eur(row.amount)}) ; le plafond est de "
+            f"{num(row.cap)} h ({num(row.cap_full_time)} h × quotité de travail {num(row.cap_quotite)}"
+            f"{', poste à temps non complet' if row.tnc else ''}). "
+            f"Dépassement : {num(row.excess)} h, soit {eur(row.excess_amount)} au taux moyen payé "
+            f"(décret 2002-60, art. 6)."
+        ),
+    )
 
 
 def eligible_a(params, grades, emplois, years, months) -> pd.Series:
@@ -304,20 +292,16 @@ def flat_rate(ctx: RuleContext):
                                      pd.Series(1, index=pattern.index))
     flagged = pattern[(pattern["n"] >= pattern["threshold"]) & (pattern["hours_key"] > 0)]
     keep = months.merge(flagged[["matricule", "period_year", "hours_key"]], on=["matricule", "period_year", "hours_key"])
-    ev = evidence_by(lines.merge(keep[MONTH], on=MONTH), ["matricule", "period_year"])
-    out = []
-    for row in flagged.itertuples(index=False):
-        out.append(ctx.finding(
-            matricule=row.matricule, year=row.period_year, amount=row.amount, hours=row.hours_key * row.n,
-            evidence=ev[(row.matricule, row.period_year)],
-            message=(
-                f"L'agent {row.matricule} a été payé d'exactement {num(row.hours_key)} h d'IHTS pendant {row.n} mois "
-                f"de {int(row.period_year)} (de {int(row.first):02d} à {int(row.last):02d}), pour {eur(row.amount)} ; "
-                f"ce nombre constant présume un forfait, alors que seules les heures effectivement accomplies et "
-                f"décomptées sont payables (décret 2002-60, art. 2). Demander les décomptes horaires."
-            ),
-        ))
-    return out
+    return row_findings(
+        ctx, flagged, lines.merge(keep[MONTH], on=MONTH), keys=["matricule", "period_year"], amount="amount",
+        hours=lambda row: row.hours_key * row.n,
+        message=lambda row: (
+            f"L'agent {row.matricule} a été payé d'exactement {num(row.hours_key)} h d'IHTS pendant {row.n} mois "
+            f"de {int(row.period_year)} (de {int(row.first):02d} à {int(row.last):02d}), pour {eur(row.amount)} ; "
+            f"ce nombre constant présume un forfait, alors que seules les heures effectivement accomplies et "
+            f"décomptées sont payables (décret 2002-60, art. 2). Demander les décomptes horaires."
+        ),
+    )
 
 
 def absent_days_by_month(absences: pd.DataFrame, matricules) -> pd.DataFrame:
@@ -357,18 +341,13 @@ def paid_while_absent(ctx: RuleContext):
     first_days = pd.to_datetime(dict(year=months["period_year"].astype(int), month=months["period_month"].astype(int), day=1))
     months["days_in_month"] = first_days.dt.days_in_month.to_numpy()
     full = months[months["days_absent"] >= months["days_in_month"]]
-    ev = evidence_by(lines.merge(full[MONTH], on=MONTH), MONTH)
-    return [
-        ctx.finding(
-            matricule=r.matricule, year=r.period_year, month=r.period_month, amount=r.amount, hours=r.hours,
-            evidence=ev[(r.matricule, r.period_year, r.period_month)],
-            message=(f"L'agent {r.matricule} a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) au titre de "
-                     f"{month_label(r.period_year, r.period_month)}, mois pendant lequel il était absent tous les jours "
-                     f"selon le fichier des absences ; aucune heure supplémentaire n'a pu être accomplie "
-                     f"(décret 2002-60, art. 2) : la totalité est indue."),
-        )
-        for r in full.itertuples(index=False)
-    ]
+    return row_findings(
+        ctx, full, lines, keys=MONTH, within=MONTH, amount="amount", hours="hours",
+        message=lambda r: (f"L'agent {r.matricule} a perçu {eur(r.amount)} d'IHTS ({num(r.hours)} h) au titre de "
+                           f"{month_label(r.period_year, r.period_month)}, mois pendant lequel il était absent tous les "
+                           f"jours selon le fichier des absences ; aucune heure supplémentaire n'a pu être accomplie "
+                           f"(décret 2002-60, art. 2) : la totalité est indue."),
+    )
 
 
 def residence_rate(ctx: RuleContext) -> pd.DataFrame:
@@ -448,17 +427,14 @@ def rate_check(ctx: RuleContext):
     k2 = pay.param_by_month(ctx.params, "ihts.majoration_suivantes", y, mo).to_numpy()
     night = pay.param_by_month(ctx.params, "ihts.majoration_nuit", y, mo).to_numpy()
     sunday = pay.param_by_month(ctx.params, "ihts.majoration_dimanche_ferie", y, mo).to_numpy()
-    # Same formula as pay.ihts_hourly_base, vectorised over agent-months.
     from_index = (m["indice"].astype(float).fillna(0) + m["nbi"].fillna(0).astype(float)).to_numpy() * point
     m["from_pay"] = ~(m["indice"].fillna(0).astype(float) > 0)
     annual = np.where(m["from_pay"], m["annual_pay"].astype(float).to_numpy(), from_index)
-    base = annual * (1 + m["ir"].fillna(0).astype(float).to_numpy()) / divisor
-    h_night, h_sun = m["ihts_nuit"].to_numpy(), m["ihts_dimanche_ferie"].to_numpy()
+    base = pay.ihts_rate_from_annual(annual, m["ir"].fillna(0).astype(float).to_numpy(), divisor)
     h_total = m[list(IHTS_CATEGORIES)].sum(axis=1).to_numpy()
-    first = np.minimum(h_total, tier)
-    # Full time: tiers on all hours, the night/Sunday extra counted at the higher tier (the upper
-    # bound of what is due whatever the order of the hours in the month).
-    due_full = base * (first * k1 + (h_total - first) * k2 + h_night * (night - 1) * k2 + h_sun * (sunday - 1) * k2)
+    # Full time: tiers on all hours, the night/Sunday extra counted at the higher tier.
+    due_full = pay.ihts_amount(base, h_total, tier, k1, k2, night_hours=m["ihts_nuit"].to_numpy(), night=night,
+                               sunday_hours=m["ihts_dimanche_ferie"].to_numpy(), sunday=sunday)
     m["part_time"] = part_time(m["work_quotite"], m["tnc"])
     due = np.where(m["part_time"], base * h_total, due_full)
     m["due"] = due
@@ -468,28 +444,24 @@ def rate_check(ctx: RuleContext):
     m["hours"] = h_total
     m["divisor"], m["k1"], m["k2"], m["night"], m["sunday"] = divisor, k1, k2, night, sunday
     over = m[m["excess"] > m["tol"]]
-    ev = evidence_by(lines.merge(over[MONTH], on=MONTH), MONTH)
-    out = []
-    for r in over.itertuples(index=False):
-        regime = ("au taux simple (temps partiel)" if r.part_time else
-                  f"avec les majorations de {num(r.k1)} / {num(r.k2)} (nuit × {num(r.night)}, dimanche et férié "
-                  f"× {num(r.sunday)}){' (poste à temps non complet : heures au-delà de 35 h)' if r.tnc else ''}")
-        if r.from_pay:
-            basis = (f"indice majoré absent du bulletin : traitement annuel à temps plein déduit de la ligne de "
-                     f"traitement et de NBI du mois, {eur(r.annual_pay)} (montant payé / quotité "
-                     f"{num(float(r.quotite) if pd.notna(r.quotite) else 1.0)} × 12)")
-        else:
-            basis = f"IM {int(r.indice)}, NBI {num(float(r.nbi) if pd.notna(r.nbi) else 0)} points"
-        out.append(ctx.finding(
-            matricule=r.matricule, year=r.period_year, month=r.period_month, amount=r.excess, hours=None,
-            evidence=ev[(r.matricule, r.period_year, r.period_month)],
-            message=(f"L'agent {r.matricule} a perçu {eur(r.amount)} pour {num(r.hours)} h d'IHTS au titre de "
-                     f"{month_label(r.period_year, r.period_month)} ; au taux horaire de base de {eur(r.base)} "
-                     f"({basis}, résidence "
-                     f"{num(100 * float(r.ir) if pd.notna(r.ir) else 0)} %, / {num(r.divisor, 0)}), le maximum dû {regime} est de "
-                     f"{eur(r.due)}. Excédent : {eur(r.excess)} (décret 2002-60, art. 7 et 8)."),
-        ))
-    return out
+    return row_findings(ctx, over, lines, keys=MONTH, within=MONTH, amount="excess", message=_rate_message)
+
+
+def _rate_message(r) -> str:
+    regime = ("au taux simple (temps partiel)" if r.part_time else
+              f"avec les majorations de {num(r.k1)} / {num(r.k2)} (nuit × {num(r.night)}, dimanche et férié "
+              f"× {num(r.sunday)}){' (poste à temps non complet : heures au-delà de 35 h)' if r.tnc else ''}")
+    if r.from_pay:
+        basis = (f"indice majoré absent du bulletin : traitement annuel à temps plein déduit de la ligne de "
+                 f"traitement et de NBI du mois, {eur(r.annual_pay)} (montant payé / quotité "
+                 f"{num(float(r.quotite) if pd.notna(r.quotite) else 1.0)} × 12)")
+    else:
+        basis = f"IM {int(r.indice)}, NBI {num(float(r.nbi) if pd.notna(r.nbi) else 0)} points"
+    return (f"L'agent {r.matricule} a perçu {eur(r.amount)} pour {num(r.hours)} h d'IHTS au titre de "
+            f"{month_label(r.period_year, r.period_month)} ; au taux horaire de base de {eur(r.base)} "
+            f"({basis}, résidence "
+            f"{num(100 * float(r.ir) if pd.notna(r.ir) else 0)} %, / {num(r.divisor, 0)}), le maximum dû {regime} est de "
+            f"{eur(r.due)}. Excédent : {eur(r.excess)} (décret 2002-60, art. 7 et 8).")
 
 
 @rule("IHTS-008", "Heures supplémentaires déclarées (NbHeureSup) différentes des heures d'IHTS payées", "alerte",
@@ -519,18 +491,13 @@ def declared_vs_paid(ctx: RuleContext):
     m["diff"] = m["paid_hours"] - m["overtime_hours"].astype(float)
     tol = tolerance(ctx, "ihts_ecart_heures", m["year"], m["month"])
     bad = m[m["diff"].abs().to_numpy() > tol]
-    ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP_MONTH)
-    return [
-        ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, hours=abs(r.diff),
-            evidence=ev.get((r.matricule, r.year, r.month), []),
-            message=(f"Le bulletin de {month_label(r.year, r.month)} de l'agent {r.matricule} déclare "
-                     f"{num(float(r.overtime_hours))} h supplémentaires (NbHeureSup) mais ses lignes d'IHTS et d'heures "
-                     f"complémentaires paient "
-                     f"{num(r.paid_hours)} h : écart de {num(abs(r.diff))} h à justifier par les décomptes."),
-        )
-        for r in bad.itertuples(index=False)
-    ]
+    return row_findings(
+        ctx, bad, lines, keys=SLIP_MONTH, within=PAYSLIP_KEY, hours=lambda r: abs(r.diff),
+        message=lambda r: (f"Le bulletin de {month_label(r.year, r.month)} de l'agent {r.matricule} déclare "
+                           f"{num(float(r.overtime_hours))} h supplémentaires (NbHeureSup) mais ses lignes d'IHTS et "
+                           f"d'heures complémentaires paient {num(r.paid_hours)} h : écart de {num(abs(r.diff))} h à "
+                           f"justifier par les décomptes."),
+    )
 
 
 def _same_month_findings(ctx: RuleContext, other_categories, why, amount_of_ihts: bool):
@@ -540,17 +507,12 @@ def _same_month_findings(ctx: RuleContext, other_categories, why, amount_of_ihts
     g = lines.groupby(SLIP_MONTH).agg(ihts=("is_ihts", "any"), other=("is_ihts", lambda s: (~s).any()))
     both = g[g["ihts"] & g["other"]].reset_index()
     sel = lines.merge(both[SLIP_MONTH], on=SLIP_MONTH)
-    ev = evidence_by(sel, SLIP_MONTH)
+    keys = list(zip(both["matricule"], both["year"], both["month"]))
     ihts_amount = sel[sel["is_ihts"]].groupby(SLIP_MONTH)["amount"].sum()
     other_amount = sel[~sel["is_ihts"]].groupby(SLIP_MONTH)["amount"].sum()
-    out = []
-    for r in both.itertuples(index=False):
-        key = (r.matricule, r.year, r.month)
-        a_ihts, a_other = float(ihts_amount[key]), float(other_amount[key])
-        out.append(ctx.finding(matricule=r.matricule, year=r.year, month=r.month,
-                               amount=a_ihts if amount_of_ihts else None, evidence=ev[key],
-                               message=why(r, a_ihts, a_other)))
-    return out
+    both = both.assign(a_ihts=[float(ihts_amount[k]) for k in keys], a_other=[float(other_amount[k]) for k in keys])
+    return row_findings(ctx, both, sel, keys=SLIP_MONTH, amount=lambda r: r.a_ihts if amount_of_ihts else None,
+                        message=lambda r: why(r, r.a_ihts, r.a_other))
 
 
 @rule("IHTS-009", "IHTS et IFTS versées le même mois", "irregularite",

@@ -17,12 +17,12 @@ from .. import pay
 from ..classify import normalize_label
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, lines_of, month_label, num, overpaid_or_underpaid, tolerance
+from ._paie import (eur, flagged_line_findings, lines_of, month_label, num, overpaid_or_underpaid, row_findings,
+                    tolerance)
 
 ELIGIBLE_STATUTS = ("TITULAIRE", "STAGIAIRE")
 # Statuts certainly outside the NBI (EMPLOI_FONC and AUTRE_STATUT may be fonctionnaires).
 EXCLUDED_STATUTS = ("NON_TITULAIRE", "EMPLOI_AIDE")
-SLIP = ["matricule", "year", "month"]
 
 
 def nbi_months(ctx: RuleContext) -> pd.DataFrame:
@@ -68,18 +68,12 @@ def not_fonctionnaire(ctx: RuleContext):
     """
     lines = lines_of(ctx, ("nbi",))
     bad = lines[lines["statut"].fillna("").isin(EXCLUDED_STATUTS)]
-    if bad.empty:
-        return []
-    ev = evidence_by(bad, SLIP)
-    per = bad.groupby(SLIP, as_index=False).agg(amount=("amount", "sum"), statut=("statut", "first"))
-    return [
-        ctx.finding(matricule=r.matricule, year=r.year, month=r.month, amount=r.amount,
-                    evidence=ev[(r.matricule, r.year, r.month)],
-                    message=(f"L'agent {r.matricule} (statut {r.statut}) a perçu {eur(r.amount)} de NBI en "
-                             f"{month_label(r.year, r.month)} ; la NBI est réservée aux fonctionnaires titulaires "
-                             f"et stagiaires (loi 91-73, art. 27) : la totalité est indue."))
-        for r in per.itertuples(index=False)
-    ]
+    return flagged_line_findings(
+        ctx, bad, amount="amount", agg=dict(amount=("amount", "sum"), statut=("statut", "first")),
+        message=lambda r: (f"L'agent {r.matricule} (statut {r.statut}) a perçu {eur(r.amount)} de NBI en "
+                           f"{month_label(r.year, r.month)} ; la NBI est réservée aux fonctionnaires titulaires "
+                           f"et stagiaires (loi 91-73, art. 27) : la totalité est indue."),
+    )
 
 
 @rule("NBI-002", "Montant de NBI différent de points × valeur du point × quotité", "alerte",
@@ -108,20 +102,14 @@ def amount_check(ctx: RuleContext):
     m = m.assign(diff=m["paid"] - m["due"])
     tol = tolerance(ctx, "nbi_ecart_montant_eur", m["year"], m["month"])
     bad = m[m["diff"].abs().to_numpy() > tol]
-    lines = lines_of(ctx, ("nbi",), with_slip=False)
-    ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
-    out = []
-    for r in bad.itertuples(index=False):
-        sense = overpaid_or_underpaid(r.diff)
-        out.append(ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.diff),
-            evidence=ev.get((r.matricule, r.year, r.month), []),
-            message=(f"L'agent {r.matricule} a perçu {eur(r.paid)} de NBI en {month_label(r.year, r.month)} ; "
-                     f"pour {num(r.points)} points, la valeur du point de {num(r.point, 4)} EUR par an et "
-                     f"{num(100 * r.fraction, 1)} % du traitement à temps plein payé, le montant dû est "
-                     f"{eur(r.due)}. Écart : {eur(abs(r.diff))} ({sense}) (loi 91-73, art. 27)."),
-        ))
-    return out
+    return row_findings(
+        ctx, bad, lines_of(ctx, ("nbi",), with_slip=False), within=PAYSLIP_KEY, amount=lambda r: abs(r.diff),
+        message=lambda r: (f"L'agent {r.matricule} a perçu {eur(r.paid)} de NBI en {month_label(r.year, r.month)} ; "
+                           f"pour {num(r.points)} points, la valeur du point de {num(r.point, 4)} EUR par an et "
+                           f"{num(100 * r.fraction, 1)} % du traitement à temps plein payé, le montant dû est "
+                           f"{eur(r.due)}. Écart : {eur(abs(r.diff))} ({overpaid_or_underpaid(r.diff)}) "
+                           f"(loi 91-73, art. 27)."),
+    )
 
 
 def _granted_points(delib, emplois: pd.Series) -> pd.Series:
@@ -181,17 +169,11 @@ def points_check(ctx: RuleContext):
     m["excess_points"] = m["points"] - m["allowed"]
     bad = m[m["excess_points"] > 1e-6].copy()
     bad["amount"] = bad["excess_points"] * bad["point"] / 12 * bad["fraction"].fillna(1.0)
-    lines = lines_of(ctx, ("nbi",), with_slip=False)
-    ev = evidence_by(lines.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
-    return [
-        ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount=r.amount,
-            evidence=ev.get((r.matricule, r.year, r.month), []),
-            message=(f"L'agent {r.matricule} (catégorie {r.categorie if pd.notna(r.categorie) else '?'}, emploi "
-                     f"« {r.emploi if pd.notna(r.emploi) else 'non renseigné'} ») perçoit {num(r.points)} points de NBI "
-                     f"en {month_label(r.year, r.month)} ; le maximum selon les {r.why} est de {num(r.allowed)} "
-                     f"points. Excédent : {num(r.excess_points)} points, soit {eur(r.amount)} ce mois "
-                     f"(décrets 2006-779 et 2006-780)."),
-        )
-        for r in bad.itertuples(index=False)
-    ]
+    return row_findings(
+        ctx, bad, lines_of(ctx, ("nbi",), with_slip=False), within=PAYSLIP_KEY, amount="amount",
+        message=lambda r: (f"L'agent {r.matricule} (catégorie {r.categorie if pd.notna(r.categorie) else '?'}, emploi "
+                           f"« {r.emploi if pd.notna(r.emploi) else 'non renseigné'} ») perçoit {num(r.points)} points "
+                           f"de NBI en {month_label(r.year, r.month)} ; le maximum selon les {r.why} est de "
+                           f"{num(r.allowed)} points. Excédent : {num(r.excess_points)} points, soit {eur(r.amount)} "
+                           f"ce mois (décrets 2006-779 et 2006-780)."),
+    )

@@ -11,7 +11,7 @@ import pandas as pd
 
 import numpy as np
 
-from ..classify import UNCLASSIFIED, classify_lines
+from ..classify import UNCLASSIFIED
 from ..findings import Evidence, evidence_from_lines
 from ..model import PAYSLIP_KEY
 from ..reconcile import line_roles, payslip_identities
@@ -25,21 +25,11 @@ def _position(value) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
-def categorised_lines(ctx: RuleContext) -> pd.DataFrame:
-    """The pay lines with a category for every line (lines imported before classification are
-    classified now with configs/rubriques)."""
-    lines = ctx.pay_lines
-    category = lines["category"].astype("string")
-    if category.isna().any():
-        category = category.fillna(classify_lines(lines))
-    return lines.assign(category=category)
-
-
 def identities(ctx: RuleContext) -> pd.DataFrame:
     """Gross and net identities of every payslip (reconcile.payslip_identities), computed once
     per check run for QUAL-001 and QUAL-005."""
     if "_identities" not in ctx.options:
-        ctx.options["_identities"] = payslip_identities(ctx.payslips, categorised_lines(ctx))
+        ctx.options["_identities"] = payslip_identities(ctx.payslips, ctx.pay_lines)
     return ctx.options["_identities"]
 
 
@@ -50,7 +40,7 @@ def _tolerances(ctx: RuleContext, per: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _lines_in_role(ctx: RuleContext, flagged: pd.DataFrame, roles: tuple[str, ...]) -> pd.DataFrame:
-    lines = categorised_lines(ctx).merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE)
+    lines = ctx.pay_lines.merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE)
     return lines[np.isin(line_roles(lines), roles)]
 
 
@@ -93,23 +83,32 @@ def gross_vs_lines(ctx: RuleContext):
     flagged = per[per["gross_gap"].abs() > _tolerances(ctx, per, "tolerance_brut_lignes_eur") + 1e-9]
     if flagged.empty:
         return []
-    own_lines = _lines_in_role(ctx, flagged, ("brut", "deduction_brut", "nature"))
-    evidence = evidence_by(own_lines, _SLIP_SOURCE)
-    explained = _gap_lines(categorised_lines(ctx).merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE), flagged, "gross_gap")
+    return _gap_findings(
+        ctx, flagged, ("brut", "deduction_brut", "nature"), "gross_gap", "MtBrut", "gross",
+        lambda r, side: (f"le brut déclaré ({eur(r.gross)}) est {side} de {eur(abs(r.gross_gap))} à la somme de ses "
+                         f"lignes de rémunération ({eur(r.lines_gross)})."),
+        lambda hint: (f"L'écart est égal {hint}." if hint else
+                      "Vérifier les rubriques compensées hors du brut ou manquantes, et leur catégorie (rhaudit rubriques)."),
+    )
+
+
+def _gap_findings(ctx: RuleContext, flagged: pd.DataFrame, roles, gap: str, declared_label: str, declared: str,
+                  gap_text, hint_text) -> list:
+    """QUAL-001 and QUAL-005: one finding per flagged payslip, the gap `gap` at stake, evidence the
+    declared amount (`declared_label`: MtBrut, MtNet) then the lines in `roles`; the message names
+    the line that equals the gap when one does."""
+    ev = evidence_by(_lines_in_role(ctx, flagged, roles), _SLIP_SOURCE)
+    explained = _gap_lines(ctx.pay_lines.merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE), flagged, gap)
     findings = []
     for r in flagged.itertuples(index=False):
         key = (r.matricule, r.year, r.month, r.establishment, r.source_file)
-        hint = explained.get(key)
-        hint = (f"L'écart est égal {hint}." if hint else
-                "Vérifier les rubriques compensées hors du brut ou manquantes, et leur catégorie (rhaudit rubriques).")
-        side = "supérieur" if r.gross_gap > 0 else "inférieur"
+        amount = getattr(r, gap)
+        side = "supérieur" if amount > 0 else "inférieur"
         findings.append(ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.gross_gap),
-            evidence=[_slip_evidence(r, "MtBrut", r.gross)] + evidence.get(key, []),
+            matricule=r.matricule, year=r.year, month=r.month, amount=abs(amount),
+            evidence=[_slip_evidence(r, declared_label, getattr(r, declared))] + ev.get(key),
             message=(f"Bulletin de l'agent {r.matricule} de {month_label(r.year, r.month)} ({r.source_file}, "
-                     f"ligne {_position(r.source_line)}) : le brut déclaré ({eur(r.gross)}) est {side} de "
-                     f"{eur(abs(r.gross_gap))} à la somme de ses lignes de rémunération ({eur(r.lines_gross)}). "
-                     f"{hint}"),
+                     f"ligne {_position(r.source_line)}) : {gap_text(r, side)} {hint_text(explained.get(key))}"),
         ))
     return findings
 
@@ -163,27 +162,15 @@ def net_vs_lines(ctx: RuleContext):
     flagged = per[(per["net_gap"].abs().to_numpy() > tol) & ~only_gross]
     if flagged.empty:
         return []
-    own_lines = _lines_in_role(ctx, flagged, ("salarial", "retenue", "hors_brut"))
-    evidence = evidence_by(own_lines, _SLIP_SOURCE)
-    explained = _gap_lines(categorised_lines(ctx).merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE), flagged, "net_gap")
-    findings = []
-    for r in flagged.itertuples(index=False):
-        key = (r.matricule, r.year, r.month, r.establishment, r.source_file)
-        hint = explained.get(key)
-        if hint:
-            hint = f"L'écart est égal {hint} : vérifier qu'elle est classée du bon côté (salarié ou employeur)."
-        else:
-            hint = "Vérifier les retenues et cotisations salariales du bulletin et leur catégorie (rhaudit rubriques)."
-        side = "supérieur" if r.net_gap > 0 else "inférieur"
-        findings.append(ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.net_gap),
-            evidence=[_slip_evidence(r, "MtNet", r.net)] + evidence.get(key, []),
-            message=(f"Bulletin de l'agent {r.matricule} de {month_label(r.year, r.month)} ({r.source_file}, "
-                     f"ligne {_position(r.source_line)}) : le net déclaré ({eur(r.net)}) est {side} de "
-                     f"{eur(abs(r.net_gap))} au net que donnent ses lignes ({eur(r.net_from_lines)} : brut − "
-                     f"cotisations salariales − retenues + éléments hors brut). {hint}"),
-        ))
-    return findings
+    return _gap_findings(
+        ctx, flagged, ("salarial", "retenue", "hors_brut"), "net_gap", "MtNet", "net",
+        lambda r, side: (f"le net déclaré ({eur(r.net)}) est {side} de {eur(abs(r.net_gap))} au net que donnent ses "
+                         f"lignes ({eur(r.net_from_lines)} : brut − cotisations salariales − retenues + éléments hors "
+                         f"brut)."),
+        lambda hint: (f"L'écart est égal {hint} : vérifier qu'elle est classée du bon côté (salarié ou employeur)."
+                      if hint else
+                      "Vérifier les retenues et cotisations salariales du bulletin et leur catégorie (rhaudit rubriques)."),
+    )
 
 
 @rule("QUAL-002", "Bulletin en double (même agent, mois et établissement)", "alerte",
@@ -284,7 +271,7 @@ def unclassified_lines(ctx: RuleContext):
     """
     if ctx.pay_lines.empty:
         return []
-    lines = categorised_lines(ctx)
+    lines = ctx.pay_lines
     bad = lines[lines["category"].eq(UNCLASSIFIED) & lines["amount"].fillna(0).round(2).ne(0)]
     findings = []
     for (code, label), group in bad.groupby(["code", "label"], sort=True, dropna=False):

@@ -17,7 +17,7 @@ from ..classify import normalize_label
 from ..params import ParameterError
 from ..model import LEGACY_EXCLUSIVE_OF_RIFSEEP, PAY_CATEGORIES, RI_CATEGORIES
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, law_ref, month_label
+from ._paie import eur, evidence_by, flagged_line_findings, law_ref, month_label
 from ._ri import DECRET, agent_groups, decision_label, ri_lines, ri_param
 
 LEGACY_LABELS = {c: PAY_CATEGORIES[c].split(" (")[0] for c in RI_CATEGORIES}
@@ -164,20 +164,15 @@ def bonuses_to_vacataires(ctx: RuleContext):
     """
     lines = ri_lines(ctx, RI_CATEGORIES)
     lines = lines[lines["population"].fillna("") == "vacataire"]
-    if lines.empty:
-        return
-    evidence = evidence_by(lines, ["matricule", "year", "month"])
-    for (matricule, year, month), g in lines.groupby(["matricule", "year", "month"], sort=True):
-        names = ", ".join(sorted({SHORT[c] for c in g["category"]}))
-        total = float(g["paid"].sum())
-        yield ctx.finding(
-            matricule=matricule, year=year, month=month, amount=total, evidence=evidence.get((matricule, year, month)),
-            message=(
-                f"En {month_label(year, month)}, le vacataire {matricule} a perçu {eur(total)} de régime indemnitaire "
-                f"({names}) ; un vacataire horaire, rémunéré à la tâche, n'y est pas éligible ({law_ref('L.714-4', 'loi 84-53, art. 88', year, month)} ; "
-                f"décret 88-145, art. 1)."
-            ),
-        )
+    return flagged_line_findings(
+        ctx, lines, amount="total",
+        agg=dict(total=("paid", "sum"), names=("category", lambda c: ", ".join(sorted({SHORT[x] for x in c})))),
+        message=lambda r: (
+            f"En {month_label(r.year, r.month)}, le vacataire {r.matricule} a perçu {eur(r.total)} de régime "
+            f"indemnitaire ({r.names}) ; un vacataire horaire, rémunéré à la tâche, n'y est pas éligible "
+            f"({law_ref('L.714-4', 'loi 84-53, art. 88', r.year, r.month)} ; décret 88-145, art. 1)."
+        ),
+    )
 
 
 # --- RIFSEEP-011 ---------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from ..classify import normalize_label
 from ..model import GROSS_KINDS, PAYSLIP_KEY
 from ..params import ParameterError
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, lines_of, month_label, num
+from ._paie import SLIP, eur, evidence_by, flagged_line_findings, lines_of, month_label, num, row_findings
 
-SLIP = ["matricule", "year", "month"]
+AGENT_YEAR = ["matricule", "year"]
 FONCTIONNAIRE_STATUTS = ("TITULAIRE", "STAGIAIRE")
 
 
@@ -67,22 +67,18 @@ def leave_indemnity_in_post(ctx: RuleContext):
     unknown = (when.to_numpy() >= last_overall)
     ctx.skipped(int(unknown.sum()), "indemnités versées le dernier mois importé", "départ de l'agent non vérifiable")
     bad = per[(agent_last > when.to_numpy()) & ~unknown]
-    ev = evidence_by(lines.merge(bad[SLIP], on=SLIP), SLIP)
-    out = []
-    for r in bad.itertuples(index=False):
-        fonctionnaire = r.statut in FONCTIONNAIRE_STATUTS
-        why = ("un fonctionnaire prend ses congés et ne perçoit d'indemnité compensatrice qu'à la fin de ses fonctions "
-               "(congés qu'une maladie l'a empêché de prendre)" if fonctionnaire else
-               "un contractuel n'y a droit qu'à la fin de son contrat (décret 88-145, art. 5) : vérifier qu'un contrat "
-               "s'est terminé ce mois-là")
-        out.append(ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount=r.amount,
-            evidence=ev[(r.matricule, r.year, r.month)],
-            message=(f"L'agent {r.matricule} (statut {r.statut if pd.notna(r.statut) else 'non renseigné'}) a perçu "
-                     f"{eur(r.amount)} d'indemnité compensatrice de congés payés en {month_label(r.year, r.month)} et "
-                     f"reste payé les mois suivants ; {why}."),
-        ))
-    return out
+    return row_findings(ctx, bad, lines, within=SLIP, amount="amount", message=_leave_indemnity_message)
+
+
+def _leave_indemnity_message(r) -> str:
+    fonctionnaire = r.statut in FONCTIONNAIRE_STATUTS
+    why = ("un fonctionnaire prend ses congés et ne perçoit d'indemnité compensatrice qu'à la fin de ses fonctions "
+           "(congés qu'une maladie l'a empêché de prendre)" if fonctionnaire else
+           "un contractuel n'y a droit qu'à la fin de son contrat (décret 88-145, art. 5) : vérifier qu'un contrat "
+           "s'est terminé ce mois-là")
+    return (f"L'agent {r.matricule} (statut {r.statut if pd.notna(r.statut) else 'non renseigné'}) a perçu "
+            f"{eur(r.amount)} d'indemnité compensatrice de congés payés en {month_label(r.year, r.month)} et "
+            f"reste payé les mois suivants ; {why}.")
 
 
 # --- REM-002 -------------------------------------------------------------------------------------
@@ -168,17 +164,13 @@ def vacataire_permanent_need(ctx: RuleContext):
         months=("month", "nunique"), amount=("amount", "sum"), list=("month", lambda s: sorted(set(s))))
     per["threshold"] = [float(_rem(ctx, "vacataire_mois_besoin_permanent", y)) for y in per["year"]]
     bad = per[per["months"] >= per["threshold"]]
-    ev = evidence_by(gross.merge(bad[["matricule", "year"]], on=["matricule", "year"]), ["matricule", "year"])
-    return [
-        ctx.finding(
-            matricule=r.matricule, year=r.year, amount_concerned=r.amount, evidence=ev.get((r.matricule, r.year), []),
-            message=(f"Le vacataire {r.matricule} a été payé {r.months} mois en {int(r.year)} (mois {_months_text(r.list)}) "
-                     f"pour {eur(r.amount)} ; à partir de {int(r.threshold)} mois, la vacation n'est plus un acte "
-                     f"déterminé et discontinu mais un besoin permanent, qui relève d'un emploi permanent (loi 84-53, "
-                     f"art. 3 et 3-3) : requalification à examiner."),
-        )
-        for r in bad.itertuples(index=False)
-    ]
+    return row_findings(
+        ctx, bad, gross, keys=AGENT_YEAR, within=AGENT_YEAR, amount_concerned="amount",
+        message=lambda r: (f"Le vacataire {r.matricule} a été payé {r.months} mois en {int(r.year)} (mois "
+                           f"{_months_text(r.list)}) pour {eur(r.amount)} ; à partir de {int(r.threshold)} mois, la "
+                           f"vacation n'est plus un acte déterminé et discontinu mais un besoin permanent, qui relève "
+                           f"d'un emploi permanent (loi 84-53, art. 3 et 3-3) : requalification à examiner."),
+    )
 
 
 # --- REM-004 -------------------------------------------------------------------------------------
@@ -221,20 +213,18 @@ def complementary_hours_near_cnracl(ctx: RuleContext):
     per["weekly"] = per["post"] + per["hours"].to_numpy() / weeks
     per["threshold"], per["limit"] = threshold, threshold - margin
     near = per[(per["weekly"] >= per["limit"] - 1e-9) & (per["post"] < per["threshold"])]
-    ev = evidence_by(lines.merge(near[SLIP], on=SLIP), ["matricule", "year"])
-    out = []
-    for (matricule, year), g in near.groupby(["matricule", "year"], sort=True):
-        out.append(ctx.finding(
-            matricule=matricule, year=year, amount_concerned=float(g["amount"].sum()), hours=float(g["hours"].sum()),
-            evidence=ev.get((matricule, year), []),
-            message=(f"L'agent {matricule}, sur un poste à temps non complet de {num(float(g['post'].iloc[0]))} h par semaine, "
-                     f"a été payé d'heures complémentaires portant sa durée hebdomadaire réelle à "
-                     f"{num(float(g['weekly'].max()), 1)} h au plus en {int(year)} (mois {_months_text(g['month'])} : "
-                     f"{num(float(g['hours'].sum()))} h, {eur(float(g['amount'].sum()))}) ; le seuil d'affiliation à la "
-                     f"CNRACL est de {num(float(g['threshold'].iloc[0]))} h : durée du poste et affiliation à examiner "
-                     f"(délibération CNRACL du 3 octobre 2001 ; décret 2003-1306, art. 1)."),
-        ))
-    return out
+    per_year = near.groupby(AGENT_YEAR, as_index=False).agg(
+        amount=("amount", "sum"), hours=("hours", "sum"), post=("post", "first"), weekly=("weekly", "max"),
+        months=("month", list), threshold=("threshold", "first"))
+    return row_findings(
+        ctx, per_year, lines.merge(near[SLIP], on=SLIP), keys=AGENT_YEAR, amount_concerned="amount", hours="hours",
+        message=lambda r: (f"L'agent {r.matricule}, sur un poste à temps non complet de {num(float(r.post))} h par "
+                           f"semaine, a été payé d'heures complémentaires portant sa durée hebdomadaire réelle à "
+                           f"{num(float(r.weekly), 1)} h au plus en {int(r.year)} (mois {_months_text(r.months)} : "
+                           f"{num(float(r.hours))} h, {eur(float(r.amount))}) ; le seuil d'affiliation à la "
+                           f"CNRACL est de {num(float(r.threshold))} h : durée du poste et affiliation à examiner "
+                           f"(délibération CNRACL du 3 octobre 2001 ; décret 2003-1306, art. 1)."),
+    )
 
 
 # --- REM-005 -------------------------------------------------------------------------------------
@@ -284,17 +274,12 @@ def sunday_pay_without_hours(ctx: RuleContext):
         return []
     zero = lambda c: lines[c].astype("Float64").fillna(0).eq(0).to_numpy(dtype=bool)  # noqa: E731
     bad = lines[zero("units") & zero("base") & zero("rate")]
-    ev = evidence_by(bad, SLIP)
-    per = bad.groupby(SLIP, as_index=False).agg(amount=("amount", "sum"), n=("amount", "size"),
-                                                labels=("label", lambda s: " ; ".join(sorted(set(s.dropna())))))
-    return [
-        ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount_concerned=r.amount,
-            evidence=ev[(r.matricule, r.year, r.month)],
-            message=(f"L'agent {r.matricule} a perçu en {month_label(r.year, r.month)} {eur(r.amount)} au titre du "
-                     f"travail du dimanche ou d'un jour férié (« {r.labels} ») sans nombre d'heures ni taux sur la ligne : "
-                     f"le montant ne peut être rapproché ni des heures travaillées ni du barème horaire (arrêté du "
-                     f"19 août 1975 ; décret 2002-60, art. 8). Demander le décompte des heures."),
-        )
-        for r in per.itertuples(index=False)
-    ]
+    return flagged_line_findings(
+        ctx, bad, amount_concerned="amount",
+        agg=dict(amount=("amount", "sum"), n=("amount", "size"),
+                 labels=("label", lambda s: " ; ".join(sorted(set(s.dropna()))))),
+        message=lambda r: (f"L'agent {r.matricule} a perçu en {month_label(r.year, r.month)} {eur(r.amount)} au titre "
+                           f"du travail du dimanche ou d'un jour férié (« {r.labels} ») sans nombre d'heures ni taux sur "
+                           f"la ligne : le montant ne peut être rapproché ni des heures travaillées ni du barème horaire "
+                           f"(arrêté du 19 août 1975 ; décret 2002-60, art. 8). Demander le décompte des heures."),
+    )

@@ -12,9 +12,7 @@ import pandas as pd
 from .. import pay
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import due_range, eur, evidence_by, lines_of, month_label, num, overpaid_or_underpaid, tolerance
-
-SLIP = ["matricule", "year", "month"]
+from ._paie import due_range, eur, lines_of, month_label, num, overpaid_or_underpaid, row_findings, tolerance
 
 
 def sft_months(ctx: RuleContext):
@@ -46,15 +44,12 @@ def without_child(ctx: RuleContext):
     ctx.skipped(int((per["children"].isna() & (per["paid"] > 0)).sum()), "bulletins payant le SFT",
                 "nombre d'enfants non renseigné (NbEnfants)")
     bad = per[per["children"].notna() & (per["children"] == 0) & (per["paid"] > 0)]
-    ev = evidence_by(sft.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
-    return [
-        ctx.finding(matricule=r.matricule, year=r.year, month=r.month, amount=r.paid,
-                    evidence=ev[(r.matricule, r.year, r.month)],
-                    message=(f"L'agent {r.matricule} a perçu {eur(r.paid)} de supplément familial de traitement en "
-                             f"{month_label(r.year, r.month)} alors que son bulletin ne déclare aucun enfant à charge "
-                             f"(décret 85-1148, art. 10) : la totalité est indue, sauf pièce justificative."))
-        for r in bad.itertuples(index=False)
-    ]
+    return row_findings(
+        ctx, bad, sft, within=PAYSLIP_KEY, amount="paid",
+        message=lambda r: (f"L'agent {r.matricule} a perçu {eur(r.paid)} de supplément familial de traitement en "
+                           f"{month_label(r.year, r.month)} alors que son bulletin ne déclare aucun enfant à charge "
+                           f"(décret 85-1148, art. 10) : la totalité est indue, sauf pièce justificative."),
+    )
 
 
 @rule("SFT-002", "SFT différent du montant recalculé (trop ou moins perçu)", "alerte",
@@ -97,18 +92,12 @@ def amount_check(ctx: RuleContext):
     per["diff"] = np.where(per["paid"] > per["high"], per["paid"] - per["high"],
                            np.where(per["paid"] < per["low"], per["paid"] - per["low"], 0.0))
     bad = per[np.abs(per["diff"].to_numpy()) > tol]
-    ev = evidence_by(sft.merge(bad[PAYSLIP_KEY], on=PAYSLIP_KEY), SLIP)
-    out = []
-    for r in bad.itertuples(index=False):
-        sense = overpaid_or_underpaid(r.diff)
-        due = due_range(r.low, r.high)
-        out.append(ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount=abs(r.diff),
-            evidence=ev[(r.matricule, r.year, r.month)],
-            message=(f"L'agent {r.matricule} a perçu {eur(r.paid)} de SFT en {month_label(r.year, r.month)} ; pour "
-                     f"{int(r.children)} enfant(s), l'indice majoré {int(r.indice)}"
-                     f"{f' + {num(float(r.nbi))} points de NBI' if pd.notna(r.nbi) and r.nbi else ''} et une quotité de "
-                     f"{num(float(r.quotite) if pd.notna(r.quotite) else 1.0)}, le montant dû est {due}. "
-                     f"Écart : {eur(abs(r.diff))} ({sense}) (décret 85-1148, art. 10 bis)."),
-        ))
-    return out
+    return row_findings(
+        ctx, bad, sft, within=PAYSLIP_KEY, amount=lambda r: abs(r.diff),
+        message=lambda r: (f"L'agent {r.matricule} a perçu {eur(r.paid)} de SFT en {month_label(r.year, r.month)} ; "
+                           f"pour {int(r.children)} enfant(s), l'indice majoré {int(r.indice)}"
+                           f"{f' + {num(float(r.nbi))} points de NBI' if pd.notna(r.nbi) and r.nbi else ''} et une "
+                           f"quotité de {num(float(r.quotite) if pd.notna(r.quotite) else 1.0)}, le montant dû est "
+                           f"{due_range(r.low, r.high)}. Écart : {eur(abs(r.diff))} ({overpaid_or_underpaid(r.diff)}) "
+                           f"(décret 85-1148, art. 10 bis)."),
+    )

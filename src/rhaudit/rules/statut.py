@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..model import GROSS_KINDS, PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import UNQUALIFIED, eur, evidence_by, month_label
+from ._paie import UNQUALIFIED, eur, month_label, row_findings
 
 
 @rule("STATUT-001", "Agent au statut à qualifier (sans grade ni indice, salaire fixe)", "alerte",
@@ -42,23 +42,23 @@ def statut_to_qualify(ctx: RuleContext):
     pl = ctx.pay_lines
     keys = slips[PAYSLIP_KEY].drop_duplicates()
     lines = pl[pl["kind"].isin(GROSS_KINDS)].merge(keys, on=PAYSLIP_KEY)
-    ev = evidence_by(lines, ["matricule"])
     per = slips.groupby("matricule", as_index=False).agg(
         months=("month", "size"), gross=("gross", "sum"), statut=("statut", "first"), emploi=("emploi", "first"),
         first_year=("year", "min"), last_year=("year", "max"))
-    first = slips.sort_values(["year", "month"]).groupby("matricule").first()
-    last = slips.sort_values(["year", "month"]).groupby("matricule").last()
-    out = []
-    for r in per.itertuples(index=False):
-        f, la = first.loc[r.matricule], last.loc[r.matricule]
-        gross = float(r.gross) if pd.notna(r.gross) else float(lines.loc[lines["matricule"] == r.matricule, "amount"].sum())
-        out.append(ctx.finding(
-            matricule=r.matricule, amount_concerned=gross, evidence=ev.get((r.matricule,), []),
-            message=(f"L'agent {r.matricule} (statut {r.statut if pd.notna(r.statut) else 'non renseigné'}, emploi "
-                     f"« {r.emploi if pd.notna(r.emploi) else 'non renseigné'} ») est payé d'un salaire fixe sans grade ni "
-                     f"indice majoré sur {r.months} bulletin(s), de {month_label(f['year'], f['month'])} à "
-                     f"{month_label(la['year'], la['month'])} ({eur(gross)} de brut) : statut à qualifier (salarié de "
-                     f"droit privé d'un SPIC, contrat hors grilles ?). Les règles de paie de la fonction publique ne "
-                     f"lui sont pas appliquées ; vérifier son contrat et la délibération créant l'emploi."),
-        ))
-    return out
+    ordered = slips.sort_values(["year", "month"]).groupby("matricule")
+    first, last = ordered.first(), ordered.last()
+    per["first_month"] = [month_label(first.loc[m, "year"], first.loc[m, "month"]) for m in per["matricule"]]
+    per["last_month"] = [month_label(last.loc[m, "year"], last.loc[m, "month"]) for m in per["matricule"]]
+    # Without a declared gross (MtBrut), the gross lines paid.
+    per["gross"] = [float(g) if pd.notna(g) else float(lines.loc[lines["matricule"] == m, "amount"].sum())
+                    for m, g in zip(per["matricule"], per["gross"])]
+    return row_findings(
+        ctx, per, lines, keys=["matricule"], amount_concerned="gross",
+        message=lambda r: (
+            f"L'agent {r.matricule} (statut {r.statut if pd.notna(r.statut) else 'non renseigné'}, emploi "
+            f"« {r.emploi if pd.notna(r.emploi) else 'non renseigné'} ») est payé d'un salaire fixe sans grade ni "
+            f"indice majoré sur {r.months} bulletin(s), de {r.first_month} à {r.last_month} ({eur(r.gross)} de "
+            f"brut) : statut à qualifier (salarié de droit privé d'un SPIC, contrat hors grilles ?). Les règles de "
+            f"paie de la fonction publique ne lui sont pas appliquées ; vérifier son contrat et la délibération "
+            f"créant l'emploi."),
+    )
