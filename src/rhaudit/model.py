@@ -199,6 +199,15 @@ ABSENCE_TYPES: dict[str, str] = {
     "greve": "Grève",
     "autre": "Autre absence",
 }
+# Groups of ABSENCE_TYPES, defined once for the importers, the rules and the analytics.
+LONG_SICK_LEAVE_TYPES = ("clm", "cld", "cgm")  # congés de longue maladie, longue durée, grave maladie
+WORK_INJURY_TYPES = ("accident_service", "maladie_professionnelle")
+SICK_LEAVE_TYPES = ("cmo",) + LONG_SICK_LEAVE_TYPES + WORK_INJURY_TYPES
+FAMILY_LEAVE_TYPES = ("maternite", "paternite")
+# Counted in calendar days (every other type in working days).
+CALENDAR_DAY_TYPES = SICK_LEAVE_TYPES + FAMILY_LEAVE_TYPES
+# Absences during which the agent does not work (all but "autre", whose nature is unknown).
+NOT_WORKING_TYPES = tuple(t for t in ABSENCE_TYPES if t != "autre")
 
 
 def empty_frame(table: str, with_names: bool = False) -> pd.DataFrame:

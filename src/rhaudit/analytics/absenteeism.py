@@ -35,14 +35,15 @@ from tabulate import tabulate
 from ..calendar import Calendar
 from ..fmt import fr_amount, fr_number
 from ..params import ParameterError, Parameters
+from ..model import FAMILY_LEAVE_TYPES, LONG_SICK_LEAVE_TYPES, WORK_INJURY_TYPES
 
 # Normalised absence types (model.ABSENCE_TYPES) of each motive group. Annual leave, ARTT, CET
 # and training are not absenteeism.
 MOTIVE_GROUPS: dict[str, tuple[str, ...]] = {
     "cmo": ("cmo",),
-    "clm_cld_cgm": ("clm", "cld", "cgm"),
-    "accident_maladie_pro": ("accident_service", "maladie_professionnelle"),
-    "maternite_paternite_adoption": ("maternite", "paternite"),
+    "clm_cld_cgm": LONG_SICK_LEAVE_TYPES,
+    "accident_maladie_pro": WORK_INJURY_TYPES,
+    "maternite_paternite_adoption": FAMILY_LEAVE_TYPES,
     "autres": ("asa", "greve", "autre"),
 }
 MOTIVE_LABELS = {

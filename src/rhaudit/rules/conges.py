@@ -12,13 +12,11 @@ import numpy as np
 import pandas as pd
 
 from ..findings import Evidence
+from ..model import SICK_LEAVE_TYPES
 from ..params import ParameterError
 from . import RuleContext, rule
 from ._absences import checked_years, daily_hours
 from ._paie import eur, num
-
-# Absences that open the right to carry over the leave they prevented (Schultz-Hoff).
-SICK_TYPES = ("cmo", "clm", "cld", "cgm", "accident_service", "maladie_professionnelle")
 
 
 def _balances(ctx: RuleContext, kind: str) -> pd.DataFrame:
@@ -35,7 +33,8 @@ def _evidence(r) -> list[Evidence]:
 
 def sick_working_days(absences: pd.DataFrame, year: int) -> dict[str, float]:
     """Per matricule, the working days (Monday to Friday) of sick leave falling in `year`."""
-    sick = absences[absences["type"].isin(SICK_TYPES)]
+    # Sick leave opens the right to carry over the leave it prevented (Schultz-Hoff).
+    sick = absences[absences["type"].isin(SICK_LEAVE_TYPES)]
     first, last = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
     sick = sick[(sick["start"] <= last) & (sick["end"] >= first)]
     out: dict[str, float] = {}

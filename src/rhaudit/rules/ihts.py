@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import pay
-from ..model import IHTS_CATEGORIES, PAYSLIP_KEY
+from ..model import IHTS_CATEGORIES, NOT_WORKING_TYPES, PAYSLIP_KEY
 from . import RuleContext, rule
 from ._paie import (MONTH_PAID, SLIP, eur, evidence_by, flagged_line_findings, lines_of, month_label, num, row_findings,
                     tolerance)
@@ -21,9 +21,6 @@ from ._paie import (MONTH_PAID, SLIP, eur, evidence_by, flagged_line_findings, l
 MONTH = MONTH_PAID
 SLIP_MONTH = SLIP
 CONTRACT_STATUTS = ("NON_TITULAIRE",)
-# Absence types during which no overtime can have been worked (a month fully covered by them).
-NOT_WORKING = ("conge_annuel", "rtt", "cet", "asa", "cmo", "clm", "cld", "cgm", "accident_service",
-               "maladie_professionnelle", "maternite", "paternite", "formation", "greve")
 
 
 def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES, all_populations: bool = False) -> pd.DataFrame:
@@ -305,8 +302,9 @@ def flat_rate(ctx: RuleContext):
 
 
 def absent_days_by_month(absences: pd.DataFrame, matricules) -> pd.DataFrame:
-    """Distinct calendar days of absence (types in NOT_WORKING) per agent and month."""
-    ab = absences[absences["matricule"].isin(list(matricules)) & absences["type"].isin(NOT_WORKING)]
+    """Distinct calendar days of absence per agent and month, of the types during which no
+    overtime can have been worked (model.NOT_WORKING_TYPES)."""
+    ab = absences[absences["matricule"].isin(list(matricules)) & absences["type"].isin(NOT_WORKING_TYPES)]
     ab = ab.dropna(subset=["start", "end"])
     if ab.empty:
         return pd.DataFrame(columns=["matricule", "period_year", "period_month", "days_absent"])
