@@ -76,7 +76,7 @@ class GroupedEvidence:
     def get(self, key: tuple, default=None) -> list[Evidence]:
         pos = self.positions.get(key[0] if self.single else tuple(key))
         if pos is None:
-            return [] if default is None else default
+            return EvidenceList() if default is None else default
         return evidence_from_lines(self.lines.iloc[pos], limit=self.limit)
 
     def __getitem__(self, key: tuple) -> list[Evidence]:
@@ -130,6 +130,18 @@ def flagged_line_findings(ctx, flagged: pd.DataFrame, message, *, keys=SLIP, agg
         return []
     per = flagged.groupby(list(keys), as_index=False).agg(**(agg or {"amount": ("amount", "sum")}))
     return row_findings(ctx, per, flagged, message, keys=keys, **values)
+
+
+def paid_vs_due_findings(ctx, bad: pd.DataFrame, lines: pd.DataFrame, what: str, why, ref: str) -> list:
+    """One finding per payslip of `bad` whose `paid` amount of `what` differs from the amount due
+    (`diff` = paid − due, at stake either way), with the evidence of its `lines`. `why(row)`: the
+    French text between the month and « . Écart » (« ; pour 15 points ..., le montant dû est
+    73,84 EUR »); `ref`: the legal reference closing the message."""
+    return row_findings(
+        ctx, bad, lines, within=PAYSLIP_KEY, amount=lambda r: abs(r.diff),
+        message=lambda r: (f"L'agent {r.matricule} a perçu {eur(r.paid)} de {what} en {month_label(r.year, r.month)}"
+                           f"{why(r)}. Écart : {eur(abs(r.diff))} ({overpaid_or_underpaid(r.diff)}) ({ref})."),
+    )
 
 
 eur = fr_eur  # amounts in messages: "1 234,50 EUR"

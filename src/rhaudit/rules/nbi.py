@@ -17,7 +17,7 @@ from .. import pay
 from ..classify import normalize_label
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import (eur, flagged_line_findings, lines_of, month_label, num, overpaid_or_underpaid, row_findings,
+from ._paie import (eur, flagged_line_findings, lines_of, month_label, num, paid_vs_due_findings, row_findings,
                     tolerance)
 
 ELIGIBLE_STATUTS = ("TITULAIRE", "STAGIAIRE")
@@ -102,13 +102,11 @@ def amount_check(ctx: RuleContext):
     m = m.assign(diff=m["paid"] - m["due"])
     tol = tolerance(ctx, "nbi_ecart_montant_eur", m["year"], m["month"])
     bad = m[m["diff"].abs().to_numpy() > tol]
-    return row_findings(
-        ctx, bad, lines_of(ctx, ("nbi",), with_slip=False), within=PAYSLIP_KEY, amount=lambda r: abs(r.diff),
-        message=lambda r: (f"L'agent {r.matricule} a perçu {eur(r.paid)} de NBI en {month_label(r.year, r.month)} ; "
-                           f"pour {num(r.points)} points, la valeur du point de {num(r.point, 4)} EUR par an et "
-                           f"{num(100 * r.fraction, 1)} % du traitement à temps plein payé, le montant dû est "
-                           f"{eur(r.due)}. Écart : {eur(abs(r.diff))} ({overpaid_or_underpaid(r.diff)}) "
-                           f"(loi 91-73, art. 27)."),
+    return paid_vs_due_findings(
+        ctx, bad, lines_of(ctx, ("nbi",), with_slip=False), "NBI", ref="loi 91-73, art. 27",
+        why=lambda r: (f" ; pour {num(r.points)} points, la valeur du point de {num(r.point, 4)} EUR par an et "
+                       f"{num(100 * r.fraction, 1)} % du traitement à temps plein payé, le montant dû est "
+                       f"{eur(r.due)}"),
     )
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from .. import pay
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import due_range, eur, lines_of, month_label, num, overpaid_or_underpaid, row_findings, tolerance
+from ._paie import due_range, eur, lines_of, month_label, num, paid_vs_due_findings, row_findings, tolerance
 
 
 def sft_months(ctx: RuleContext):
@@ -92,12 +92,10 @@ def amount_check(ctx: RuleContext):
     per["diff"] = np.where(per["paid"] > per["high"], per["paid"] - per["high"],
                            np.where(per["paid"] < per["low"], per["paid"] - per["low"], 0.0))
     bad = per[np.abs(per["diff"].to_numpy()) > tol]
-    return row_findings(
-        ctx, bad, sft, within=PAYSLIP_KEY, amount=lambda r: abs(r.diff),
-        message=lambda r: (f"L'agent {r.matricule} a perçu {eur(r.paid)} de SFT en {month_label(r.year, r.month)} ; "
-                           f"pour {int(r.children)} enfant(s), l'indice majoré {int(r.indice)}"
-                           f"{f' + {num(float(r.nbi))} points de NBI' if pd.notna(r.nbi) and r.nbi else ''} et une "
-                           f"quotité de {num(float(r.quotite) if pd.notna(r.quotite) else 1.0)}, le montant dû est "
-                           f"{due_range(r.low, r.high)}. Écart : {eur(abs(r.diff))} ({overpaid_or_underpaid(r.diff)}) "
-                           f"(décret 85-1148, art. 10 bis)."),
+    return paid_vs_due_findings(
+        ctx, bad, sft, "SFT", ref="décret 85-1148, art. 10 bis",
+        why=lambda r: (f" ; pour {int(r.children)} enfant(s), l'indice majoré {int(r.indice)}"
+                       f"{f' + {num(float(r.nbi))} points de NBI' if pd.notna(r.nbi) and r.nbi else ''} et une "
+                       f"quotité de {num(float(r.quotite) if pd.notna(r.quotite) else 1.0)}, le montant dû est "
+                       f"{due_range(r.low, r.high)}"),
     )

@@ -15,7 +15,7 @@ import pandas as pd
 from .. import pay
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import due_range, eur, lines_of, month_label, num, overpaid_or_underpaid, row_findings, tolerance
+from ._paie import due_range, eur, lines_of, num, paid_vs_due_findings, tolerance
 
 # Lines that reduce the traitement for an absence, booked apart from it by some programs.
 ABSENCE_RETENUES = ("carence", "retenue_absence")
@@ -114,12 +114,10 @@ def traitement_vs_indice(ctx: RuleContext):
                                                 zip(per["matricule"], per["year"], per["month"])], index=per.index)
         judged_under = under & ~explained
     bad = per[(per["diff"] > 0) | judged_under]
-    return row_findings(
-        ctx, bad, lines, within=PAYSLIP_KEY, amount=lambda r: abs(r.diff),
-        message=lambda r: (f"L'agent {r.matricule} a perçu {eur(r.paid)} de traitement en {month_label(r.year, r.month)} "
-                           f"({num(100 * r.fraction, 1)} % du traitement à temps plein de l'indice majoré "
-                           f"{int(r.indice)}, {eur(r.full)}) ; pour une quotité de "
-                           f"{num(float(r.quotite) if pd.notna(r.quotite) else 1.0, 4)} et les jours payés du mois, le "
-                           f"traitement dû est {due_range(r.low, r.high)}. Écart : {eur(abs(r.diff))} "
-                           f"({overpaid_or_underpaid(r.diff)}) (décret 85-1148, art. 3)."),
+    return paid_vs_due_findings(
+        ctx, bad, lines, "traitement", ref="décret 85-1148, art. 3",
+        why=lambda r: (f" ({num(100 * r.fraction, 1)} % du traitement à temps plein de l'indice majoré "
+                       f"{int(r.indice)}, {eur(r.full)}) ; pour une quotité de "
+                       f"{num(float(r.quotite) if pd.notna(r.quotite) else 1.0, 4)} et les jours payés du mois, le "
+                       f"traitement dû est {due_range(r.low, r.high)}"),
     )
