@@ -1,7 +1,10 @@
 """Pieces shared by the pay rule families (IHTS, NBI, SFT, cotisations, avantages en nature).
 
 Selecting pay lines by category with their payslip's attributes, French number formatting for
-the findings' sentences, and evidence grouped per agent-month. No rule is registered here.
+the findings' sentences, evidence grouped per agent-month (evidence_by, the one way to attach
+source lines to a finding) and the usual finding builders: flagged lines grouped per agent-month
+(flagged_line_findings), judged rows with their lines (row_findings), paid versus due
+(paid_vs_due_findings). No rule is registered here.
 """
 
 from __future__ import annotations
@@ -102,8 +105,8 @@ def row_findings(ctx, rows: pd.DataFrame, lines: pd.DataFrame, message, *, keys=
     """One finding per row of `rows` (each an agent-month, or agent-year, already judged), with
     the evidence of the `lines` that have its `keys`.
 
-    `keys`: the columns, in both frames, of the matricule, the year and (optional) the month the
-    finding is dated by. `within`: columns (e.g. PAYSLIP_KEY) that restrict the evidence to the
+    `keys`: the columns, in both frames, of the matricule and (optional) the year and the month
+    the finding is dated by. `within`: columns (e.g. PAYSLIP_KEY) that restrict the evidence to the
     lines of the rows' own payslips. `message(row)`: the French sentence. `values`: further
     fields of the finding, each a column name of `rows` or a function of the row
     (`amount="excess"`, `hours=lambda r: abs(r.diff)`).
@@ -117,8 +120,9 @@ def row_findings(ctx, rows: pd.DataFrame, lines: pd.DataFrame, message, *, keys=
     out = []
     for r in rows.itertuples(index=False):
         key = tuple(getattr(r, k) for k in keys)
-        out.append(ctx.finding(matricule=key[0], year=key[1], month=key[2] if len(key) > 2 else None,
-                               evidence=ev.get(key), message=message(r), **{f: get(r) for f, get in take.items()}))
+        matricule, year, month = (key + (None, None))[:3]
+        out.append(ctx.finding(matricule=matricule, year=year, month=month, evidence=ev.get(key), message=message(r),
+                               **{f: get(r) for f, get in take.items()}))
     return out
 
 
