@@ -48,3 +48,25 @@ def test_a_day_in_two_stops_counts_once_with_the_earliest_grant(params):
     d, rates = pay.cmo_pay_rates(params, np.concatenate([a, b]), grants)
     assert len(d) == 8  # 25 Feb .. 4 March
     assert rates.tolist() == [1.0] * 7 + [0.9]  # 1-3 March belong to the February stop; 4 March to the March one
+
+
+def test_by_agent_counts_each_agent_s_days_apart(params):
+    # Agent "A": one stop from 1 June 2024 to 28 February 2025 (30+31+31+30+31+30+31+31+28 = 273 days),
+    # granted before March 2025: days 1 to 90 (1 June .. 29 August 2024) at 100 %, days 91 to 273 at 50 %.
+    # Agent "B": a stop from 1 to 10 March 2025: his first 10 CMO days, at 90 % (granted from March 2025),
+    # although A's 273 days fall within B's rolling year. The rows are given interleaved, B first.
+    a, b = span("2024-06-01", "2025-02-28"), span("2025-03-01", "2025-03-10")
+    agents = np.array(["B"] * 5 + ["A"] * len(a) + ["B"] * 5)
+    days = np.concatenate([b[:5], a, b[5:]])
+    grants = np.concatenate([np.full(5, np.datetime64("2025-03-01")), np.full(len(a), np.datetime64("2024-06-01")),
+                             np.full(5, np.datetime64("2025-03-01"))])
+    who, d, rates = pay.cmo_pay_rates_by_agent(params, agents, days, grants)
+    assert who.tolist() == ["B"] * 10 + ["A"] * 273  # agents in order of first appearance, days sorted
+    assert d[:10].tolist() == b.tolist() and d[10:].tolist() == a.tolist()
+    assert rates.tolist() == [0.9] * 10 + [1.0] * 90 + [0.5] * 183
+    assert d[10 + 89].astype(dt.date) == dt.date(2024, 8, 29)  # A's 90th day, the last at full pay
+
+
+def test_by_agent_without_any_day(params):
+    who, d, rates = pay.cmo_pay_rates_by_agent(params, np.array([], dtype=object), np.array([], dtype="datetime64[D]"))
+    assert len(who) == len(d) == len(rates) == 0

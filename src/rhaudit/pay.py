@@ -138,29 +138,46 @@ def cmo_pay_rates(params: Parameters, days, granted=None) -> tuple[np.ndarray, n
     keeps the earliest. The carence day is left to the carence rules.
     """
     every = np.asarray(days, dtype="datetime64[D]")
+    _, d, rates = cmo_pay_rates_by_agent(params, np.zeros(every.size, dtype="int64"), every, granted)
+    return d, rates
+
+
+def cmo_pay_rates_by_agent(params: Parameters, agents, days, granted=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """cmo_pay_rates of many agents at once: (agent, day, rate), one row per distinct (agent, day),
+    sorted by agent (in order of first appearance) then day.
+
+    `agents`, `days` and `granted` are aligned (one row per CMO day of an agent). The rolling count
+    of CMO days is taken within each agent; each parameter is read once per distinct date.
+    """
+    agents = np.asarray(agents)
+    every = np.asarray(days, dtype="datetime64[D]")
     grants = every if granted is None else np.asarray(granted, dtype="datetime64[D]")
-    order = np.lexsort((grants, every))  # by day, then earliest grant first
-    every, grants = every[order], grants[order]
-    first_of_day = np.r_[True, every[1:] != every[:-1]] if every.size else np.array([], dtype=bool)
-    d, g = every[first_of_day], grants[first_of_day]
+    codes, uniques = pd.factorize(agents)  # in order of first appearance
+    order = np.lexsort((grants, every, codes))  # by agent, day, then earliest grant first
+    codes, every, grants = codes[order], every[order], grants[order]
+    first = np.ones(every.size, dtype=bool)  # first row of each (agent, day): the earliest grant
+    first[1:] = (every[1:] != every[:-1]) | (codes[1:] != codes[:-1])
+    codes, d, g = codes[first], every[first], grants[first]
     if d.size == 0:
-        return d, np.array([], dtype=float)
-    start = np.searchsorted(d, d - np.timedelta64(364, "D"), side="left")
-    rank = np.arange(d.size) - start + 1  # CMO days in the rolling year ending on each day
-    out = np.empty(d.size, dtype=float)
-    cache: dict = {}
+        return agents[:0], d, np.array([], dtype=float)
+    # One sorted key per (agent, day), each agent's days in a band wider than a year, so that
+    # "the same agent's days of the 365 ending on this one" is one searchsorted.
+    day_num = d.astype("int64")
+    band = int(day_num.max() - day_num.min()) + 366
+    key = codes.astype("int64") * band + (day_num - day_num.min())
+    start = np.searchsorted(key, key - 364, side="left")
+    rank = np.arange(d.size) - start + 1  # CMO days of the agent in the rolling year ending on each day
+    limit = _param_by_date(params, "carence.cmo_jours_premiere_periode", d)
+    first_rate = _param_by_date(params, "carence.cmo_taux_traitement_premiere_periode", g)
+    second_rate = _param_by_date(params, "carence.cmo_taux_traitement_seconde_periode", d)
+    return uniques[codes], d, np.where(rank <= limit, first_rate, second_rate)
 
-    def value(name, when):
-        if (name, when) not in cache:
-            cache[(name, when)] = float(params.value(name, when))
-        return cache[(name, when)]
 
-    for i, (day, grant, r) in enumerate(zip(d.astype(object), g.astype(object), rank)):
-        if r <= value("carence.cmo_jours_premiere_periode", day):
-            out[i] = value("carence.cmo_taux_traitement_premiere_periode", grant)
-        else:
-            out[i] = value("carence.cmo_taux_traitement_seconde_periode", day)
-    return d, out
+def _param_by_date(params: Parameters, name: str, dates: np.ndarray) -> np.ndarray:
+    """Numeric parameter `name` in force on each date (datetime64[D]), looked up once per distinct date."""
+    distinct, inverse = np.unique(dates, return_inverse=True)
+    values = np.array([float(params.value(name, day)) for day in distinct.astype(object)], dtype=float)
+    return values[inverse.reshape(-1)]
 
 
 def line_hours(lines, usual_price=None):

@@ -32,13 +32,9 @@ def cmo_day_rates(ctx: RuleContext, cmo: pd.DataFrame) -> pd.DataFrame:
     days = month_days(cmo)
     if days.empty:
         return days.assign(matricule=[], withheld=[], year=[], month=[])
-    days["matricule"] = cmo.loc[days["rec"], "matricule"].to_numpy()
-    days["granted"] = cmo.loc[days["rec"], "start"].to_numpy()
-    rows = []
-    for matricule, group in days.groupby("matricule", sort=False):
-        day, rate = pay.cmo_pay_rates(ctx.params, group["day"].to_numpy(), group["granted"].to_numpy())
-        rows.append(pd.DataFrame({"matricule": matricule, "day": pd.to_datetime(day), "withheld": 1.0 - rate}))
-    days = pd.concat(rows, ignore_index=True)
+    matricule, day, rate = pay.cmo_pay_rates_by_agent(ctx.params, cmo.loc[days["rec"], "matricule"].to_numpy(),
+                                                      days["day"].to_numpy(), cmo.loc[days["rec"], "start"].to_numpy())
+    days = pd.DataFrame({"matricule": matricule, "day": pd.to_datetime(day), "withheld": 1.0 - rate})
     days["year"], days["month"] = days["day"].dt.year, days["day"].dt.month
     return days
 

@@ -433,20 +433,17 @@ def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
     due because the traitement of congé de maladie ordinaire days is reduced (90 % for the first
     three months of a CMO granted from 2025-03-01, 50 % beyond: pay.cmo_pay_rates), and the CMO rates seen."""
     from .. import pay
+    from ._absences import month_days
 
     cmo = absences[(absences["type"] == "cmo") & absences["start"].notna() & absences["end"].notna()]
-    rows = []
-    for matricule, group in cmo.groupby(cmo["matricule"].astype(str)):
-        spans = [np.arange(a.start.date(), a.end.date() + dt.timedelta(days=1), dtype="datetime64[D]")
-                 for a in group.itertuples(index=False)]
-        grants = [np.full(len(span), a.start.date(), dtype="datetime64[D]")
-                  for span, a in zip(spans, group.itertuples(index=False))]
-        days, rates = pay.cmo_pay_rates(ctx.params, np.concatenate(spans), np.concatenate(grants))
-        for day, rate in zip(days.astype(object), rates):
-            if rate < 1:
-                rows.append((matricule, day.year, day.month, (1 - rate) / calendar.monthrange(day.year, day.month)[1],
-                             rate))
-    out = pd.DataFrame(rows, columns=["matricule", "period_year", "period_month", "cmo_cut", "rate"])
+    days = month_days(cmo)
+    matricule, day, rate = pay.cmo_pay_rates_by_agent(ctx.params, cmo.loc[days["rec"], "matricule"].astype(str).to_numpy(),
+                                                      days["day"].to_numpy(), cmo.loc[days["rec"], "start"].to_numpy())
+    cut, day = rate < 1, pd.DatetimeIndex(day)
+    out = pd.DataFrame({"matricule": matricule[cut], "period_year": day.year[cut].astype("int64"),
+                        "period_month": day.month[cut].astype("int64"),
+                        "cmo_cut": (1 - rate[cut]) / day.days_in_month[cut].to_numpy(dtype=float), "rate": rate[cut]},
+                       columns=["matricule", "period_year", "period_month", "cmo_cut", "rate"])
     return out.groupby(["matricule", "period_year", "period_month"], as_index=False).agg(
         cmo_cut=("cmo_cut", "sum"), cmo_rates=("rate", lambda r: sorted(set(r))))
 
