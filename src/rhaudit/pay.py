@@ -91,27 +91,26 @@ def sft_due(params: Parameters, children, indice, years, months, fraction, temps
     `nbi_points` (None: no NBI) is added to the indice before the floor and ceiling bounds.
     """
     keys = pd.DataFrame({"y": years.to_numpy(), "m": months.to_numpy()}).astype("int64")
-    table = {}
-    for y, m in keys.drop_duplicates().itertuples(index=False):
-        when = (int(y), int(m))
-        fixed = params.value("sft.element_fixe_mensuel", when)
-        rates = params.value("sft.element_proportionnel_taux", when)
-        table[(y, m)] = (
-            [float(fixed[k]) for k in ("1", "2", "3", "par_enfant_supplementaire")],
-            [float(rates[k]) for k in ("1", "2", "3", "par_enfant_supplementaire")],
-            float(params.value("sft.indice_plancher", when)),
-            float(params.value("sft.indice_plafond", when)),
-            point_value_annual(params, when) / 12,
-        )
-    rows = [table[(y, m)] for y, m in zip(keys["y"], keys["m"])]
+    distinct, inverse = np.unique(keys["y"].to_numpy() * 100 + keys["m"].to_numpy(), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    parts = ("1", "2", "3", "par_enfant_supplementaire")
+    fixed_by_month, rate_by_month, bounds = [], [], []
+    for key in distinct:
+        when = (int(key // 100), int(key % 100))
+        fixed_by_month.append([float(params.value("sft.element_fixe_mensuel", when)[k]) for k in parts])
+        rate_by_month.append([float(params.value("sft.element_proportionnel_taux", when)[k]) for k in parts])
+        bounds.append((float(params.value("sft.indice_plancher", when)), float(params.value("sft.indice_plafond", when)),
+                       point_value_annual(params, when) / 12))
+    fixed_by_month = np.array(fixed_by_month, dtype=float).reshape(-1, 4)[inverse]
+    rate_by_month = np.array(rate_by_month, dtype=float).reshape(-1, 4)[inverse]
+    floor, ceiling, point_month = np.array(bounds, dtype=float).reshape(-1, 3)[inverse].T
     n = np.nan_to_num(np.asarray(children, dtype=float)).astype(int)
     base = np.clip(n, 0, 3)
     extra = np.maximum(0, n - 3)
-    fixed = np.array([0.0 if b == 0 else r[0][b - 1] + e * r[0][3] for b, e, r in zip(base, extra, rows)])
-    rate = np.array([0.0 if b == 0 else r[1][b - 1] + e * r[1][3] for b, e, r in zip(base, extra, rows)])
-    floor = np.array([r[2] for r in rows])
-    ceiling = np.array([r[3] for r in rows])
-    point_month = np.array([r[4] for r in rows])
+    rows = np.arange(len(n))
+    column = np.maximum(base - 1, 0)  # the 1, 2 or 3 children part (unused without a child)
+    fixed = np.where(base == 0, 0.0, fixed_by_month[rows, column] + extra * fixed_by_month[:, 3])
+    rate = np.where(base == 0, 0.0, rate_by_month[rows, column] + extra * rate_by_month[:, 3])
     points = np.asarray(indice, dtype=float)
     if nbi_points is not None:
         points = points + np.nan_to_num(np.asarray(nbi_points, dtype=float))
