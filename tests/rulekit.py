@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rhaudit.enrich import line_hours
 from rhaudit.model import conform, empty_frame
 from rhaudit.rules import RuleContext, get_rule, run_rules
 
@@ -39,6 +40,8 @@ def ctx_of(slips, params, absences=None, deliberation=None) -> RuleContext:
     line_rows = [ln for _, lines in slips for ln in lines]
     payslips = conform(pd.DataFrame(slip_rows), "payslips") if slip_rows else empty_frame("payslips")
     pay_lines = conform(pd.DataFrame(line_rows), "pay_lines") if line_rows else empty_frame("pay_lines")
+    # The hours of the hourly lines, as rhaudit.enrich computes them (categories are given here).
+    pay_lines["hours"] = pay_lines["hours"].fillna(line_hours(pay_lines, payslips, params))
     ab = conform(pd.DataFrame(absences), "absences") if absences else empty_frame("absences")
     return RuleContext(payslips=payslips, pay_lines=pay_lines, absences=ab, agents=empty_frame("agents"),
                        params=params, deliberation=deliberation)

@@ -252,13 +252,15 @@ def _real_findings(shared_pes, params, name):
     from pes_samples import load_sample
 
     from rhaudit.classify import classify_lines
+    from rhaudit.enrich import line_hours
     from rhaudit.model import empty_frame
     from rhaudit.population import annotate_population
     from rhaudit.rules import RuleContext, run_rules, select_rules
 
     ps, pl = load_sample(str(shared_pes / name))
     pl = pl.assign(category=classify_lines(pl))
-    ctx = RuleContext(payslips=annotate_population(ps, pl), pay_lines=pl, absences=empty_frame("absences"),
+    ps = annotate_population(ps, pl)
+    ctx = RuleContext(payslips=ps, pay_lines=pl.assign(hours=line_hours(pl, ps, params)), absences=empty_frame("absences"),
                       agents=empty_frame("agents"), params=params)
     return run_rules(ctx, select_rules("IHTS*,NBI*,SFT*,COTIS*,AVN*"))
 

@@ -7,12 +7,11 @@ import operator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .classify import ClassificationError, classify_payroll, workspace_nomenclature
 from .coverage import RunReport, run_report
 from .deliberations import DeliberationError, find_deliberation_files, load_deliberation_files
+from .enrich import CONFIG_ERRORS, read_enriched
 from .findings import Finding
 from .params import ParameterError, default_parameters
-from .population import PopulationError, annotate_population
 from .privacy import Pseudonymiser
 from .rules import RuleContext, run_rules, select_rules
 from .rules.dsn import OPTION as DSN_OPTION, set_aside_dsn_duplicates
@@ -39,16 +38,11 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         delib = load_deliberation_files(delib_paths)
     except (ParameterError, DeliberationError) as exc:
         raise CheckError(str(exc)) from exc
-    # Classification and population are recomputed from the current configs/ so that a corrected
-    # code table or grade table takes effect without re-importing (cheap: unique rubrics only).
-    pay_lines = ws.read("pay_lines", years)
-    agents = ws.read("agents")
     try:
-        payslips = ws.read("payslips", years)
-        pay_lines["category"] = classify_payroll(pay_lines, payslips, nomenclature=workspace_nomenclature(ws))
-        payslips = annotate_population(payslips, pay_lines, agents)
-    except (ClassificationError, PopulationError) as exc:
+        tables = read_enriched(ws, years, params)
+    except CONFIG_ERRORS as exc:
         raise CheckError(str(exc)) from exc
+    payslips, pay_lines, agents = tables["payslips"], tables["pay_lines"], tables["agents"]
     # A month imported from both the payroll and the DSN: the rules read the payroll (QUAL-010 compares).
     payslips, pay_lines, dsn_aside = set_aside_dsn_duplicates(payslips, pay_lines)
     absences = ws.read("absences")
@@ -65,7 +59,7 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         deliberation=delib,
         # All years: the rules pick the years checked, and CET-001 looks back at 2020 (décret 2020-723).
         leave_balances=ws.read("leave_balances"),
-        options={"years": years, "workspace": ws.root, DSN_OPTION: dsn_aside,
+        options={"years": years, DSN_OPTION: dsn_aside,
                  "deliberation_files": [str(p) for p in delib_paths]},
     )
 

@@ -112,13 +112,12 @@ def import_cmd(payroll, absences, agents, profile, absence_profile, agent_profil
 def info_cmd(workspace, fmt, wide):
     """Effectifs, bulletins, brut et lignes par période."""
     from .analytics.info import render_info, workspace_info
-
-    from .classify import ClassificationError
+    from .enrich import CONFIG_ERRORS
 
     ws = _open_workspace(workspace)
     try:
         data = workspace_info(ws)
-    except ClassificationError as exc:
+    except CONFIG_ERRORS as exc:
         raise InputError(str(exc)) from exc
     from .present.tabular import to_json
 
@@ -232,12 +231,16 @@ def params_cmd(name, when):
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
 def rubriques_cmd(workspace, write_table, fmt):
     """Lister les rubriques de paie (code, libellé, catégorie, lignes, montant), non classées d'abord."""
-    from .classify import classification_coverage, classify_payroll, rubric_inventory, workspace_nomenclature, write_code_table
+    from .classify import classification_coverage, rubric_inventory, write_code_table
+    from .enrich import CONFIG_ERRORS, read_enriched
     from .fmt import fr_eur, fr_grouped
 
     ws = _open_workspace(workspace)
-    lines = ws.read("pay_lines")
-    categories = classify_payroll(lines, ws.read("payslips"), nomenclature=workspace_nomenclature(ws))
+    try:
+        lines = read_enriched(ws)["pay_lines"]
+    except CONFIG_ERRORS as exc:
+        raise InputError(str(exc)) from exc
+    categories = lines["category"]
     inv = rubric_inventory(lines, categories=categories)
     if fmt == "csv":
         click.echo(inv.to_csv(sep=";", index=False, decimal=","))
@@ -344,7 +347,7 @@ def payroll_cmd(workspace, by, budget, services_map, gvt, fmt, out):
     """Masse salariale par année : composantes, RMPP, GVT, noria, coût par service."""
     from .analytics import payroll
     from .analytics.report import emit
-    from .classify import ClassificationError
+    from .enrich import CONFIG_ERRORS
     from .params import ParameterError
 
     ws = _open_workspace(workspace)
@@ -354,7 +357,7 @@ def payroll_cmd(workspace, by, budget, services_map, gvt, fmt, out):
             budget=payroll.load_budget(budget) if budget else None,
             service_map=payroll.load_service_map(services_map) if services_map else None,
             gvt_what_if=None if gvt is None else gvt / 100)
-    except (payroll.PayrollError, ClassificationError, ParameterError) as exc:
+    except (payroll.PayrollError, *CONFIG_ERRORS, ParameterError) as exc:
         raise InputError(str(exc)) from exc
     click.echo(emit(payroll.tables(data), data, fmt, out, "masse_salariale.xlsx", data["notes"]))
 
@@ -369,12 +372,12 @@ def project_cmd(projection_file, workspace, fmt, out):
     """Projeter les charges de personnel sur plusieurs années, par scénario."""
     from .analytics import projection
     from .analytics.report import emit
-    from .classify import ClassificationError
+    from .enrich import CONFIG_ERRORS
 
     ws = _open_workspace(workspace) if workspace else None
     try:
         rows, start, spec = projection.run_projection(projection_file, ws)
-    except (projection.ProjectionError, ClassificationError) as exc:
+    except (projection.ProjectionError, *CONFIG_ERRORS) as exc:
         raise InputError(str(exc)) from exc
     click.echo(emit(projection.tables(rows, start, spec), rows, fmt, out, "projection.xlsx",
                     projection.notes(start), xlsx_hook=projection.add_chart))

@@ -72,7 +72,8 @@ PAY_LINE_FIELDS: tuple[Field, ...] = (
     Field("ref_start", "datetime64[ms]", "Début de la période de référence (PeriodeRef)"),
     Field("ref_end", "datetime64[ms]", "Fin de la période de référence"),
     Field("caisse", "string", "Code caisse"),
-    Field("category", "string", "Catégorie de rubrique (classification rhaudit)"),
+    Field("category", "string", "Catégorie de rubrique (classification rhaudit, recalculée à chaque lecture avec les tables de codes en vigueur : rhaudit.enrich)"),
+    Field("hours", "Float64", "Heures payées par la ligne, sur les lignes d'IHTS et d'heures complémentaires (vide ailleurs) : le nombre d'unités, sinon celui de la base ou du taux (base × taux = montant) qui est un nombre entier de quarts d'heure ou dont l'autre facteur est le plus proche du prix usuel de l'heure (rhaudit.enrich)"),
     Field("source_file", "string", "Fichier source"),
     Field("source_line", "Int64", "Ligne dans le fichier source"),
 )

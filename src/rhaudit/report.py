@@ -305,6 +305,7 @@ def _projection_sheet(doc: Document, ws, path: Path) -> None:
 
 def _method_sheet(doc: Document, ws, result: CheckResult, findings: list[Finding]) -> None:
     from .classify import rubric_inventory
+    from .enrich import read_enriched
     from .params import default_parameters
 
     sheet = doc.sheet("Méthodologie", "Méthodologie : qualité des données, couverture et limites du contrôle")
@@ -347,8 +348,8 @@ def _method_sheet(doc: Document, ws, result: CheckResult, findings: list[Finding
                     "Paramètres légaux", source="Source : configs/parametres/ (valeurs datées).",
                     note="Chaque mois de paie est contrôlé avec la valeur en vigueur à sa date ; la table donne la "
                          "valeur de fin de période."))
-    lines = ws.read("pay_lines")
-    inv = rubric_inventory(lines)
+    lines = read_enriched(ws)["pay_lines"]  # the categories the check used
+    inv = rubric_inventory(lines, categories=lines["category"])
     inv_rows = [{"code": c, "label": lb, "kind": k, "category": cat, "lines": n, "amount": a}
                 for c, lb, k, cat, n, a in inv.itertuples(index=False)]
     sheet = doc.sheet("Rubriques", "Classification des rubriques de paie")

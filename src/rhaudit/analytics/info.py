@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..classify import classify_payroll, workspace_nomenclature
+from ..enrich import read_enriched
 from ..model import PAY_CATEGORIES
 from ..workspace import Workspace
 
@@ -13,10 +13,8 @@ _UNKNOWN = "(non renseigné)"
 
 def workspace_info(ws: Workspace) -> dict:
     """Counts per year and month, totals and headcount, as plain JSON-ready values."""
-    slips = ws.read("payslips")
-    lines = ws.read("pay_lines")
-    # As in `rhaudit check`: categories from the current code tables, corrected ones included.
-    lines["category"] = classify_payroll(lines, slips, nomenclature=workspace_nomenclature(ws))
+    tables = read_enriched(ws)  # as `rhaudit check` sees them, with the current configs
+    slips, lines = tables["payslips"], tables["pay_lines"]
     periods = []
     by_period = slips.groupby(["year", "month"], sort=True)
     lines_by_period = {k: g for k, g in lines.groupby(["year", "month"], sort=True)}
@@ -44,7 +42,7 @@ def workspace_info(ws: Workspace) -> dict:
             "agents": int(slips["matricule"].nunique()),
             "gross": _money(slips["gross"].sum()),
             "absences": len(ws.read("absences")),  # stored absence records
-            "agents_reference": len(ws.read("agents")),  # matricules of the agents reference
+            "agents_reference": len(tables["agents"]),  # matricules of the agents reference
         },
         "headcount": headcount,
         "files": len(ws.read_log()),

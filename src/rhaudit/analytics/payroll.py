@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import model
 from ..classify import classify_lines
+from ..enrich import read_enriched
 from ..configfile import load_yaml_model
 from ..fmt import fr_amount, fr_number
 from ..params import ParameterError, Parameters, default_parameters
@@ -109,8 +110,12 @@ def line_sums(lines: pd.DataFrame) -> pd.DataFrame:
     """Pay-line amounts per agent and year: part:*, fund:* and cat:* columns."""
     if lines.empty:
         return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=["matricule", "year"]))
-    # Categorical columns: a few distinct values over millions of lines.
-    cats = classify_lines(lines).fillna("non_classe").astype("category")
+    # Categorical columns: a few distinct values over millions of lines. The categories of
+    # rhaudit.enrich; frames built without it (tests) are classified by label here.
+    cats = lines["category"] if "category" in lines else pd.Series(pd.NA, index=lines.index, dtype="string")
+    if cats.isna().any():
+        cats = cats.fillna(classify_lines(lines))
+    cats = cats.fillna("non_classe").astype("category")
     kinds = lines["kind"].fillna("").astype("category")
     per = pd.DataFrame({"matricule": lines["matricule"], "year": lines["year"], "cat": cats, "kind": kinds,
                         "amount": lines["amount"].astype("float64").fillna(0.0)})
@@ -428,12 +433,12 @@ def _notes(years: list[int], pairs: list[dict]) -> list[str]:
 
 
 SLIP_COLUMNS = ["matricule", "year", "month", "population", "quotite", "gross", "statut", "categorie", "service"]
-LINE_COLUMNS = ["matricule", "year", "month", "kind", "code", "label", "amount"]
+LINE_COLUMNS = ["matricule", "year", "month", "kind", "code", "label", "amount", "category"]
 
 
 def run_payroll(ws: Workspace, **kw) -> dict:
-    lines = [ws.read("pay_lines", years=[y], columns=LINE_COLUMNS) for y in ws.years()]
-    return analyse(ws.read("payslips", columns=SLIP_COLUMNS), lines or ws.read("pay_lines", columns=LINE_COLUMNS), **kw)
+    tables = read_enriched(ws)  # categories and populations as `rhaudit check` sees them
+    return analyse(tables["payslips"][SLIP_COLUMNS], tables["pay_lines"][LINE_COLUMNS], **kw)
 
 
 # --- French tables -----------------------------------------------------------------------------

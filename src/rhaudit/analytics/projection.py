@@ -26,6 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..configfile import load_yaml_model
+from ..enrich import read_enriched
 from ..params import ParameterError, Parameters, default_parameters
 from ..workspace import Workspace
 from .payroll import INDICIAIRE_PARTS, LINE_COLUMNS, POINT, SLIP_COLUMNS, agent_years, indicators
@@ -111,11 +112,12 @@ def mean_rate(params: Parameters, name: str, year: int) -> float:
 
 
 def start_from_workspace(ws: Workspace, year: int, params: Parameters, ages: set[int]) -> Start:
-    slips = ws.read("payslips", years=[year], columns=SLIP_COLUMNS)
+    tables = read_enriched(ws, [year], params)
+    slips = tables["payslips"][SLIP_COLUMNS]
     if slips.empty:
         raise ProjectionError(f"Aucun bulletin de {year} dans {ws.root} : base_year doit être une année importée "
                               f"(années présentes : {', '.join(map(str, ws.years())) or 'aucune'}).")
-    ay = agent_years(slips, ws.read("pay_lines", years=[year], columns=LINE_COLUMNS))
+    ay = agent_years(slips, tables["pay_lines"][LINE_COLUMNS])
     ind = indicators(ay)
     charges = dict(ind["employer_contributions"])
     bases = {f: charges[f] / mean_rate(params, p, year) for f, p in RATE_PARAMS.items() if f in charges and f != "urssaf"}

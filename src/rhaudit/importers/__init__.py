@@ -332,21 +332,23 @@ def gross_mismatch_count(payslips: pd.DataFrame, pay_lines: pd.DataFrame) -> int
 
 
 def _classify_and_annotate(payroll_files: list[ParsedFile], agents: pd.DataFrame) -> list[pd.DataFrame]:
-    """Line categories and payslip catégorie/population, computed once for all the files.
+    """The derived columns (rhaudit.enrich: line categories and hours, payslip catégorie,
+    population and quotité), computed once for all the files.
 
     One call for the whole import pays the set-up of the code tables and patterns once; the
     results are then given back to each file (the tables keep their row order).
     """
-    from .. import classify, population
+    from ..classify import file_nomenclature
+    from ..enrich import Configs, enrich
+    from ..params import default_parameters
 
     lines = pd.concat([p.tables["pay_lines"] for p in payroll_files], ignore_index=True)
     slips = pd.concat([p.tables["payslips"] for p in payroll_files], ignore_index=True)
-    nomenclature = classify.file_nomenclature([p.tables for p in payroll_files])
-    lines["category"] = (classify.classify_payroll(lines, slips, nomenclature=nomenclature) if not lines.empty
-                         else pd.Series(dtype="string"))
-    annotated = population.annotate_population(slips, lines, agents).sort_index()
+    configs = Configs(params=default_parameters(), nomenclature=file_nomenclature([p.tables for p in payroll_files]))
+    enriched = enrich({"payslips": slips, "pay_lines": lines, "agents": agents}, configs)
+    lines, annotated = enriched["pay_lines"], enriched["payslips"].sort_index()
     if not annotated.index.equals(slips.index):
-        raise RuntimeError("annotate_population doit rendre un bulletin par bulletin reçu, dans le même index")
+        raise RuntimeError("enrich doit rendre un bulletin par bulletin reçu, dans le même index")
     frames, line_start, slip_start = [], 0, 0
     for p in payroll_files:
         n_lines, n_slips = len(p.tables["pay_lines"]), len(p.tables["payslips"])

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import pay
+from ..enrich import indiciaire_paid
 from ..model import IHTS_CATEGORIES, NOT_WORKING_TYPES, PAYSLIP_KEY
 from . import RuleContext, rule
 from ._paie import (MONTH_PAID, SLIP, eur, evidence_by, flagged_line_findings, lines_of, month_label, num, row_findings,
@@ -24,24 +25,12 @@ CONTRACT_STATUTS = ("NON_TITULAIRE",)
 
 
 def ihts_lines(ctx: RuleContext, categories=IHTS_CATEGORIES, all_populations: bool = False) -> pd.DataFrame:
-    """IHTS lines with their hours, the month they pay, and a usable quotité (unknown or 0 -> 1)."""
+    """IHTS lines with their hours (the canonical column of rhaudit.enrich, as a float), the
+    month they pay, and a usable quotité (unknown or 0 -> 1)."""
     lines = lines_of(ctx, categories, all_populations=all_populations).copy(deep=False)  # the cached frame stays untouched
+    lines["hours"] = lines["hours"].astype(float)
     if lines.empty:
-        return lines.assign(hours=pd.Series(dtype=float))
-    y, m = lines["period_year"], lines["period_month"]
-    # The usual first-tier price, to tell the hours from the price on lines priced base × rate;
-    # without an indice, from the traitement line (issue of payroll programs writing Indice 0).
-    annual = (lines["indice"].astype(float).to_numpy()
-              * pay.param_by_month(ctx.params, "point_indice.valeur_annuelle", y, m).to_numpy())
-    if (lines["indice"].fillna(0) <= 0).any():
-        from_pay = lines[PAYSLIP_KEY + ["quotite"]].merge(residence_rate(ctx), on=PAYSLIP_KEY, how="left")
-        fraction = from_pay["quotite"].astype(float).where(from_pay["quotite"].astype(float) > 0, 1.0)
-        annual = np.where(np.nan_to_num(annual) > 0, annual,
-                          (from_pay["indiciaire_paid"].astype(float) / fraction * 12).to_numpy())
-    divisor = pay.param_by_month(ctx.params, "ihts.diviseur_horaire_annuel", y, m).to_numpy()
-    price = pay.ihts_rate_from_annual(annual, 0.0, divisor) * pay.param_by_month(
-        ctx.params, "ihts.majoration_14_premieres", y, m).to_numpy()
-    lines["hours"] = pay.line_hours(lines, usual_price=price).to_numpy()
+        return lines
     q = lines["quotite"].astype(float)
     lines["quotite"] = q.where(q > 0, 1.0)
     wq = lines["work_quotite"].astype(float)
@@ -358,14 +347,8 @@ def residence_rate(ctx: RuleContext) -> pd.DataFrame:
     cache = ctx.options.setdefault("_lines_of_cache", {})
     if "residence_rate" in cache:
         return cache["residence_rate"]
-    pl = ctx.pay_lines
-    current = pl[~pay.back_pay_mask(pl)] if not pl.empty else pl
-    sums = (current[current["category"].isin(["traitement", "nbi", "indemnite_residence"])]
-            .pivot_table(index=PAYSLIP_KEY, columns="category", values="amount", aggfunc="sum", fill_value=0.0))
-    for col in ("traitement", "nbi", "indemnite_residence"):
-        if col not in sums:
-            sums[col] = 0.0
-    indiciaire = sums["traitement"] + sums["nbi"]
+    sums = indiciaire_paid(ctx.pay_lines, PAYSLIP_KEY)
+    indiciaire = sums["indiciaire_paid"]
     rate = (sums["indemnite_residence"] / indiciaire.where(indiciaire > 0)).fillna(0.0).round(3)
     cache["residence_rate"] = pd.DataFrame({"residence_rate": rate, "indiciaire_paid": indiciaire}).reset_index()
     return cache["residence_rate"]

@@ -201,7 +201,7 @@ def complementary_hours_near_cnracl(ctx: RuleContext):
     lines = lines[(lines["quotite"].astype(float) > 0) & (lines["quotite"].astype(float) < 1)]
     if lines.empty:
         return []
-    lines = lines.assign(hours=pay.line_hours(lines).to_numpy())
+    lines = lines.assign(hours=lines["hours"].astype(float))
     per = lines.groupby(SLIP, as_index=False).agg(hours=("hours", "sum"), amount=("amount", "sum"),
                                                   quotite=("quotite", "max"))
     y, m = per["year"], per["month"]
