@@ -38,7 +38,7 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
         delib = load_deliberation_files(delib_paths)
     except (ParameterError, DeliberationError) as exc:
         raise CheckError(str(exc)) from exc
-    try:
+    try:  # derived columns from the current configs, as every command sees them (rhaudit.enrich)
         tables = read_enriched(ws, years, params)
     except CONFIG_ERRORS as exc:
         raise CheckError(str(exc)) from exc

@@ -203,5 +203,5 @@ def annotate_population(payslips: pd.DataFrame, pay_lines: pd.DataFrame, agents:
     inferred = _inferred_categories(out, table)
     inferred[out["population"].isin(_NO_CATEGORY)] = pd.NA
     out["categorie"] = _agent_categories(out, agents).fillna(inferred).astype("string")
-    annotate_quotite(out, agents)  # work quotité and temps non complet, once for import and check
+    annotate_quotite(out, agents)  # work quotité and temps non complet (rhaudit.enrich calls this)
     return out

@@ -18,8 +18,8 @@ in this order:
    × 52 / 12 = 151.67) with a pay fraction that
    is not a part-time pay fraction (6/7, 32/35) → TNC.
 
-Computed once by population.annotate_population, so the import and the check see the same
-fields (`work_quotite`, `temps_non_complet`).
+Computed by rhaudit.enrich (through population.annotate_population), at import and on every
+read of a workspace, so that every command sees the same `work_quotite` and `temps_non_complet`.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def annotate_quotite(payslips: pd.DataFrame, agents: pd.DataFrame | None = None)
 
 def with_quotite(payslips: pd.DataFrame) -> pd.DataFrame:
     """`payslips` (a copy when filled) whose missing `work_quotite` / `temps_non_complet` are
-    computed here: frames built without the annotation step (tests, older workspaces)."""
+    computed here: frames built without rhaudit.enrich (tests)."""
     missing_wq = "work_quotite" not in payslips or payslips["work_quotite"].isna().any()
     missing_tnc = "temps_non_complet" not in payslips or payslips["temps_non_complet"].isna().any()
     if not (missing_wq or missing_tnc):
