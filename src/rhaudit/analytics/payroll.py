@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import model
 from ..classify import classify_lines
-from ..enrich import read_enriched
 from ..configfile import load_yaml_model
+from ..enrich import read_enriched
 from ..fmt import fr_amount, fr_number
 from ..params import ParameterError, Parameters, default_parameters
 from ..workspace import Workspace
@@ -438,7 +438,7 @@ LINE_COLUMNS = ["matricule", "year", "month", "kind", "code", "label", "amount",
 
 def run_payroll(ws: Workspace, **kw) -> dict:
     # Categories and populations as `rhaudit check --year` sees them (rhaudit.enrich), a year at
-    # a time: only the columns used are kept, a third of the memory on a three-year workspace.
+    # a time: all the columns of one year are read, only the columns used are kept.
     slips, lines = [], []
     for year in ws.years() or [None]:
         tables = read_enriched(ws, None if year is None else [year])
