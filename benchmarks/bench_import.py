@@ -1,6 +1,6 @@
 """Benchmark of the PES import: a demo year against a bare expat parse of the same files.
 
-    .venv/bin/python benchmarks/bench_import.py [--agents 5000] [--runs 3] [--out DIR] [--synthetic]
+    .venv/bin/python benchmarks/bench_import.py [--agents 5000] [--runs 3] [--out DIR] [--synthetic] [--files DIR]
 
 Generates the year with the demo generator (`rhaudit.demo.generate_commune`), or, with
 --synthetic or when the generator is not available, by repeating the real sample payslips of
@@ -131,14 +131,21 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="Mesures de chaque étape (la médiane est retenue).")
     ap.add_argument("--out", type=Path, default=None, help="Dossier de travail (défaut : temporaire).")
     ap.add_argument("--synthetic", action="store_true", help="Répéter les bulletins réels au lieu du générateur.")
+    ap.add_argument("--files", type=Path, default=None,
+                    help="Dossier de fichiers PES déjà générés (ex. `rhaudit demo --no-check --agents 5000 --out /tmp/d`, "
+                         "dossier /tmp/d/paie) : mesurés tels quels, sans les régénérer.")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp:
         out = args.out or Path(tmp)
         data_dir = out / "pes"
         data_dir.mkdir(parents=True, exist_ok=True)
-        files = None if args.synthetic else demo_year(out / "demo", args.agents)
-        source = "générateur de démonstration"
+        if args.files is not None:
+            files = sorted(f for f in args.files.iterdir() if f.suffix.lower() in (".xml", ".xhl"))
+            source = f"fichiers de {args.files}"
+        else:
+            files = None if args.synthetic else demo_year(out / "demo", args.agents)
+            source = "générateur de démonstration"
         if files is None:
             files = synthetic_year(data_dir, args.agents)
             source = "bulletins réels répétés (ville2012)"

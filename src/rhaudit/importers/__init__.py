@@ -478,9 +478,9 @@ def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, 
 
     payroll_files = [p for p, _ in parsed_files if "payslips" in p.tables and "pay_lines" in p.tables]
     payslip_frames = _classify_and_annotate(payroll_files, agents_frame) if payroll_files else []
-    report.gross_mismatches = gross_mismatch_count(
-        *(pd.concat([p.tables[t] for p in payroll_files], ignore_index=True) for t in ("payslips", "pay_lines"))
-    ) if payroll_files else 0
+    # File by file (the payslip key includes source_file): no copy of every file's lines at once.
+    report.gross_mismatches = sum(gross_mismatch_count(p.tables["payslips"], p.tables["pay_lines"])
+                                  for p in payroll_files)
 
     if payslip_frames:
         years = sorted({int(y) for df in payslip_frames for y in df["year"].dropna().unique()})
