@@ -77,6 +77,18 @@ print(json.dumps({"seconds": seconds, "cpu": CPU - c0 + children.ru_utime + chil
                   "lines": sum(e.lines for e in report.imported)}))
 """.replace("PEAK", _PEAK).replace("CPU", _CPU)
 
+# `rhaudit check` of the imported workspace (--check): wall clock and peak memory, same method.
+_CHECK = """
+import json, re, sys, time
+from rhaudit.cli import main
+t, c0 = time.perf_counter(), CPU
+code = main(["check", "-w", sys.argv[1], "--out", sys.argv[2], "--format", "json"], standalone_mode=False)
+children = __import__('resource').getrusage(__import__('resource').RUSAGE_CHILDREN)
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": CPU - c0 + children.ru_utime + children.ru_stime,
+                  "peak_mb": PEAK + children.ru_maxrss / 1024, "code": code}))
+""".replace("PEAK", _PEAK).replace("CPU", _CPU)
+TARGET_YEARS_PEAK_MB = 2000  # three years of 10,000 agents, imported then checked
+
 
 def synthetic_year(out_dir: Path, n_agents: int, year: int = 2025) -> list[Path]:
     """Twelve PES files of n_agents payslips each, made of the real ville2012 payslips repeated."""
@@ -134,6 +146,10 @@ def main() -> None:
     ap.add_argument("--files", type=Path, default=None,
                     help="Dossier de fichiers PES déjà générés (ex. `rhaudit demo --no-check --agents 5000 --out /tmp/d`, "
                          "dossier /tmp/d/paie) : mesurés tels quels, sans les régénérer.")
+    ap.add_argument("--check", action="store_true",
+                    help="Mesurer aussi `rhaudit check` de l'espace importé (cible : import et contrôle de trois "
+                         "années de 10 000 agents sous 2 Go chacun, avec --files sur les 36 fichiers de "
+                         "`rhaudit demo --agents 10000 --years 2023-2025 --no-check`).")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp:
@@ -170,6 +186,13 @@ def main() -> None:
               f"{imp['peak_mb']:.0f} Mo (cible <= {TARGET_PEAK_MB} Mo à 5 000 agents) "
               f"{'OK' if imp['peak_mb'] <= TARGET_PEAK_MB else 'AU-DELÀ'} ; charge moyenne à la fin "
               f"{os.getloadavg()[0]:.1f}")
+        if args.check:  # on the workspace of the last import run
+            chk = run(_CHECK, str(out / "workspace"), str(out / "constats"))
+            worst = max(imp["peak_mb"], chk["peak_mb"])
+            print(f"(d) rhaudit check : {chk['seconds']:.2f} s ({chk['cpu']:.2f} s CPU), mémoire de pointe "
+                  f"{chk['peak_mb']:.0f} Mo ; import puis contrôle : pointe {worst:.0f} Mo (cible <= "
+                  f"{TARGET_YEARS_PEAK_MB} Mo pour trois années de 10 000 agents) "
+                  f"{'OK' if worst <= TARGET_YEARS_PEAK_MB else 'AU-DELÀ'} ; charge moyenne {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
