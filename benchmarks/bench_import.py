@@ -182,6 +182,9 @@ def main() -> None:
         ratio = imp["seconds"] / expat["seconds"]
         print(f"Rapport import / expat (temps écoulé, médianes) : {ratio:.2f} (cible <= {TARGET_RATIO}) "
               f"{'OK' if ratio <= TARGET_RATIO else 'AU-DELÀ'} ; import / lxml : {imp['seconds'] / bare['seconds']:.2f}")
+        # On a loaded machine wall clock measures the other work too: the CPU ratio says what the import costs.
+        print(f"Rapport des temps CPU import (avec processus fils) / expat : {imp['cpu'] / expat['cpu']:.2f} "
+              f"(sur {os.cpu_count()} cœurs, le temps écoulé ne peut descendre sous CPU / cœurs)")
         print(f"Mémoire de pointe de l'import (processus principal + plus gros processus fils) : "
               f"{imp['peak_mb']:.0f} Mo (cible <= {TARGET_PEAK_MB} Mo à 5 000 agents) "
               f"{'OK' if imp['peak_mb'] <= TARGET_PEAK_MB else 'AU-DELÀ'} ; charge moyenne à la fin "

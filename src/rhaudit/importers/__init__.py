@@ -267,6 +267,7 @@ def parse_all(jobs: list[tuple[str, Path, str | None, str]], keep_names: bool, p
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(_parse_job, job, keep_names) for job in jobs]
+        _load_tables_meanwhile()
         try:
             for done, (job, future) in enumerate(zip(jobs, futures), start=1):
                 parsed = future.result()
@@ -278,6 +279,18 @@ def parse_all(jobs: list[tuple[str, Path, str | None, str]], keep_names: bool, p
             for future in futures:
                 if future is not None:
                     future.cancel()
+
+
+def _load_tables_meanwhile() -> None:
+    """Load (into their caches) the code tables and dated parameters that classification and
+    population need after the reading, while the worker processes read: the main process would
+    otherwise wait idle, then read these YAML files. A broken file is left for the step that
+    needs it to report."""
+    from .. import classify, params
+
+    with contextlib.suppress(Exception):
+        classify.default_classifier()
+        params.default_parameters()
 
 
 def _check_years(parsed: ParsedFile) -> None:
