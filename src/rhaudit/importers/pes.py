@@ -479,7 +479,6 @@ class _Collector:
             s[col] = self._dates(s[col], tag, where, f"élément {tag.partition('/')[0]} de la ligne")
         names = (("nom", "Nom"), ("prenom", "Prenom")) if self.keep_names else ()
         for col, tag in tuple(_SLIP_TEXTS.items()) + names:
-            s[col] = _shared(s[col])
             self._drop_nir(s[col], tag, s["source_line"])
 
         raw = {c: np.asarray(v, dtype=object) for c, v in zip(_LINE_COLUMNS, zip(*self.lines))} if self.lines \
@@ -504,7 +503,6 @@ class _Collector:
         for col, tag in (("ref_start", "PeriodeRef/DateDebut"), ("ref_end", "PeriodeRef/DateFin")):
             raw[col] = self._dates(raw[col], tag, raw["source_line"], "ligne de paie de la ligne")
         for col, tag in _LINE_TEXTS.items():
-            raw[col] = _shared(raw[col])
             self._drop_nir(raw[col], tag, raw["source_line"])
         lines = pd.DataFrame(raw)
         if bad.any():
@@ -647,14 +645,6 @@ def _more_lines(lines: np.ndarray, idx: list[int], shown: int = 5) -> str:
     others = [str(lines[i]) for i in idx[1:shown]]
     more = f" et {len(idx) - shown} autre(s)" if len(idx) > shown else ""
     return f" ; autres lignes : {', '.join(others)}{more}" if others else ""
-
-
-def _shared(values: np.ndarray) -> np.ndarray:
-    """The same strings, each distinct value one object: a rubric's code and label repeat on
-    every payslip, and shared objects make the tables several times smaller in memory and in
-    the transfer from a reading process (pickle writes a shared object once)."""
-    seen: dict = {}
-    return np.array([seen.setdefault(v, v) for v in values.tolist()], dtype=object)
 
 
 def _strip(value: str | None) -> str | None:
