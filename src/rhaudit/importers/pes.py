@@ -429,16 +429,14 @@ class _Collector:
         # Hot path (millions of lines): one pass over the children, no per-child function call.
         # The only child holding other elements is PeriodeRef, whose DateDebut/DateFin names
         # occur nowhere else in a line.
-        v = {c.tag: c.get("V") for c in group}
-        if None in v.values():  # PeriodeRef (or an odd child without V): the slower walk below
-            v = {}
-            for c in group:
-                value = c.get("V")
-                if value is None and len(c):
-                    for p in c:
-                        v[p.tag] = p.get("V")
-                else:
-                    v[c.tag] = value
+        v: dict[str, str | None] = {}
+        for c in group:
+            value = c.get("V")
+            if value is None and len(c):
+                for p in c:
+                    v[p.tag] = p.get("V")
+            else:
+                v[c.tag] = value
         tag = group.tag
         if tag[0] == "{":  # qualified children: match on local names
             tag = _local(tag)
