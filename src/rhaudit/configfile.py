@@ -135,11 +135,23 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     return f"ligne {mark.line + 1}, colonne {mark.column + 1} : {why}" if mark is not None else why
 
 
+# libyaml's loader is about five times faster (the check reads ~35 config files); on an error the
+# pure-Python loader parses again, so that messages and marks stay those yaml_problem translates.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml_text(text: str):
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 (a safe loader)
+    except (yaml.YAMLError, ValueError):
+        return yaml.safe_load(text)
+
+
 def read_yaml(path: Path, error: type[Exception], hint: str):
     """The YAML content of `path`; `error` in French (file, line, what to do) when it cannot be read."""
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _load_yaml_text(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise error(f"Fichier introuvable : {path}. {hint}") from exc
     except UnicodeDecodeError as exc:
