@@ -7,7 +7,6 @@ errors (the message names the file and what to do).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 

@@ -17,7 +17,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from .fmt import fr_amount, fr_eur, fr_number  # noqa: F401 (fr_eur, fr_number: re-exported for older imports)
+from .fmt import fr_amount
 
 # Ordered from least to most serious; --fail-on compares on this order.
 SEVERITIES = ("info", "alerte", "irregularite")

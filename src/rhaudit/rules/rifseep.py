@@ -15,7 +15,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..model import RI_NET_CATEGORIES
@@ -24,9 +23,6 @@ from ..text import ascii_fold
 from . import RuleContext, rule
 from ._paie import eur, evidence_by, law_ref, month_label, num
 from ._ri import RI, DECRET, agent_groups, decision_label, ri_lines, ri_param
-
-# RIFSEEP-007's body (being optimised on another branch) still names the grouped evidence so.
-LazyEvidence = evidence_by
 
 
 def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
@@ -514,7 +510,7 @@ def ri_maintained_during_absence(ctx: RuleContext):
     monthly["reference"] = monthly["reference"].fillna(monthly["paid"])
     monthly["due"] = monthly["reference"] * (1 - monthly["frac"])
     monthly["excess"] = (monthly["paid"] - monthly["due"]).clip(upper=monthly["paid"])
-    evidence = LazyEvidence(lines, ["matricule", "period_year", "period_month"])
+    evidence = evidence_by(lines, ["matricule", "period_year", "period_month"])
     labels = {"clm": "congé de longue maladie", "cld": "congé de longue durée", "cgm": "congé de grave maladie"}
     for row in monthly[monthly["frac"] > 0].itertuples(index=False):
         tol = float(ri_param(ctx, "ecart_montant_mensuel_eur", row.period_year, row.period_month))
