@@ -38,13 +38,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tabulate import tabulate
 
-from .calendar import Calendar, CalendarError, territory_text
-from .configfile import ConfigError, read_yaml, validation_problems
-from .deliberations import WorkRegime
-from .fmt import fr_amount, fr_number
+from ..calendar import Calendar, CalendarError, territory_text
+from ..configfile import ConfigError, read_yaml, validation_problems
+from ..deliberations import WorkRegime
+from ..fmt import fr_amount, fr_number
+from ..params import ParameterError, Parameters, default_parameters
+from ..quotite import with_quotite
 from .garanties import WEEKDAYS
-from .params import ParameterError, Parameters, default_parameters
-from .quotite import with_quotite
 
 
 class ScenarioError(ConfigError):
@@ -490,15 +490,15 @@ def write_xlsx(counts: list[Count], cal: Calendar, norms: Norms, out: Path, spec
     """A workbook for negotiators through the presentation layer: values to the hundredth, the
     assumptions (year, territory, headcount, ETP cost) on every sheet, holidays as real dates, a
     chart of the annual hours per scenario against the legal duration."""
-    from .present.excel import write_workbook
+    from ..present.excel import write_workbook
 
     write_workbook(worktime_document(counts, cal, norms, spec, source), out)
 
 
 def worktime_document(counts: list[Count], cal: Calendar, norms: Norms, spec: ScenarioFile | None = None,
                       source: Path | None = None):
-    from . import __version__
-    from .present.document import Chart, Column, Document, Table, Text
+    from .. import __version__
+    from ..present.document import Chart, Column, Document, Table, Text
 
     assumptions = [f"année {norms.year}", f"territoire : {cal.label}"]
     if spec is not None:
