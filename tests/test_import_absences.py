@@ -121,32 +121,25 @@ absences:
 # December 2025: Mon 22, Tue 23, Wed 24, Thu 25 (Noël, every territory), Fri 26 (Saint-Étienne,
 # a public holiday in Alsace-Moselle only: code du travail L3134-13, subdivision 57 of `holidays`).
 
-def test_26_december_is_a_holiday_in_moselle_only():
-    week = pd.Timestamp("2025-12-22"), pd.Timestamp("2025-12-26")
-    # Métropole: 5 weekdays − Noël = 4 working days.
-    assert counted_days("conge_annuel", *week, False, False) == 4.0
-    # Alsace-Moselle: 5 weekdays − Noël − Saint-Étienne = 3 working days.
-    assert counted_days("conge_annuel", *week, False, False, "alsace-moselle") == 3.0
-    # A half day on Fri 26 December (from the afternoon): 1 − 0.5 = 0.5 working day in
-    # métropole; in Moselle the day is not worked, so 0 days and the marker removes nothing.
-    friday = pd.Timestamp("2025-12-26"), pd.Timestamp("2025-12-26")
-    assert counted_days("rtt", *friday, True, False) == 0.5
-    assert counted_days("rtt", *friday, True, False, "alsace-moselle") == 0.0
+@pytest.mark.parametrize("kind, first, last, afternoon, territory, expected", [
+    # Mon 22 – Fri 26 December: métropole 5 weekdays − Noël = 4; Alsace-Moselle − Saint-Étienne too = 3.
+    ("conge_annuel", "2025-12-22", "2025-12-26", False, "metropole", 4.0),
+    ("conge_annuel", "2025-12-22", "2025-12-26", False, "alsace-moselle", 3.0),
+    # A half day on Fri 26 December (from the afternoon): 1 − 0.5 = 0.5 working day in métropole;
+    # in Moselle the day is not worked, so 0 days and the marker removes nothing.
+    ("rtt", "2025-12-26", "2025-12-26", True, "metropole", 0.5),
+    ("rtt", "2025-12-26", "2025-12-26", True, "alsace-moselle", 0.0),
     # Sickness stays in calendar days everywhere: Mon 22 to Fri 26 = 5.
-    assert counted_days("cmo", *week, False, False, "alsace-moselle") == 5.0
-
-
-def test_good_friday_and_overseas_holidays():
-    # Mon 14 to Fri 18 April 2025: Good Friday 18 April is a holiday in Alsace-Moselle (5 − 1 = 4),
-    # not in métropole (5).
-    week = pd.Timestamp("2025-04-14"), pd.Timestamp("2025-04-18")
-    assert counted_days("conge_annuel", *week, False, False) == 5.0
-    assert counted_days("conge_annuel", *week, False, False, "alsace-moselle") == 4.0
-    # Martinique: abolition of slavery on Thu 22 May 2025 (décret 83-1003). Mon 19 to Fri 23 May:
-    # 5 weekdays − 22 May = 4; métropole 5.
-    week = pd.Timestamp("2025-05-19"), pd.Timestamp("2025-05-23")
-    assert counted_days("conge_annuel", *week, False, False) == 5.0
-    assert counted_days("conge_annuel", *week, False, False, "972") == 4.0
+    ("cmo", "2025-12-22", "2025-12-26", False, "alsace-moselle", 5.0),
+    # Mon 14 – Fri 18 April 2025: Good Friday 18 April is a holiday in Alsace-Moselle only (5 − 1 = 4).
+    ("conge_annuel", "2025-04-14", "2025-04-18", False, "metropole", 5.0),
+    ("conge_annuel", "2025-04-14", "2025-04-18", False, "alsace-moselle", 4.0),
+    # Martinique: abolition of slavery on Thu 22 May 2025 (décret 83-1003); Mon 19 – Fri 23 May = 5 − 1.
+    ("conge_annuel", "2025-05-19", "2025-05-23", False, "metropole", 5.0),
+    ("conge_annuel", "2025-05-19", "2025-05-23", False, "972", 4.0),
+])
+def test_working_days_follow_the_territory(kind, first, last, afternoon, territory, expected):
+    assert counted_days(kind, pd.Timestamp(first), pd.Timestamp(last), afternoon, False, territory) == expected
 
 
 def test_local_day_off_is_not_a_working_day(tmp_path):
