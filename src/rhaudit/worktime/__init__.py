@@ -13,11 +13,11 @@ The names used outside the package are re-exported here.
 """
 
 from .balances import FRACTIONNEMENT_LABEL, agent_balances, assign_cycles, fractionnement_earned
-from .count import METHOD_LABELS, Count, Norms, ScenarioError, Week, artt_for_weekly_hours, count_regime, fr_number
+from .count import METHOD_LABELS, Count, Norms, ScenarioError, Week, artt_for_weekly_hours, count_regime
 from .simulate import ScenarioFile, load_scenarios, run_worktime, simulate
 
 __all__ = [
     "FRACTIONNEMENT_LABEL", "METHOD_LABELS", "Count", "Norms", "ScenarioError", "ScenarioFile", "Week",
-    "agent_balances", "artt_for_weekly_hours", "assign_cycles", "count_regime", "fr_number",
-    "fractionnement_earned", "load_scenarios", "run_worktime", "simulate",
+    "agent_balances", "artt_for_weekly_hours", "assign_cycles", "count_regime", "fractionnement_earned",
+    "load_scenarios", "run_worktime", "simulate",
 ]
