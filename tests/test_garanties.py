@@ -2,7 +2,7 @@
 
 import pytest
 
-from rhaudit.garanties import ScheduleError, check_cycle, parse_cycle, weekly_hours
+from rhaudit.worktime.garanties import ScheduleError, check_cycle, parse_cycle, weekly_hours
 
 
 @pytest.fixture(scope="module")

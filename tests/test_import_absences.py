@@ -115,3 +115,79 @@ absences:
     df = parse_absences(data, profile).tables["absences"]
     # ASA Mon 2 – Fri 6 June 2025: 5 working days; MAL01 → CMO Mon 9 (Pentecost Monday) – Tue 10: 2 calendar days.
     assert df[["type", "motive", "days"]].values.tolist() == [["asa", "mariage_agent", 5.0], ["cmo", "MAL01", 2.0]]
+
+
+# --- the territory's calendar (issue 10: public holidays only through rhaudit.calendar) ---------
+# December 2025: Mon 22, Tue 23, Wed 24, Thu 25 (Noël, every territory), Fri 26 (Saint-Étienne,
+# a public holiday in Alsace-Moselle only: code du travail L3134-13, subdivision 57 of `holidays`).
+
+@pytest.mark.parametrize("kind, first, last, afternoon, territory, expected", [
+    # Mon 22 – Fri 26 December: métropole 5 weekdays − Noël = 4; Alsace-Moselle − Saint-Étienne too = 3.
+    ("conge_annuel", "2025-12-22", "2025-12-26", False, "metropole", 4.0),
+    ("conge_annuel", "2025-12-22", "2025-12-26", False, "alsace-moselle", 3.0),
+    # A half day on Fri 26 December (from the afternoon): 1 − 0.5 = 0.5 working day in métropole;
+    # in Moselle the day is not worked, so 0 days and the marker removes nothing.
+    ("rtt", "2025-12-26", "2025-12-26", True, "metropole", 0.5),
+    ("rtt", "2025-12-26", "2025-12-26", True, "alsace-moselle", 0.0),
+    # Sickness stays in calendar days everywhere: Mon 22 to Fri 26 = 5.
+    ("cmo", "2025-12-22", "2025-12-26", False, "alsace-moselle", 5.0),
+    # Mon 14 – Fri 18 April 2025: Good Friday 18 April is a holiday in Alsace-Moselle only (5 − 1 = 4).
+    ("conge_annuel", "2025-04-14", "2025-04-18", False, "metropole", 5.0),
+    ("conge_annuel", "2025-04-14", "2025-04-18", False, "alsace-moselle", 4.0),
+    # Martinique: abolition of slavery on Thu 22 May 2025 (décret 83-1003); Mon 19 – Fri 23 May = 5 − 1.
+    ("conge_annuel", "2025-05-19", "2025-05-23", False, "metropole", 5.0),
+    ("conge_annuel", "2025-05-19", "2025-05-23", False, "972", 4.0),
+])
+def test_working_days_follow_the_territory(kind, first, last, afternoon, territory, expected):
+    assert counted_days(kind, pd.Timestamp(first), pd.Timestamp(last), afternoon, False, territory) == expected
+
+
+def test_local_day_off_is_not_a_working_day(tmp_path):
+    # A local calendar closing the services on Fri 20 June 2025: Mon 16 to Fri 20 June = 5 − 1 = 4.
+    local = tmp_path / "saint_exemple.yaml"
+    local.write_text("name: Saint-Exemple\nbase: metropole\ndays_off:\n"
+                     "  - {date: 2025-06-20, label: Fête locale}\n", encoding="utf-8")
+    row = "A1;Congé annuel;16/06/2025;20/06/2025;;;;"
+    parsed = parse_absences(absences_file(tmp_path, row), None, str(local))
+    assert parsed.tables["absences"]["days"].tolist() == [4.0]
+
+
+def test_import_counts_with_the_deliberations_territory(tmp_path):
+    from rhaudit.importers import import_files
+    from rhaudit.workspace import Workspace
+
+    delib = tmp_path / "deliberations.yaml"
+    delib.write_text("name: Commune de Moselle\nterritory: alsace-moselle\n", encoding="utf-8")
+    first = absences_file(tmp_path, "A1;Congé annuel;22/12/2025;26/12/2025;;;;")
+    ws = Workspace(tmp_path / "ws")
+    import_files(ws, absences=[first], deliberations=delib)
+    # Later import without --deliberations: the workspace's délibérations still give the territory.
+    later = tmp_path / "later.csv"
+    later.write_text(HEADER + "A2;RTT;26/12/2025;26/12/2025;oui;;;\nA3;RTT;24/12/2025;24/12/2025;;;;\n",
+                     encoding="utf-8")
+    import_files(ws, absences=[later])
+    days = ws.read("absences").set_index("matricule")["days"].to_dict()
+    # A1: 22–26 December = 5 − Noël − Saint-Étienne = 3; A2: half day on the 26th, not worked = 0;
+    # A3: Wed 24 December, a working day = 1.
+    assert days == {"A1": 3.0, "A2": 0.0, "A3": 1.0}
+
+
+def test_import_without_deliberations_counts_metropole(tmp_path):
+    from rhaudit.importers import import_files
+    from rhaudit.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    import_files(ws, absences=[absences_file(tmp_path, "A1;Congé annuel;22/12/2025;26/12/2025;;;;")])
+    # 5 weekdays − Noël = 4.
+    assert ws.read("absences")["days"].tolist() == [4.0]
+
+
+def test_invalid_stored_deliberations_stop_the_absence_import(tmp_path):
+    from rhaudit.importers import ImportFailed, import_files
+    from rhaudit.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    (ws.root / "deliberations").mkdir(parents=True)
+    (ws.root / "deliberations" / "2025.yaml").write_text("name: X\nterritory: atlantide\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="territoire des délibérations.*Rien n'a été importé"):
+        import_files(ws, absences=[absences_file(tmp_path, "A1;Congé annuel;22/12/2025;26/12/2025;;;;")])

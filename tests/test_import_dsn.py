@@ -348,3 +348,26 @@ def test_contract_start_and_end_of_a_temps_non_complet_cdd():
     assert list(zip(lines["code"], lines["kind"], lines["amount"])) == [
         ("DSN51.001", "CO", 801.18), ("DSN51.010", "T", 801.18), ("DSN52.020", "I", 0.0), ("DSN81.060", "D", 22.43)]
     assert not any("S90" in w for w in parsed.warnings)  # 38 lines announced and read
+
+
+def test_suspension_days_follow_the_territory_calendar(tmp_path):
+    # basic.txt with its suspension 501 moved to Mon 25 – Fri 29 March 2024: 5 weekdays; Good
+    # Friday 29 March 2024 is a public holiday in Alsace-Moselle only -> 5 in métropole, 4 there.
+    raw = (DATA / "basic.txt").read_bytes()  # Latin-1, CRLF: edited as bytes
+    moved = tmp_path / "basic.txt"
+    moved.write_bytes(raw.replace(b"S21.G00.65.002,'11032024'", b"S21.G00.65.002,'25032024'")
+                      .replace(b"S21.G00.65.003,'12032024'", b"S21.G00.65.003,'29032024'"))
+
+    def suspension_days(**territory):
+        absences = parse_dsn_file(moved, **territory).tables["absences"]
+        return absences.loc[absences["matricule"] == "M0002", "days"].tolist()
+
+    assert suspension_days() == [5.0]
+    assert suspension_days(territory="alsace-moselle") == [4.0]
+    # Through the import, the territory of the délibérations given with it.
+    delib = tmp_path / "deliberations.yaml"
+    delib.write_text("name: Commune de Moselle\nterritory: alsace-moselle\n", encoding="utf-8")
+    ws = Workspace(tmp_path / "w")
+    import_files(ws, payroll=[moved], deliberations=delib)
+    stored = ws.read("absences")
+    assert stored.loc[stored["matricule"] == "M0002", "days"].tolist() == [4.0]

@@ -147,7 +147,7 @@ def test_rules_cope_with_empty_tables_and_no_deliberation():
 
 
 def test_fractionnement_thresholds_and_straddling_leave(params):
-    from rhaudit.worktime import fractionnement_earned
+    from rhaudit.worktime.balances import fractionnement_earned
 
     rule = params.value("temps_travail.fractionnement", "2026-01-01")
 

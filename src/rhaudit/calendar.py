@@ -140,6 +140,12 @@ class Calendar:
         return next((d for d, n in sorted(self.public_holidays.items()) if fragment.lower() in n.lower()), None)
 
 
+def non_working_dates(territory: str, year: int) -> tuple[dt.date, ...]:
+    """The public holidays and local days off of `year` in `territory`, sorted: the weekdays that
+    are not working days when an absence is counted in working days."""
+    return tuple(sorted(Calendar.load(territory, year).days_off()))
+
+
 def territory_text(value):
     """Pydantic before-validator: an overseas code written as a bare number (972) is its text."""
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value

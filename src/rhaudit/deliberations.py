@@ -80,7 +80,7 @@ class WorkRegime(_Model):
     sujetions: bool = False  # reduced under décret 2001-623 art. 2 by a sujétion délibération
     decision: str | None = None  # id of the délibération that set it
     # Daily schedules, one mapping per week of the cycle: {lun: "08:00-12:00, 13:00-17:00", ...}
-    # (checked against the garanties minimales, rhaudit.garanties).
+    # (checked against the garanties minimales, rhaudit.worktime.garanties).
     schedule: list[dict[str, str]] | None = None
 
     @model_validator(mode="before")

@@ -16,8 +16,8 @@ import datetime as dt
 from pathlib import Path
 
 from ..quotite import full_time_monthly_hours
-from .generator import month_bounds
 from .model import Absence, Agent, Commune, Payslip
+from .payroll import month_bounds
 
 ENCODING = "ISO-8859-1"
 EOL = "\r\n"

@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..model import LINE_KINDS
-from .generator import month_bounds
 from .model import Commune, Line, Payslip
+from .payroll import month_bounds
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/paye_1_1"
 ENCODING = "ISO-8859-1"

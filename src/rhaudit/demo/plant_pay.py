@@ -2,7 +2,7 @@
 
 Each plant changes one agent (or one délibération entry) and returns the answer-key entries with
 the amount at stake exactly as the rule computes it (rules/ihts.py, nbi.py, sft.py,
-cotisations.py, avantages.py). Correct IHTS lines come from the generator's own `_ihts_lines`,
+cotisations.py, avantages.py). Correct IHTS lines come from the generator's own `ihts_lines`,
 contributions from its own `add_contributions` (run on a copy), so a plant never re-implements
 a pay formula. Where the answer key's amount depends on a pay formula (IHTS-007, SFT-002), the
 planted agent is set to the inputs of a hand-computed case of tests/data/cases and the amounts
@@ -21,9 +21,10 @@ from .. import pay
 from ..params import default_parameters
 from ..rules.ihts import eligible_a
 from .cases import case, expected_amounts
-from .generator import Rates, _ihts_lines, add_contributions
 from .model import Absence, Agent, Commune, Payslip
+from .payroll import add_contributions, ihts_lines
 from .plants import AnswerKeyEntry, plant
+from .rates import Rates
 
 IHTS_CATS = ("ihts_14", "ihts_15", "ihts_nuit", "ihts_dimanche_ferie")
 IHTS_OVERPAY_FACTOR = 1.15  # IHTS-007: lines paid 15 % above the regulatory amount
@@ -73,7 +74,7 @@ def _pick_month(rng, months) -> int:
 def _set_ihts(commune: Commune, ps: Payslip, hours: float) -> tuple[float, float]:
     """Replace the payslip's IHTS by correct lines for `hours`; (amount, hours) paid."""
     ps.remove_lines(*IHTS_CATS)
-    _ihts_lines(ps, default_parameters(), _rates(commune), ps.agent, hours, (commune.year, ps.month))
+    ihts_lines(ps, default_parameters(), _rates(commune), ps.agent, hours, (commune.year, ps.month))
     return _ihts_paid(ps)
 
 

@@ -22,8 +22,11 @@ import dataclasses
 import datetime as dt
 
 from ..params import ParameterError, Parameters
-from .generator import (DGS, EMPLOIS, Rates, _assign_cycles_nbi_bonuses, _choice, _make_agent, build_commune)
+from .catalogue import DGS, EMPLOIS
+from .generator import build_commune
 from .model import Agent, Commune
+from .rates import Rates
+from .staff import assign_cycles_nbi_bonuses, make_agent, weighted_choice
 
 ECHELON_P = 0.35  # share of agents in place advancing an échelon in a year
 PROMOTION_P = 0.04  # share promoted to the next grade (avancement de grade)
@@ -113,13 +116,13 @@ def next_year_agents(previous: Commune, year: int):
         next_n = max(int(a.matricule) for a in previous.agents if a.population == "agent") - 100000 + 1
         recruits = []
         for i in range(leavers):
-            emploi = _choice(rng, EMPLOIS, [e.weight for e in EMPLOIS])
-            statut = "TITULAIRE" if emploi.legacy else _choice(rng, ["STAGIAIRE", "NON_TITULAIRE"], [0.4, 0.6])
-            a = _make_agent(rng, next_n + i, emploi, year, statut, threshold)
+            emploi = weighted_choice(rng, EMPLOIS, [e.weight for e in EMPLOIS])
+            statut = "TITULAIRE" if emploi.legacy else weighted_choice(rng, ["STAGIAIRE", "NON_TITULAIRE"], [0.4, 0.6])
+            a = make_agent(rng, next_n + i, emploi, year, statut, threshold)
             a.entry_date = dt.date(year, int(rng.integers(1, 12)), 1)
             a.seniority_start = a.entry_date
             recruits.append(a)
-        _assign_cycles_nbi_bonuses(rng, recruits, delib)
+        assign_cycles_nbi_bonuses(rng, recruits, delib)
         staff = [a for a in stayers if a.population == "agent"] + recruits
         return staff + [a for a in stayers if a.population != "agent"]
 

@@ -160,18 +160,18 @@ def _parser(module: str, function: str):
         ) from exc
 
 
-def _parse(kind: str, path: Path, profile: str | None, keep_names: bool) -> ParsedFile:
+def _parse(kind: str, path: Path, profile: str | None, keep_names: bool, territory: str = "metropole") -> ParsedFile:
     try:
         if kind == "pes":
             from .pes import parse_pes_file
 
             parsed = parse_pes_file(path, keep_names=keep_names)
         elif kind == "dsn":
-            parsed = _parser("dsn", "parse_dsn_file")(path, keep_names=keep_names)
+            parsed = _parser("dsn", "parse_dsn_file")(path, keep_names=keep_names, territory=territory)
         elif kind == "paie_tableur":
             parsed = _parser("tabular", "parse_payroll_table")(path, profile)
         elif kind == "absences":
-            parsed = _parser("absences", "parse_absences")(path, profile)
+            parsed = _parser("absences", "parse_absences")(path, profile, territory)
         elif kind == "soldes":
             parsed = _parser("soldes", "parse_balances")(path, profile)
         else:
@@ -201,12 +201,13 @@ def display_path(path: Path | str) -> str:
             return raw.decode("windows-1252", "replace")
 
 
-def _parse_any_name(kind: str, path: Path, profile: str | None, keep_names: bool) -> ParsedFile:
+def _parse_any_name(kind: str, path: Path, profile: str | None, keep_names: bool,
+                    territory: str = "metropole") -> ParsedFile:
     """`_parse`, also for a file whose name is not valid UTF-8: it is read through an alias with
     the displayable name (the input file itself is neither renamed nor modified)."""
     shown = display_path(path)
     if shown == str(path):
-        return _parse(kind, path, profile, keep_names)
+        return _parse(kind, path, profile, keep_names, territory)
     with tempfile.TemporaryDirectory() as tmp:
         alias = Path(tmp) / display_path(path.name)
         try:
@@ -214,7 +215,7 @@ def _parse_any_name(kind: str, path: Path, profile: str | None, keep_names: bool
         except OSError:
             shutil.copyfile(path, alias)
         try:
-            parsed = _parse(kind, alias, profile, keep_names)
+            parsed = _parse(kind, alias, profile, keep_names, territory)
         except ImportFailed as exc:
             raise ImportFailed(str(exc).replace(str(alias), shown)) from exc
     parsed.path = Path(shown)
@@ -235,12 +236,12 @@ def _workers(jobs: list[tuple[str, Path, str | None, str]]) -> int:
     return min(cores, len(pes))
 
 
-def _parse_job(job: tuple[str, Path, str | None, str], keep_names: bool) -> ParsedFile:
+def _parse_job(job: tuple[str, Path, str | None, str], keep_names: bool, territory: str = "metropole") -> ParsedFile:
     kind, path, prof, _ = job
-    return _parse_any_name(kind, path, prof, keep_names)
+    return _parse_any_name(kind, path, prof, keep_names, territory)
 
 
-def parse_all(jobs: list[tuple[str, Path, str | None, str]], keep_names: bool, progress=None):
+def parse_all(jobs: list[tuple[str, Path, str | None, str]], keep_names: bool, progress=None, territory: str = "metropole"):
     """The ParsedFile of each job (kind, path, profile, sha256), yielded in the order of `jobs`.
 
     Several big PES files are read in parallel, one process per file (the parse is CPU-bound);
@@ -252,7 +253,7 @@ def parse_all(jobs: list[tuple[str, Path, str | None, str]], keep_names: bool, p
     workers = _workers(jobs)
     if workers == 1:
         for done, job in enumerate(jobs, start=1):
-            parsed = _parse_job(job, keep_names)
+            parsed = _parse_job(job, keep_names, territory)
             if progress:
                 progress(done, total, job[1].name)
             yield parsed
@@ -266,7 +267,7 @@ def parse_all(jobs: list[tuple[str, Path, str | None, str]], keep_names: bool, p
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_parse_job, job, keep_names) for job in jobs]
+        futures = [pool.submit(_parse_job, job, keep_names, territory) for job in jobs]
         _load_tables_meanwhile()
         try:
             for done, (job, future) in enumerate(zip(jobs, futures), start=1):
@@ -439,13 +440,14 @@ def import_files(
                                        ("--balance-profile", balance_profile, "soldes", "aucun fichier --balances")):
         if value and kind not in kinds:
             report.warnings.append(f"{option} {value} sans effet : {files} à importer (un flux PES n'a pas de profil).")
+    territory = _absence_territory(ws, deliberations) if kinds & {"absences", "dsn"} else "metropole"
 
     created = not ws.root.exists()
     try:
         with ws.locked(on_wait=on_wait):
             report.notes += ws.recover()
             report.notes += ws.migrate_layout()
-            _import_locked(ws, jobs, report, keep_names, replace, deliberations_text, progress)
+            _import_locked(ws, jobs, report, keep_names, replace, deliberations_text, progress, territory)
     except BaseException:
         if created and not ws.exists():  # a first import that failed leaves no folder behind
             ws.lock_path.unlink(missing_ok=True)
@@ -458,7 +460,7 @@ def import_files(
 
 
 def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, replace: bool,
-                   deliberations_text: str | None, progress=None) -> None:
+                   deliberations_text: str | None, progress=None, territory: str = "metropole") -> None:
     """The import proper, holding the workspace lock: the log read here is the one committed to."""
     known = ws.known_hashes()
     replaced: set[str] = set()
@@ -479,7 +481,7 @@ def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, 
         this_run.add(sha)
         known[sha] = display_path(path)
         to_parse.append((kind, path, prof, sha))
-    for (kind, path, prof, sha), parsed in zip(to_parse, parse_all(to_parse, keep_names, progress)):
+    for (kind, path, prof, sha), parsed in zip(to_parse, parse_all(to_parse, keep_names, progress, territory)):
         _check_years(parsed)
         parsed_files.append((parsed, sha))
 
@@ -534,6 +536,19 @@ def _reconcile_references(ws: Workspace, parsed: list[ParsedFile], replaced: set
                 f"{', ...' if len(again) > 10 else ''}) : les valeurs de ce fichier remplacent les précédentes."
             )
         before |= set(p.tables["agents"]["matricule"].dropna())
+
+
+def _absence_territory(ws: Workspace, deliberations: Path | None) -> str:
+    """The territory whose calendar counts the working days of the absence files: that of the
+    délibérations given with the import, else of the workspace's, else metropolitan France."""
+    from ..deliberations import DeliberationError, find_deliberation_files, load_deliberation_files
+
+    try:
+        delib = load_deliberation_files([Path(deliberations)] if deliberations else find_deliberation_files(ws.root))
+    except DeliberationError as exc:
+        raise ImportFailed(f"{exc}\nLe territoire des délibérations (jours fériés) sert à compter les jours ouvrés "
+                           f"des absences : corrigez ce fichier. Rien n'a été importé.") from exc
+    return delib.territory if delib is not None else "metropole"
 
 
 def _validated_deliberations(path: Path | None) -> str | None:

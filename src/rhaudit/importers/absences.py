@@ -4,8 +4,11 @@ Each source label is mapped to a normalised type (model.ABSENCE_TYPES) and, for 
 by the profile's ordered rules. When the file gives no number of days, it is counted:
 - calendar days for sickness, maternity, paternity and work accidents (the RSU convention:
   rapport social unique, absenteeism in calendar days);
-- working days (Monday to Friday, minus French public holidays of metropolitan France from the
-  `holidays` package) for leave, ARTT, CET, ASA, training, strike and other absences.
+- working days (Monday to Friday, minus the public holidays and local days off of the
+  collectivité's territory, rhaudit.calendar: Alsace-Moselle has Good Friday and 26 December,
+  the overseas departments the abolition of slavery) for leave, ARTT, CET, ASA, training,
+  strike and other absences. The territory is the délibérations' `territory` (metropolitan
+  France without délibérations: importers.import_files).
 A half-day marker (starting in the afternoon, ending at noon) removes 0.5 day.
 """
 
@@ -15,10 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import holidays
 import numpy as np
 import pandas as pd
 
+from ..calendar import non_working_dates
 from ..model import conform, empty_frame
 from .base import ParsedFile, Rejection
 from .profiles import CellError, CellParser, Profile, convert_rows, load_profile, read_mapped
@@ -29,30 +32,33 @@ CALENDAR_DAY_TYPES = frozenset({
 })
 
 
-@lru_cache(maxsize=64)
-def _public_holidays(year: int) -> tuple[np.datetime64, ...]:
-    return tuple(np.datetime64(day, "D") for day in holidays.country_holidays("FR", years=year))
+@lru_cache(maxsize=256)
+def _days_off(territory: str, year: int) -> tuple[np.datetime64, ...]:
+    return tuple(np.datetime64(day, "D") for day in non_working_dates(territory, year))
 
 
-def _is_working_day(day: pd.Timestamp) -> bool:
-    return bool(np.is_busday(np.datetime64(day.date(), "D"), holidays=_public_holidays(day.year)))
+def _is_working_day(day: pd.Timestamp, territory: str) -> bool:
+    return bool(np.is_busday(np.datetime64(day.date(), "D"), holidays=_days_off(territory, day.year)))
 
 
 @lru_cache(maxsize=65536)  # absence files repeat the same spans (one ARTT day, a week of leave)
-def counted_days(kind: str, start: pd.Timestamp, end: pd.Timestamp, start_afternoon: bool, end_morning: bool) -> float:
-    """Days of absence from `start` to `end` inclusive, by the convention of the type."""
+def counted_days(kind: str, start: pd.Timestamp, end: pd.Timestamp, start_afternoon: bool, end_morning: bool,
+                 territory: str = "metropole") -> float:
+    """Days of absence from `start` to `end` inclusive, by the convention of the type; working
+    days exclude the days off of `territory` (a key of calendar.TERRITORIES or a local calendar)."""
     if kind in CALENDAR_DAY_TYPES:
         days = float((end - start).days + 1)
         return days - 0.5 * start_afternoon - 0.5 * end_morning
     years = range(start.year, end.year + 1)
-    public = [d for y in years for d in _public_holidays(y)]
+    off = [d for y in years for d in _days_off(territory, y)]
     first, after_last = np.datetime64(start.date(), "D"), np.datetime64(end.date(), "D") + 1
-    days = float(np.busday_count(first, after_last, holidays=public))
+    days = float(np.busday_count(first, after_last, holidays=off))
     # A half-day marker only counts on a day that is itself counted.
-    return days - 0.5 * (start_afternoon and _is_working_day(start)) - 0.5 * (end_morning and _is_working_day(end))
+    return (days - 0.5 * (start_afternoon and _is_working_day(start, territory))
+            - 0.5 * (end_morning and _is_working_day(end, territory)))
 
 
-def _row_converter(prof: Profile):
+def _row_converter(prof: Profile, territory: str):
     def convert(parser: CellParser, raw: dict[str, Any]) -> dict[str, Any]:
         rec = parser.convert_all(raw, ["days", "hours"])
         rec["matricule"] = parser.required("matricule", raw.get("matricule"))
@@ -69,7 +75,7 @@ def _row_converter(prof: Profile):
         if start == end and start_pm and end_am:
             raise CellError("absence d'un seul jour qui commence l'après-midi et finit le matin : durée nulle")
         if rec.get("days") is None:
-            rec["days"] = counted_days(rec["type"], start, end, bool(start_pm), bool(end_am))
+            rec["days"] = counted_days(rec["type"], start, end, bool(start_pm), bool(end_am), territory)
         elif rec["days"] < 0:
             raise CellError(f"nombre de jours négatif : {rec['days']}")
         return rec
@@ -77,12 +83,13 @@ def _row_converter(prof: Profile):
     return convert
 
 
-def parse_absences(path: Path, profile: str | Path | None = None) -> ParsedFile:
-    """Read an absence file with `profile` (default: absences_generique)."""
+def parse_absences(path: Path, profile: str | Path | None = None, territory: str = "metropole") -> ParsedFile:
+    """Read an absence file with `profile` (default: absences_generique); the days not given
+    are counted with the calendar of `territory`."""
     path = Path(path)
     prof = load_profile(profile, "absences")
     table = read_mapped(path, prof, REQUIRED)
-    kept, rejected = convert_rows(table, "absence", _row_converter(prof))
+    kept, rejected = convert_rows(table, "absence", _row_converter(prof, territory))
     frame = conform(pd.DataFrame(kept), "absences") if kept else empty_frame("absences")
     return ParsedFile(path=path, kind="absences", tables={"absences": frame}, records_read=table.records_read, rejected=rejected,
                       warnings=list(table.warnings))

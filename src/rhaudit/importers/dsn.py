@@ -189,8 +189,9 @@ _SUSPENSION = _EventSpec("S21.G00.65", "suspension", "date de début", 0, "998",
 class _Reader:
     """Builds the canonical rows of one file while its lines are read."""
 
-    def __init__(self, path: Path, keep_names: bool, codes: DsnCodes):
+    def __init__(self, path: Path, keep_names: bool, codes: DsnCodes, territory: str = "metropole"):
         self.path, self.keep_names, self.codes = path, keep_names, codes
+        self.territory = territory  # its calendar counts the working days of the suspensions (strike...)
         self.name = str(path)
         self.slips: list[dict] = []
         self.lines: list[dict] = []
@@ -478,7 +479,7 @@ class _Reader:
         row = {
             "matricule": matricule, "type": entry["type"], "motive": f"{block[-2:]}-{motive} {entry['libelle']}",
             "start": start, "end": end,
-            "days": counted_days(entry["type"], pd.Timestamp(start), pd.Timestamp(end), False, False),
+            "days": counted_days(entry["type"], pd.Timestamp(start), pd.Timestamp(end), False, False, self.territory),
             "hours": None, "source_label": f"DSN {month:02d}/{year} : {entry['libelle']} ({note})",
             "source_file": self.name, "source_line": line, "_declared": (year, month, line),
         }
@@ -538,10 +539,11 @@ def _decode(raw: bytes, counts: dict[str, int]) -> str:
     return text
 
 
-def parse_dsn_file(path: Path, keep_names: bool = False) -> ParsedFile:
-    """Read one DSN file (one or several declarations), streamed line by line."""
+def parse_dsn_file(path: Path, keep_names: bool = False, territory: str = "metropole") -> ParsedFile:
+    """Read one DSN file (one or several declarations), streamed line by line; the absences
+    counted in working days use the calendar of `territory`."""
     path = Path(path)
-    reader = _Reader(path, keep_names, dsn_codes())
+    reader = _Reader(path, keep_names, dsn_codes(), territory)
     counts = {"utf-8": 0, "latin": 0}
     skipped_blocks: dict[str, int] = {}
     current: _Block | None = None

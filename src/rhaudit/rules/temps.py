@@ -17,10 +17,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..calendar import Calendar, CalendarError
-from ..garanties import ScheduleError, check_cycle
 from ..configfile import ConfigError
 from ..fmt import fr_number
 from ..worktime import Norms, agent_balances, assign_cycles, count_regime
+from ..worktime.garanties import ScheduleError, check_cycle
 from . import RuleContext, rule
 from ._paie import eur, num
 
