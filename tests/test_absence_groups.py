@@ -27,5 +27,5 @@ def test_readers_use_the_model_groups():
     assert MOTIVE_GROUPS["clm_cld_cgm"] == model.LONG_SICK_LEAVE_TYPES
     assert MOTIVE_GROUPS["accident_maladie_pro"] == model.WORK_INJURY_TYPES
     assert MOTIVE_GROUPS["maternite_paternite_adoption"] == model.FAMILY_LEAVE_TYPES
-    # importers/absences.py still spells its own copy (to be replaced by model.CALENDAR_DAY_TYPES).
+    # the absence importer counts these in calendar days.
     assert set(IMPORT_CALENDAR_DAY_TYPES) == set(model.CALENDAR_DAY_TYPES)

@@ -117,7 +117,7 @@ absences:
     assert df[["type", "motive", "days"]].values.tolist() == [["asa", "mariage_agent", 5.0], ["cmo", "MAL01", 2.0]]
 
 
-# --- the territory's calendar (issue 10: public holidays only through rhaudit.calendar) ---------
+# --- the territory's calendar (issue 10: public holidays only through rhaudit.workcalendar) ---------
 # December 2025: Mon 22, Tue 23, Wed 24, Thu 25 (Noël, every territory), Fri 26 (Saint-Étienne,
 # a public holiday in Alsace-Moselle only: code du travail L3134-13, subdivision 57 of `holidays`).
 

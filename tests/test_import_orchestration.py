@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -153,14 +152,6 @@ def test_deliberations_validated_and_copied(shared_pes, tmp_path):
         import_files(ws2, payroll=[shared_pes / "ville2012" / "ville_2012_05.xhl"], deliberations=bad)
     assert "champ_inconnu" in str(exc.value) and "Rien n'a été importé" in str(exc.value)
     assert not ws2.root.exists()
-
-
-def test_missing_importer_module_gives_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "rhaudit.importers.absences", None)  # as if not installed
-    f = tmp_path / "absences.csv"
-    f.write_text("matricule;debut\n", encoding="utf-8")
-    with pytest.raises(ImportFailed, match="absences.*n'est pas encore disponible"):
-        import_files(Workspace(tmp_path / "w"), absences=[f])
 
 
 def test_failure_during_commit_leaves_the_workspace_as_it_was(shared_pes, tmp_path, monkeypatch):

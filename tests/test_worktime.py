@@ -6,7 +6,7 @@ import json
 import openpyxl
 import pytest
 
-from rhaudit.calendar import Calendar
+from rhaudit.workcalendar import Calendar
 from rhaudit.deliberations import WorkRegime
 from rhaudit.worktime import Norms, ScenarioError, artt_for_weekly_hours, count_regime, run_worktime
 

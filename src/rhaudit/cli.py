@@ -312,7 +312,7 @@ def worktime_cmd(scenario_file, fmt, out):
 def absenteeism_cmd(workspace, year, by, base, territory, fmt, out):
     """Indicateurs d'absentéisme (taux, fréquence, durée, coût) par motif et par ventilation."""
     from .analytics.absenteeism import AbsenteeismError, absenteeism, render
-    from .calendar import CalendarError
+    from .workcalendar import CalendarError
     from .check import CheckError, build_context
 
     ws = _open_workspace(workspace)

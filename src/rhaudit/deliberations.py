@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from . import configfile
-from .calendar import CalendarError, check_territory, territory_text
+from .workcalendar import CalendarError, check_territory, territory_text
 from .configfile import Regex
 
 

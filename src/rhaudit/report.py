@@ -223,7 +223,7 @@ def _worktime_sheet(doc: Document, scenarios: Path) -> None:
 def _absenteeism_sheet(doc: Document, ws, deliberations) -> None:
     """Absenteeism of the last year by motive (rapport social unique definitions), its evolution."""
     from .analytics.absenteeism import AbsenteeismError, absenteeism
-    from .calendar import CalendarError
+    from .workcalendar import CalendarError
     from .check import build_context
 
     ctx = build_context(ws, deliberations=deliberations)

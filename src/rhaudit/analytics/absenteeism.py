@@ -7,7 +7,7 @@ Definitions (printed with the results):
   payslips, averaged over those months; in persons and in ETP (sum of the quotités);
 - absence days are counted from each record's first and last day, clipped to the year: calendar
   days, and worked days (Monday to Friday minus the public holidays and local days off of the
-  territory's calendar, rhaudit.calendar); half-days are counted as whole days;
+  territory's calendar, rhaudit.workcalendar); half-days are counted as whole days;
 - rate_calendar = calendar days / (mean headcount × days of the year);
 - rate_worked = worked days / (mean headcount × worked days of the year);
 - a stop is a record, or a chain of records of the same group that follow each other without a
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from ..calendar import Calendar
+from ..workcalendar import Calendar
 from ..fmt import fr_amount, fr_number
 from ..params import ParameterError, Parameters
 from ..model import FAMILY_LEAVE_TYPES, LONG_SICK_LEAVE_TYPES, WORK_INJURY_TYPES

@@ -7,7 +7,7 @@ import bisect
 import calendar
 import datetime as dt
 
-from ..calendar import Calendar as TerritoryCalendar
+from ..workcalendar import Calendar as TerritoryCalendar
 from .model import Absence, Agent
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..calendar import Calendar
+from ..workcalendar import Calendar
 from .model import Absence, Agent, Commune
 from .plants import AnswerKeyEntry, plant
 

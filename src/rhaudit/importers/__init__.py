@@ -147,35 +147,33 @@ def _payroll_kind(path: Path) -> str:
 _SOURCE_KINDS = {"pes": "pes", "dsn": "dsn", "paie_tableur": "tableur"}
 
 
-def _parser(module: str, function: str):
-    """A parser of another importer module, imported only when needed."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(f"{__name__}.{module}"), function)
-    except (ImportError, AttributeError) as exc:
-        raise ImportFailed(
-            f"L'import de ce type de fichier ({module}) n'est pas encore disponible dans cette version de "
-            f"rhaudit ({exc}). Importez les flux PES paye, ou mettez rhaudit à jour."
-        ) from exc
-
-
 def _parse(kind: str, path: Path, profile: str | None, keep_names: bool, territory: str = "metropole") -> ParsedFile:
     try:
+        # Each reader is imported when its kind of file is met: a PES-only import loads no DSN code.
         if kind == "pes":
             from .pes import parse_pes_file
 
             parsed = parse_pes_file(path, keep_names=keep_names)
         elif kind == "dsn":
-            parsed = _parser("dsn", "parse_dsn_file")(path, keep_names=keep_names, territory=territory)
+            from .dsn import parse_dsn_file
+
+            parsed = parse_dsn_file(path, keep_names=keep_names, territory=territory)
         elif kind == "paie_tableur":
-            parsed = _parser("tabular", "parse_payroll_table")(path, profile)
+            from .tabular import parse_payroll_table
+
+            parsed = parse_payroll_table(path, profile)
         elif kind == "absences":
-            parsed = _parser("absences", "parse_absences")(path, profile, territory)
+            from .absences import parse_absences
+
+            parsed = parse_absences(path, profile, territory)
         elif kind == "soldes":
-            parsed = _parser("soldes", "parse_balances")(path, profile)
+            from .soldes import parse_balances
+
+            parsed = parse_balances(path, profile)
         else:
-            parsed = _parser("agents", "parse_agents")(path, profile)
+            from .agents import parse_agents
+
+            parsed = parse_agents(path, profile)
     except ImportError_ as exc:
         raise ImportFailed(str(exc)) from exc
     if kind in _SOURCE_KINDS and "payslips" in parsed.tables:

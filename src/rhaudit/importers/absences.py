@@ -5,7 +5,7 @@ by the profile's ordered rules. When the file gives no number of days, it is cou
 - calendar days for sickness, maternity, paternity and work accidents (the RSU convention:
   rapport social unique, absenteeism in calendar days);
 - working days (Monday to Friday, minus the public holidays and local days off of the
-  collectivité's territory, rhaudit.calendar: Alsace-Moselle has Good Friday and 26 December,
+  collectivité's territory, rhaudit.workcalendar: Alsace-Moselle has Good Friday and 26 December,
   the overseas departments the abolition of slavery) for leave, ARTT, CET, ASA, training,
   strike and other absences. The territory is the délibérations' `territory` (metropolitan
   France without délibérations: importers.import_files).
@@ -21,15 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..calendar import non_working_dates
+from ..workcalendar import non_working_dates
+from .. import model
 from ..model import conform, empty_frame
 from .base import ParsedFile, Rejection
 from .profiles import CellError, CellParser, Profile, convert_rows, load_profile, read_mapped
 
 REQUIRED = ["matricule", "label", "start", "end"]
-CALENDAR_DAY_TYPES = frozenset({
-    "cmo", "clm", "cld", "cgm", "accident_service", "maladie_professionnelle", "maternite", "paternite",
-})
+CALENDAR_DAY_TYPES = frozenset(model.CALENDAR_DAY_TYPES)  # set for the per-row membership test
 
 
 @lru_cache(maxsize=256)
@@ -45,7 +44,7 @@ def _is_working_day(day: pd.Timestamp, territory: str) -> bool:
 def counted_days(kind: str, start: pd.Timestamp, end: pd.Timestamp, start_afternoon: bool, end_morning: bool,
                  territory: str = "metropole") -> float:
     """Days of absence from `start` to `end` inclusive, by the convention of the type; working
-    days exclude the days off of `territory` (a key of calendar.TERRITORIES or a local calendar)."""
+    days exclude the days off of `territory` (a key of workcalendar.TERRITORIES or a local calendar)."""
     if kind in CALENDAR_DAY_TYPES:
         days = float((end - start).days + 1)
         return days - 0.5 * start_afternoon - 0.5 * end_morning

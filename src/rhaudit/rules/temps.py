@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..calendar import Calendar, CalendarError
+from ..workcalendar import Calendar, CalendarError
 from ..configfile import ConfigError
 from ..fmt import fr_number
 from ..worktime import Norms, agent_balances, assign_cycles, count_regime

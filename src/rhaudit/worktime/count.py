@@ -30,7 +30,7 @@ import datetime as dt
 import math
 from dataclasses import asdict, dataclass, field
 
-from ..calendar import Calendar
+from ..workcalendar import Calendar
 from ..configfile import ConfigError
 from ..deliberations import WorkRegime
 from ..fmt import fr_number

@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tabulate import tabulate
 
-from ..calendar import Calendar, CalendarError, territory_text
+from ..workcalendar import Calendar, CalendarError, territory_text
 from ..configfile import read_yaml, validation_problems
 from ..deliberations import WorkRegime
 from ..fmt import fr_amount, fr_number

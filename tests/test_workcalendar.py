@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from rhaudit.calendar import Calendar, CalendarError
+from rhaudit.workcalendar import Calendar, CalendarError
 
 D = dt.date
 
