@@ -313,7 +313,7 @@ def _decl(type_, nature="01", first=1, last=100, month=1):
 
 
 def test_cancel_and_event_reports_when_the_workspace_is_read():
-    from rhaudit.importers.dsn import current_rows
+    from rhaudit.dsn_versions import current_rows
 
     slips = pd.DataFrame({"matricule": ["A1", "A1", "A1", "A1"], "source_file": ["a.dsn", "b.dsn", "c.dsn", "d.dsn"],
                           "source_line": [10, 10, 10, 10]})

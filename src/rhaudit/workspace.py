@@ -41,6 +41,7 @@ except ImportError:  # Windows
 
 import pandas as pd
 
+from .dsn_versions import current_rows  # DSN "annule et remplace", repeated stops
 from .model import TABLES, conform, empty_frame
 
 YEAR_PARTITIONED = ("payslips", "pay_lines", "absences")
@@ -166,8 +167,6 @@ class Workspace:
             df = df.drop_duplicates(_LATEST_WINS[table], keep="last").reset_index(drop=True)
         df = conform(df, table, needed)
         if table in YEAR_PARTITIONED:
-            from .importers.dsn import current_rows  # DSN "annule et remplace", repeated stops
-
             df = current_rows(df, table, self.read_log()).reset_index(drop=True)
         return df if columns is None else df[[c for c in df.columns if c in columns]]
 

@@ -497,7 +497,7 @@ def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, 
 
     if payslip_frames:
         years = sorted({int(y) for df in payslip_frames for y in df["year"].dropna().unique()})
-        from .dsn import replacing
+        from ..dsn_versions import replacing
 
         log = ws.read_log()
         new_frames = [df[~replacing(df, p.declarations, str(p.path), log)] for p, df in zip(payroll_files, payslip_frames)]
