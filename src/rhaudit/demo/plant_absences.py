@@ -22,7 +22,7 @@ BIRTH_GRID_DAYS = 3
 CMO_KEPT_SHARE = 0.9  # loi 2025-127 art. 189: 90 % of the traitement for CMO granted from 1 March 2025
 
 
-def _plain(commune: Commune):
+def plain_agents(commune: Commune):
     """A staff agent present all year, no overtime, no sickness or long leave, no ASA."""
     def ok(a: Agent) -> bool:
         if a.population != "agent" or a.entry_date or a.exit_date or a.ihts or len(commune.payslips_of(a)) != 12:
@@ -62,7 +62,7 @@ def _add_asa(commune: Commune, a: Agent, days: int, motive: str, label: str) -> 
 def asa_grid_above_reference(commune: Commune, rng) -> list[AnswerKeyEntry]:
     grant = next(g for g in commune.deliberations["asa"] if g["motive"] == "mariage_agent")
     grant["days"] = MARRIAGE_LOCAL_DAYS
-    a = commune.pick_agent(rng, _plain(commune))
+    a = commune.pick_agent(rng, plain_agents(commune))
     _add_asa(commune, a, MARRIAGE_LOCAL_DAYS, "mariage_agent", "ASA mariage ou PACS de l'agent")
     # (7 - 5) days taken beyond the reference x 7 h = 14 h (the other marriages of the demo take 5 days).
     hours = (MARRIAGE_LOCAL_DAYS - MARRIAGE_REFERENCE_DAYS) * DAY_HOURS
@@ -73,7 +73,7 @@ def asa_grid_above_reference(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("ASA-002")
 def asa_beyond_grid(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, _plain(commune))
+    a = commune.pick_agent(rng, plain_agents(commune))
     start = _add_asa(commune, a, BIRTH_TAKEN_DAYS, "naissance", "ASA naissance ou adoption")
     # 5 days taken - 3 days of the grid = 2 days x 7 h = 14 h.
     return [AnswerKeyEntry("ASA-002", a.matricule, commune.year, start.month,
@@ -83,7 +83,7 @@ def asa_beyond_grid(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("ASA-003")
 def asa_motive_not_in_grid(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = commune.pick_agent(rng, _plain(commune))
+    a = commune.pick_agent(rng, plain_agents(commune))
     start = _add_asa(commune, a, 1, "demenagement", "ASA déménagement")
     # 1 day x 7 h.
     return [AnswerKeyEntry("ASA-003", a.matricule, commune.year, start.month, hours=DAY_HOURS,

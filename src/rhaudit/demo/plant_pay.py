@@ -90,7 +90,7 @@ def _plain_months(commune: Commune, a: Agent) -> list[int]:
             if not ps.lines_of(*IHTS_CATS, "astreinte", "carence", "cia") and ps.month not in full]
 
 
-def _plain_month(commune: Commune, a: Agent, rng) -> int:
+def plain_month(commune: Commune, a: Agent, rng) -> int:
     return _pick_month(rng, _plain_months(commune, a))
 
 
@@ -106,7 +106,7 @@ def _set_traitement(commune: Commune, a: Agent, indice: int, monthly: float) -> 
             ln.amount = round(float(monthly), 2)
 
 
-def _pick(commune: Commune, rng, predicate) -> Agent:
+def pick_staff_agent(commune: Commune, rng, predicate) -> Agent:
     """A staff agent matching `predicate` that has a plain month (see _plain_months)."""
     return commune.pick_agent(rng, lambda a: _staff(a) and predicate(a) and bool(_plain_months(commune, a)))
 
@@ -130,9 +130,9 @@ def ihts_to_categorie_a(commune: Commune, rng) -> list[AnswerKeyEntry]:
     def not_eligible(a: Agent) -> bool:  # catégorie A cadres open to IHTS are not a plant
         return not eligible_a(params, [a.grade], [a.emploi], [commune.year], [1]).iloc[0]
 
-    a = _pick(commune, rng, lambda a: a.categorie == "A" and a.statut == "TITULAIRE" and a.quotite == 1.0
+    a = pick_staff_agent(commune, rng, lambda a: a.categorie == "A" and a.statut == "TITULAIRE" and a.quotite == 1.0
               and not_eligible(a))
-    m = _plain_month(commune, a, rng)
+    m = plain_month(commune, a, rng)
     amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 6.0)
     entries = [AnswerKeyEntry("IHTS-002", a.matricule, commune.year, m, amount=amount, hours=hours,
                               description="6 h d'IHTS payées à un agent de catégorie A")]
@@ -144,9 +144,9 @@ def ihts_to_categorie_a(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("IHTS-003")
 def ihts_emploi_not_listed(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _pick(commune, rng, lambda a: a.categorie in ("B", "C") and a.statut == "TITULAIRE" and a.quotite == 1.0
+    a = pick_staff_agent(commune, rng, lambda a: a.categorie in ("B", "C") and a.statut == "TITULAIRE" and a.quotite == 1.0
               and not _eligible_ihts(commune, a))
-    m = _plain_month(commune, a, rng)
+    m = plain_month(commune, a, rng)
     amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 5.0)
     return [AnswerKeyEntry("IHTS-003", a.matricule, commune.year, m, amount=amount, hours=hours,
                            description=f"5 h d'IHTS payées à l'emploi « {a.emploi} », absent de la délibération")]
@@ -154,9 +154,9 @@ def ihts_emploi_not_listed(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("IHTS-004")
 def ihts_contract_agent(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _pick(commune, rng, lambda a: a.statut == "NON_TITULAIRE" and a.quotite == 1.0
+    a = pick_staff_agent(commune, rng, lambda a: a.statut == "NON_TITULAIRE" and a.quotite == 1.0
               and a.categorie in ("B", "C") and _eligible_ihts(commune, a))
-    m = _plain_month(commune, a, rng)
+    m = plain_month(commune, a, rng)
     amount, hours = _set_ihts(commune, commune.payslips[(a.matricule, m)], 7.0)
     return [AnswerKeyEntry("IHTS-004", a.matricule, commune.year, m, amount=amount, hours=hours,
                            description="7 h d'IHTS payées à un contractuel, non ouvertes par la délibération")]
@@ -268,14 +268,14 @@ def _nbi_function_points(commune: Commune, a: Agent) -> float | None:
     return max(pts) if pts else None
 
 
-def _traitement(ps: Payslip) -> float:
+def traitement_paid(ps: Payslip) -> float:
     return sum(ln.amount for ln in ps.lines_of("traitement"))
 
 
 @plant("NBI-001")
 def nbi_to_contract_agent(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _pick(commune, rng, lambda a: a.statut == "NON_TITULAIRE")
-    m = _plain_month(commune, a, rng)
+    a = pick_staff_agent(commune, rng, lambda a: a.statut == "NON_TITULAIRE")
+    m = plain_month(commune, a, rng)
     granted = _nbi_function_points(commune, a)
     points = granted or 10.0
     ps = commune.payslips[(a.matricule, m)]
@@ -284,20 +284,20 @@ def nbi_to_contract_agent(commune: Commune, rng) -> list[AnswerKeyEntry]:
     entries = [AnswerKeyEntry("NBI-001", a.matricule, commune.year, m, amount=line.amount,
                               description=f"NBI de {points:g} points versée à un contractuel")]
     if granted is None:  # no function of the délibération for this emploi: all the points are in excess
-        entries.append(AnswerKeyEntry("NBI-003", a.matricule, commune.year, m, amount=points * _traitement(ps) / a.indice,
+        entries.append(AnswerKeyEntry("NBI-003", a.matricule, commune.year, m, amount=points * traitement_paid(ps) / a.indice,
                                       description="NBI sans fonction bonifiée par la délibération pour cet emploi"))
     return entries
 
 
 @plant("NBI-002")
 def nbi_wrong_amount(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _pick(commune, rng, lambda a: a.nbi_points and a.is_fonctionnaire)
-    m = _plain_month(commune, a, rng)
+    a = pick_staff_agent(commune, rng, lambda a: a.nbi_points and a.is_fonctionnaire)
+    m = plain_month(commune, a, rng)
     ps = commune.payslips[(a.matricule, m)]
     line = ps.lines_of("nbi")[0]
     line.amount = round(line.amount + NBI_OVERPAY_EUR, 2)
     # due = points × point / 12 × traitement paid / (indice × point / 12) = points × traitement / indice
-    due = a.nbi_points * _traitement(ps) / a.indice
+    due = a.nbi_points * traitement_paid(ps) / a.indice
     return [AnswerKeyEntry("NBI-002", a.matricule, commune.year, m, amount=line.amount - due,
                            description=f"NBI du mois majorée de {NBI_OVERPAY_EUR:.2f} EUR")]
 
@@ -317,7 +317,7 @@ def nbi_points_above_function(commune: Commune, rng) -> list[AnswerKeyEntry]:
             ln.units = a.nbi_points
         excess = a.nbi_points - allowed
         out.append(AnswerKeyEntry("NBI-003", a.matricule, commune.year, ps.month,
-                                  amount=excess * _traitement(ps) / a.indice,
+                                  amount=excess * traitement_paid(ps) / a.indice,
                                   description=f"{NBI_PLANTED_POINTS} points de NBI pour une fonction délibérée à {allowed:g}"))
     return out
 
@@ -326,8 +326,8 @@ def nbi_points_above_function(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("SFT-001")
 def sft_without_child(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _pick(commune, rng, lambda a: a.children == 0 and a.quotite == 1.0)
-    m = _plain_month(commune, a, rng)
+    a = pick_staff_agent(commune, rng, lambda a: a.children == 0 and a.quotite == 1.0)
+    m = plain_month(commune, a, rng)
     due = pay.sft_monthly(default_parameters(), 2, a.indice, (commune.year, m))
     line = commune.payslips[(a.matricule, m)].add_line("103000", due)
     return [AnswerKeyEntry("SFT-001", a.matricule, commune.year, m, amount=line.amount,
@@ -338,14 +338,14 @@ def sft_without_child(commune: Commune, rng) -> list[AnswerKeyEntry]:
 def sft_children_not_updated(commune: Commune, rng) -> list[AnswerKeyEntry]:
     c = case("sft-children-not-updated")
     v = c["values"]
-    a = _pick(commune, rng, lambda a: a.children >= 1 and a.quotite == 1.0 and not a.nbi_points and not a.ihts
+    a = pick_staff_agent(commune, rng, lambda a: a.children >= 1 and a.quotite == 1.0 and not a.nbi_points and not a.ihts
               and a.legacy_bonus is None and _no_carence(commune, a))
     _set_traitement(commune, a, c["agent"]["indice"], v["traitement"])
     a.children = c["agent"]["children"]
     for ps in commune.payslips_of(a):
         ps.remove_lines("sft")
         ps.add_line("103000", v["sft_due"])
-    m = _plain_month(commune, a, rng)
+    m = plain_month(commune, a, rng)
     commune.payslips[(a.matricule, m)].lines_of("sft")[0].amount = v["sft_paid"]
     [amount] = expected_amounts(c["id"], "SFT-002")
     return [AnswerKeyEntry("SFT-002", a.matricule, commune.year, m, amount=amount,
@@ -388,8 +388,8 @@ def titulaire_at_ircantec(commune: Commune, rng) -> list[AnswerKeyEntry]:
 
 @plant("COTIS-003")
 def cnracl_former_rate(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    a = _pick(commune, rng, lambda a: a.pension_fund == "CNRACL")
-    m = _plain_month(commune, a, rng)
+    a = pick_staff_agent(commune, rng, lambda a: a.pension_fund == "CNRACL")
+    m = plain_month(commune, a, rng)
     ps = commune.payslips[(a.matricule, m)]
     ps.cnracl_employer_rate = FORMER_CNRACL_RATE
     [line] = _contribution_lines(commune, ps, "cot_pat_cnracl")

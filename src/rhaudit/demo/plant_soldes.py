@@ -9,7 +9,7 @@ import datetime as dt
 
 from .balances import ANNUAL_DAYS, CARRY_OVER_LIMIT
 from .model import Agent, Commune
-from .plant_absences import DAY_HOURS, _plain
+from .plant_absences import DAY_HOURS, plain_agents
 from .plants import AnswerKeyEntry, plant
 
 CET_CEILING = 60  # décret 2004-878, art. 7-1
@@ -25,7 +25,7 @@ def _row(commune: Commune, a: Agent, kind: str) -> dict:
 
 @plant("CONGES-001")
 def carry_over_beyond_limit(commune: Commune, rng) -> list[AnswerKeyEntry]:
-    plain = _plain(commune)  # no sick leave: no carry-over by right
+    plain = plain_agents(commune)  # no sick leave: no carry-over by right
     a = commune.pick_agent(rng, lambda a: plain(a) and any(r["matricule"] == a.matricule for r in commune.leave_balances))
     row = _row(commune, a, "CA")
     row.update(carried=9, taken=ANNUAL_DAYS - 9, balance=9)
