@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from rhaudit.check import build_context
 from rhaudit.cli import main
-from rhaudit.enrich import line_hours
+from rhaudit.enrich import configs_fingerprint, line_hours
 from rhaudit.importers import import_files
 from rhaudit.model import conform
 from rhaudit.workspace import Workspace
@@ -66,6 +66,26 @@ def test_corrected_grade_table_shows_in_info_and_check(home, tmp_path):
     assert check_categories(ws) == {"A": 1}
     # The value stored at import is the old one: no command reads it as it is.
     assert ws.read("payslips")["categorie"].tolist() == ["B"]
+
+
+def test_stored_derived_columns_carry_the_fingerprint_of_their_configs(home, tmp_path):
+    ws = Workspace(tmp_path / "w")
+    import_files(ws, payroll=[PES / "grade_redacteur.xhl"])
+    stamp = ws.read_log()[0]["derived_with"]
+    assert len(stamp) == 16 and stamp == configs_fingerprint()
+    result = CliRunner().invoke(main, ["info", "-w", str(ws.root), "--format", "json"])
+    assert json.loads(result.output)["stale_derived_files"] == 0
+
+    grades = home / "configs" / "grades.yaml"
+    grades.write_text(grades.read_text(encoding="utf-8") + "\n# corrigé\n", encoding="utf-8")
+    assert configs_fingerprint() != stamp  # any edit of a file enrich reads changes it
+    result = CliRunner().invoke(main, ["info", "-w", str(ws.root)])
+    assert "1 fichier(s) de paie importé(s) avec une autre version des tables" in result.output
+    assert "--replace" in result.output
+
+    # Re-importing stores columns computed with today's configs.
+    import_files(ws, payroll=[PES / "grade_redacteur.xhl"], replace=True)
+    assert ws.read_log()[0]["derived_with"] == configs_fingerprint()
 
 
 def test_corrected_agents_reference_shows_in_info_and_check(tmp_path):

@@ -15,18 +15,22 @@ The import calls it (its own checks read the categories) and stores the result; 
 that reads a workspace (check, info, report, payroll, projection, rubriques) calls it again
 through `read_enriched`, so that a corrected code table, grade table or agents reference
 takes effect everywhere without re-importing, and two commands never show two categories for
-the same line. The stored derived columns are never read as they are. Recomputing is cheap:
-each step works on distinct values (rubrics, grade labels, pay months).
+the same line. The stored derived columns are never read as they are: they are kept for other
+engines reading the Parquet files (docs/modele.md), and each file's import-log entry records
+`derived_with`, the fingerprint of the configs that computed them (`configs_fingerprint`), so
+that such a reader, and `rhaudit info`, can tell a stale snapshot. Recomputing is cheap: each
+step works on distinct values (rubrics, grade labels, pay months).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from . import pay
+from . import pay, paths
 from .classify import ClassificationError, Classifier, classify_payroll, workspace_nomenclature
 from .model import IHTS_CATEGORIES, PAYSLIP_KEY
 from .params import ParameterError, Parameters, default_parameters
@@ -47,6 +51,21 @@ class Configs:
     nomenclature: pd.DataFrame | None = None  # the programs' own code labels (table `nomenclature`)
     classifier: Classifier | None = None
     grades: GradeTable | None = None
+
+
+# The files of configs/ the derived columns are computed from (the agents reference and the
+# nomenclature are tables of the workspace itself).
+_DERIVATION_CONFIGS = ("rubriques/*.yaml", "grades.yaml", "parametres/*.yaml")
+
+
+def configs_fingerprint() -> str:
+    """A short digest of the configs/ files `enrich` reads (names and contents)."""
+    digest = hashlib.sha256()
+    root = paths.configs_dir()
+    for pattern in _DERIVATION_CONFIGS:
+        for path in sorted(root.glob(pattern)):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def workspace_configs(ws, params: Parameters | None = None) -> Configs:

@@ -296,7 +296,14 @@ GROUP BY ALL ORDER BY espace, year;
 Les fichiers gardent tout ce qui a été importé : rhaudit écarte en plus, à la lecture, les
 déclarations DSN remplacées (« annule et remplace ») et, pour le référentiel agents et les soldes
 de congés, les lignes décrites à nouveau par un fichier importé plus tard ; pour ces deux cas, lire par rhaudit
-(`rhaudit.workspace.Workspace.read`) ou reproduire ce filtre avec `import_log.json`."""
+(`rhaudit.workspace.Workspace.read`) ou reproduire ce filtre avec `import_log.json`.
+
+Les colonnes dérivées (`category`, `hours` des lignes ; `population`, `categorie`,
+`work_quotite`, `temps_non_complet` des bulletins) sont celles calculées à l'import : rhaudit les
+recalcule à chaque lecture avec les tables de configs/ du moment. Chaque fichier du journal porte
+`derived_with`, l'empreinte des tables (rubriques, grades, paramètres) qui les ont calculées ;
+`rhaudit info` signale les fichiers dont l'empreinte n'est plus celle des tables actuelles
+(réimporter avec `--replace` met les colonnes stockées à jour)."""
 
 
 if __name__ == "__main__":

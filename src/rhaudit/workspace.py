@@ -90,6 +90,7 @@ class FileEntry:
     rejected: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     declarations: list[dict] = field(default_factory=list)  # DSN: declarations of the file (annule et remplace)
+    derived_with: str = ""  # payroll files: enrich.configs_fingerprint() of the stored derived columns
 
 
 class Workspace:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..enrich import read_enriched
+from ..enrich import configs_fingerprint, read_enriched
 from ..model import PAY_CATEGORIES
 from ..workspace import Workspace
 
@@ -46,7 +46,15 @@ def workspace_info(ws: Workspace) -> dict:
         },
         "headcount": headcount,
         "files": len(ws.read_log()),
+        # Payroll files whose stored derived columns (category, population...) were computed with
+        # other configs than today's: the commands recompute them, other engines would not.
+        "stale_derived_files": _stale_derived(ws),
     }
+
+
+def _stale_derived(ws: Workspace) -> int:
+    current = configs_fingerprint()
+    return sum(1 for e in ws.read_log() if e.get("derived_with") and e["derived_with"] != current)
 
 
 def _missing_months(periods: list[dict]) -> list[str]:
@@ -96,6 +104,11 @@ def render_info(data: dict, wide: bool = False) -> str:
         render_table(Table(cols, rows, totals_label="Total"), wide=wide),
         f"Agents distincts sur toute la période : {t['agents']}.",
     ]
+    if data.get("stale_derived_files"):
+        out.append(f"{data['stale_derived_files']} fichier(s) de paie importé(s) avec une autre version des tables de "
+                   "configs/ (rubriques, grades, paramètres) : rhaudit recalcule catégories et populations à chaque "
+                   "lecture ; pour mettre à jour les colonnes stockées (lues par d'autres outils), réimportez avec "
+                   "--replace.")
     if data.get("missing_months"):
         months = ", ".join(f"{m[5:]}/{m[:4]}" for m in data["missing_months"])
         out.append(f"\nAttention, aucun bulletin pour : {months} (entre le premier et le dernier mois importés). "

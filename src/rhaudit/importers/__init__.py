@@ -371,7 +371,7 @@ def _classify_and_annotate(payroll_files: list[ParsedFile], agents: pd.DataFrame
     return frames
 
 
-def _entry(parsed: ParsedFile, sha: str) -> FileEntry:
+def _entry(parsed: ParsedFile, sha: str, derived_with: str = "") -> FileEntry:
     t = parsed.tables
     slips = t.get("payslips")
     lines = t.get("pay_lines")
@@ -392,6 +392,7 @@ def _entry(parsed: ParsedFile, sha: str) -> FileEntry:
         gross_total=0.0 if slips is None or slips.empty else round(float(slips["gross"].sum()), 2),
         years=sorted(years), rejected=[asdict(r) for r in parsed.rejected], warnings=list(parsed.warnings),
         declarations=list(parsed.declarations),
+        derived_with=derived_with if slips is not None else "",
     )
 
 
@@ -508,7 +509,10 @@ def _import_locked(ws: Workspace, jobs, report: ImportReport, keep_names: bool, 
             f"rémunération (prises par catégorie) : ils sont importés, la règle QUAL-001 les détaille."
         )
 
-    batches = [(_entry(p, sha), p.tables) for p, sha in parsed_files]
+    from ..enrich import configs_fingerprint
+
+    derived_with = configs_fingerprint()
+    batches = [(_entry(p, sha, derived_with), p.tables) for p, sha in parsed_files]
     report.imported = [e for e, _ in batches]
     extra = {"deliberations.yaml": deliberations_text} if deliberations_text is not None else None
     ws.commit(batches, replace=replaced, extra_files=extra)
