@@ -53,6 +53,11 @@ def test_preview_irregularity_does_not_fail_check(toy_rules, one_payslip, tmp_pa
     assert (f["rule"], f["severity"], f["preview"]) == ("TEST-101", "irregularite", True)
     assert read_table(tmp_path / "findings.xlsx", "Constats")["Gravité"].tolist() == ["Irrégularité (aperçu)"]
     assert read_table(tmp_path / "findings.xlsx", "Synthèse")["Gravité"].tolist() == ["Irrégularité (aperçu)"]
+    # The execution report says it too (execution.json and the « Exécution des règles » sheet).
+    [run] = json.loads((tmp_path / "execution.json").read_text(encoding="utf-8"))["rules"]
+    assert (run["rule"], run["preview"], run["status_label"]) == ("TEST-101", True, "exécutée (aperçu, hors --fail-on)")
+    assert read_table(tmp_path / "findings.xlsx", "Exécution des règles")["Exécution"].tolist()[0] == \
+        "exécutée (aperçu, hors --fail-on)"
 
 
 def test_stable_irregularity_fails_check(toy_rules, one_payslip, tmp_path):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .fmt import fr_amount, fr_number
 from .model import GROSS_KINDS
-from .rules import NOT_RUN, PARTIAL, RUN_STATUS_LABELS, RuleContext, RuleRun
+from .rules import NOT_RUN, PARTIAL, RuleContext, RuleRun
 
 UNCLASSIFIED = "non_classe"
 UNQUALIFIED = "a_qualifier"  # population of agents with no grade, no indice and a fixed salary
@@ -62,7 +62,7 @@ class RunReport:
                             columns=["Élément", "Valeur"])
 
     def rules_frame(self) -> pd.DataFrame:
-        rows = [{"Règle": r.rule, "Titre": r.title, "Exécution": RUN_STATUS_LABELS[r.status],
+        rows = [{"Règle": r.rule, "Titre": r.title, "Exécution": r.status_label,
                  "Motifs": " ; ".join(r.reasons), "Constats": r.findings} for r in self.rules]
         return pd.DataFrame(rows, columns=["Règle", "Titre", "Exécution", "Motifs", "Constats"])
 

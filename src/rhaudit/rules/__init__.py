@@ -166,11 +166,17 @@ class RuleRun:
     status: str = RUN
     reasons: list[str] = field(default_factory=list)
     findings: int = 0
+    preview: bool = False  # a rule in preview: its findings do not count for --fail-on
+
+    @property
+    def status_label(self) -> str:
+        label = RUN_STATUS_LABELS[self.status]
+        return f"{label} ({PREVIEW_LABEL}, hors --fail-on)" if self.preview else label
 
     def to_dict(self) -> dict:
         return {"rule": self.rule, "title": self.title, "status": self.status,
-                "status_label": RUN_STATUS_LABELS[self.status], "reasons": list(self.reasons),
-                "findings": self.findings}
+                "status_label": self.status_label, "reasons": list(self.reasons),
+                "findings": self.findings, "preview": self.preview}
 
 
 @dataclass
@@ -248,7 +254,7 @@ def run_rules(ctx: RuleContext, rules: list[RuleSpec]) -> list[Finding]:
     findings: list[Finding] = []
     for spec in rules:
         ctx.current = spec
-        run = ctx.runs[spec.id] = RuleRun(spec.id, spec.title)
+        run = ctx.runs[spec.id] = RuleRun(spec.id, spec.title, preview=spec.preview)
         # Without any délibération file, say that rather than "the délibérations do not describe X".
         unmet = [("deliberation" if r.startswith("deliberation") and ctx.deliberation is None else r)
                  for r in spec.requires if not REQUIREMENTS[r][0](ctx)]
