@@ -94,12 +94,12 @@ def test_worktime_out_to_an_unwritable_place(tmp_path):
 
 def test_full_disk_during_check_output(tmp_path, monkeypatch):
     ws = imported_workspace(tmp_path)
-    import rhaudit.findings as findings
+    import rhaudit.present.checkdoc as checkdoc
 
     def full(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(self))
 
-    monkeypatch.setattr(findings.Path, "write_text", full)
+    monkeypatch.setattr(checkdoc.Path, "write_text", full)
     result = run("check", "-w", str(ws), "--out", str(tmp_path / "r"))
     assert result.exit_code == 2 and "disque plein : libérez de la place" in result.output, result.output
 

@@ -14,7 +14,8 @@ from rulekit import ctx_of, pay_line, payslip, run
 
 from rhaudit.coverage import coverage_of, run_report
 from rhaudit.deliberations import Decision, Deliberations, Ihts, merge_deliberations
-from rhaudit.findings import Evidence, Finding, findings_frame, write_findings
+from rhaudit.findings import Evidence, Finding, findings_frame
+from rhaudit.present.checkdoc import write_findings
 from rhaudit.model import conform
 from rhaudit.population import GradeTable, annotate_population
 from rhaudit.rules import NOT_RUN, PARTIAL, RUN, run_rules, select_rules

@@ -5,7 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from rhaudit.findings import Evidence, Finding, findings_frame, summary_frame, write_findings
+from rhaudit.findings import Evidence, Finding, findings_frame, summary_frame
+from rhaudit.present.checkdoc import write_findings
 from rhaudit.model import empty_frame
 from rhaudit.present.excel import read_table
 from rhaudit.rules import RuleContext, max_severity_at_least, rule, run_rules, select_rules, _REGISTRY

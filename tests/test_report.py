@@ -206,7 +206,7 @@ def test_terminal_table_fits_100_columns_with_a_total():
 
 
 def test_findings_csv_writes_integers_as_integers(demo_120, tmp_path):
-    from rhaudit.findings import write_findings
+    from rhaudit.present.checkdoc import write_findings
 
     files, ws = demo_120
     findings = check_workspace(ws, rule_patterns="COTIS-001", deliberations=files.deliberations_file).findings

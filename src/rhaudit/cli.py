@@ -14,7 +14,8 @@ import click
 from tabulate import tabulate
 
 from . import __version__, cli_fr
-from .findings import SEVERITIES, SEVERITY_LABELS, findings_json, write_findings
+from .findings import SEVERITIES, SEVERITY_LABELS
+from .present.checkdoc import findings_json, write_findings
 from .workspace import Workspace, WorkspaceError, os_error_reason
 
 cli_fr.install()  # click's own messages (usage errors, help) in French

@@ -1,4 +1,4 @@
-"""The one finding record every rule emits, and its exports (xlsx, csv, json).
+"""The one finding record every rule emits, and its tables (the files are written by present.checkdoc).
 
 The JSON keys (rule, severity, title, legal_ref, matricule, year, month, amount, hours, message,
 evidence) are a contract read by other tools: do not rename them. Keys are only ever added:
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
@@ -191,39 +190,3 @@ def summary_frame(findings: list[Finding]) -> pd.DataFrame:
     ).reset_index()
     return out.round({"amount": 2, "hours": 2, "amount_concerned": 2})
 
-
-_CSV_KINDS = {"number": "int", "year": "int", "month": "int", "amount": "eur", "amount_concerned": "eur", "hours": "hours"}
-
-
-def findings_csv_table(findings: list[Finding]):
-    """findings.csv: one row per finding, French headers, integers as integers."""
-    from .present.document import Column, Table
-
-    cols = [Column(k, label, _CSV_KINDS.get(k, "text")) for k, label in COLUMN_LABELS.items()]
-    return Table(cols, findings_frame(findings).to_dict("records"))
-
-
-def write_findings(findings: list[Finding], out_dir: Path, report=None, doc=None) -> list[Path]:
-    """Write findings.xlsx, findings.csv and findings.json in `out_dir`; with `report` (a
-    coverage.RunReport: rules not run and why, coverage), also execution.json and execution.csv,
-    and the sheets « Couverture » and « Exécution des règles » of findings.xlsx. findings.json
-    stays a list of findings (its readers are not broken). `doc`: a present.Document carrying the
-    collectivité, period, sources and version printed on every sheet."""
-    from .present.checkdoc import findings_document
-    from .present.excel import write_workbook
-    from .present.tabular import write_csv
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "findings.csv", out_dir / "findings.json", out_dir / "findings.xlsx"]
-    write_csv(findings_csv_table(findings), paths[0])
-    paths[1].write_text(findings_json(findings), encoding="utf-8")
-    write_workbook(findings_document(findings, report, doc), paths[2])
-    if report is not None:
-        paths += report.write(out_dir)
-    return paths
-
-
-def findings_json(findings: list[Finding]) -> str:
-    from .present.tabular import to_json
-
-    return to_json([f.to_dict() for f in findings])

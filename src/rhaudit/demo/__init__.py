@@ -139,7 +139,7 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
              years: list[int] | None = None) -> str:
     """Generate, import, check and compare with the answer key; return a French summary."""
     from ..check import check_workspace
-    from ..findings import write_findings
+    from ..present.checkdoc import write_findings
     from ..importers import import_files
     from ..rules import all_rules
     from ..workspace import Workspace

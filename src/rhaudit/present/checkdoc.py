@@ -3,9 +3,14 @@ run), shared by findings.xlsx, the terminal and the audit report."""
 
 from __future__ import annotations
 
-from ..findings import PREVIEW_LABEL, SEVERITIES, SEVERITY_LABELS, Finding, severity_label, summary_frame
+from pathlib import Path
+
+from ..findings import (COLUMN_LABELS, PREVIEW_LABEL, SEVERITIES, SEVERITY_LABELS, Finding, findings_frame,
+                       severity_label, summary_frame)
 from .document import Column, Document, Table, Text
 from .formats import display
+from .excel import write_workbook
+from .tabular import to_json, write_csv
 from .terminal import render_table
 
 SUMMARY_COLUMNS = [
@@ -135,3 +140,34 @@ def render_summary_text(findings: list[Finding], wide: bool = False) -> str:
     parts.append("Total : " + ", ".join(
         f"{c.label.lower()} {display(total.get(c.key), c.kind)}" for c in cols if c.total))
     return "\n\n".join(parts)
+
+
+# --- the files of `rhaudit check` ------------------------------------------------------------
+
+_CSV_KINDS = {"number": "int", "year": "int", "month": "int", "amount": "eur", "amount_concerned": "eur", "hours": "hours"}
+
+
+def findings_csv_table(findings: list[Finding]):
+    """findings.csv: one row per finding, French headers, integers as integers."""
+    cols = [Column(k, label, _CSV_KINDS.get(k, "text")) for k, label in COLUMN_LABELS.items()]
+    return Table(cols, findings_frame(findings).to_dict("records"))
+
+
+def write_findings(findings: list[Finding], out_dir: Path, report=None, doc=None) -> list[Path]:
+    """Write findings.xlsx, findings.csv and findings.json in `out_dir`; with `report` (a
+    coverage.RunReport: rules not run and why, coverage), also execution.json and execution.csv,
+    and the sheets « Couverture » and « Exécution des règles » of findings.xlsx. findings.json
+    stays a list of findings (its readers are not broken). `doc`: a present.Document carrying the
+    collectivité, period, sources and version printed on every sheet."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "findings.csv", out_dir / "findings.json", out_dir / "findings.xlsx"]
+    write_csv(findings_csv_table(findings), paths[0])
+    paths[1].write_text(findings_json(findings), encoding="utf-8")
+    write_workbook(findings_document(findings, report, doc), paths[2])
+    if report is not None:
+        paths += report.write(out_dir)
+    return paths
+
+
+def findings_json(findings: list[Finding]) -> str:
+    return to_json([f.to_dict() for f in findings])

@@ -9,7 +9,7 @@ motive).
 
 from __future__ import annotations
 
-from ..analytics.absenteeism import chain_ids
+from ..absence_chains import chain_ids
 from . import RuleContext, rule
 from ._absences import (CARENCE_BASE, absence_evidence, absences_of, as_date, checked_years, mentions, monthly_base,
                         next_month, slip_attributes)

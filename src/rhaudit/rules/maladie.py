@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import pay
-from ..analytics.absenteeism import chain_ids
+from ..absence_chains import chain_ids
 from . import RuleContext, rule
 from ._absences import (FONCTIONNAIRES, absence_evidence, absences_of, as_date, checked_years, full_traitement,
                         month_days, slip_attributes)
