@@ -21,7 +21,7 @@ def test_rules_doc_is_current():
 
 
 def test_every_rule_is_documented_in_french_sections():
-    # style.md: each rule carries "Ce que la règle vérifie / Pourquoi / Texte / Exemple".
+    # docs/architecture.md (Rules): each rule carries "Ce que la règle vérifie / Pourquoi / Texte / Exemple".
     missing = [r.id for r in all_rules()
                if not all(s in r.doc for s in ("Ce que la règle vérifie", "Pourquoi", "Texte", "Exemple"))]
     assert missing == []

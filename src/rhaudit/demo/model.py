@@ -20,7 +20,7 @@ délibérations YAML). Everything a plant needs is here:
 - `Commune.absences_of(agent)`: an agent's absences (indexed; append to `Commune.absences`).
 - Gross (MtBrut) and net are recomputed from the lines when the file is written, unless a plant
   sets `Payslip.forced_gross`. Contributions (kinds D and C) are computed by the generator's
-  `finalize` step from the gross lines after the plants ran, from `Agent.pension_fund`
+  `add_contributions` step (demo/payroll.py) from the gross lines after the plants ran, from `Agent.pension_fund`
   ("CNRACL" or "IRCANTEC") and the dated rates, unless a plant sets
   `Payslip.cnracl_employer_rate` (a wrong rate) or `Payslip.auto_contributions = False`.
 - `Payslip.overtime_hours` (NbHeureSup) is the sum of the IHTS lines' hours unless a plant sets it.

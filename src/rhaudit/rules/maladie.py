@@ -19,7 +19,7 @@ from ..absence_chains import chain_ids
 from . import RuleContext, rule
 from ._absences import (FONCTIONNAIRES, absence_evidence, absences_of, as_date, checked_years, full_traitement,
                         month_days, slip_attributes)
-from ._paie import eur, evidence_by, law_ref, lines_of, month_label, num
+from ._paie import eur, law_ref, lines_of, month_label, num, row_findings
 
 
 def cmo_day_rates(ctx: RuleContext, cmo: pd.DataFrame) -> pd.DataFrame:
@@ -90,20 +90,18 @@ def cmo_paid_in_full(ctx: RuleContext):
     per["excess"] = np.minimum(per["paid"] - per["due"], per["full"] * per["share"])
     tol = np.array([float(ctx.params.value("maladie.ecart_tolerance_eur", (y, m))) for y, m in zip(per["year"], per["month"])])
     bad = per[per["full"].notna() & (per["excess"] > tol)]
-    ev = evidence_by(trait.rename(columns={"period_year": "py", "period_month": "pm"}), ["matricule", "py", "pm"])
-    out = []
-    for r in bad.itertuples(index=False):
-        out.append(ctx.finding(
-            matricule=r.matricule, year=r.year, month=r.month, amount=r.excess,
-            evidence=ev.get((r.matricule, r.year, r.month), []),
-            legal_ref=law_ref("L.822-3", "loi 84-53, art. 57, 2°", r.year, r.month)
-            + ("" if r.year < 2025 else " ; loi 2025-127 du 14 février 2025, art. 189"),
-            message=(f"En {month_label(r.year, r.month)}, le fonctionnaire {r.matricule} a {int(r.n)} jour(s) de congé de "
-                     f"maladie ordinaire ; le traitement dû est {eur(r.full)} × (1 − {num(100 * r.share, 2)} %) = "
-                     f"{eur(r.due)} (90 % les trois premiers mois depuis le 1er mars 2025, demi-traitement au-delà de "
-                     f"trois mois sur douze) ; payé : {eur(r.paid)}. Excédent : {eur(r.excess)}."),
-        ))
-    return out
+    # The traitement lines are matched by the month they pay (back pay attached to its month).
+    by_period = trait.drop(columns=["year", "month"], errors="ignore").rename(
+        columns={"period_year": "year", "period_month": "month"})
+    return row_findings(
+        ctx, bad, by_period, keys=["matricule", "year", "month"], amount="excess",
+        legal_ref=lambda r: law_ref("L.822-3", "loi 84-53, art. 57, 2°", r.year, r.month)
+        + ("" if r.year < 2025 else " ; loi 2025-127 du 14 février 2025, art. 189"),
+        message=lambda r: (
+            f"En {month_label(r.year, r.month)}, le fonctionnaire {r.matricule} a {int(r.n)} jour(s) de congé de "
+            f"maladie ordinaire ; le traitement dû est {eur(r.full)} × (1 − {num(100 * r.share, 2)} %) = "
+            f"{eur(r.due)} (90 % les trois premiers mois depuis le 1er mars 2025, demi-traitement au-delà de "
+            f"trois mois sur douze) ; payé : {eur(r.paid)}. Excédent : {eur(r.excess)}."))
 
 
 @rule("MALADIE-002", "Congé de maladie ordinaire au-delà de douze mois sans changement de position", "irregularite",

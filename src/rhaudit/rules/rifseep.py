@@ -21,7 +21,7 @@ from ..model import RI_NET_CATEGORIES
 from ..params import ParameterError
 from ..text import ascii_fold
 from . import RuleContext, rule
-from ._paie import eur, evidence_by, law_ref, month_label, num
+from ._paie import MONTH_PAID, eur, evidence_by, law_ref, month_label, num, row_findings
 from ._ri import RI, DECRET, agent_groups, decision_label, ri_lines, ri_param
 
 
@@ -510,26 +510,21 @@ def ri_maintained_during_absence(ctx: RuleContext):
     monthly["reference"] = monthly["reference"].fillna(monthly["paid"])
     monthly["due"] = monthly["reference"] * (1 - monthly["frac"])
     monthly["excess"] = (monthly["paid"] - monthly["due"]).clip(upper=monthly["paid"])
-    evidence = evidence_by(lines, ["matricule", "period_year", "period_month"])
     labels = {"clm": "congé de longue maladie", "cld": "congé de longue durée", "cgm": "congé de grave maladie"}
-    for row in monthly[monthly["frac"] > 0].itertuples(index=False):
-        tol = float(ri_param(ctx, "ecart_montant_mensuel_eur", row.period_year, row.period_month))
-        if row.excess <= tol:
-            continue
+
+    def message(row) -> str:
         kinds = ", ".join(labels.get(t) or (f"congé de maladie ordinaire rémunéré à {t[4:].replace('/', ' puis ')} % "
                                             f"du traitement" if t.startswith("cmo:") else
                                             f"absence « {t} » (non maintenu par la délibération)") for t in row.types)
-        yield ctx.finding(
-            matricule=row.matricule, year=row.period_year, month=row.period_month, amount=row.excess,
-            evidence=evidence.get((row.matricule, row.period_year, row.period_month)),
-            message=(
-                f"En {month_label(row.period_year, row.period_month)}, l'agent {row.matricule} était en {kinds} "
+        return (f"En {month_label(row.period_year, row.period_month)}, l'agent {row.matricule} était en {kinds} "
                 f"(part du régime non due : {num(100 * row.frac, 1)} % du mois) et a perçu {eur(row.paid)} de régime indemnitaire ; son régime "
                 f"habituel étant de {eur(row.reference)}, seuls {eur(row.due)} étaient dus. Trop-perçu : {eur(row.excess)} "
                 f"(décret 2010-997 du 26 août 2010 ; "
-                f"{law_ref('L.714-6 et L.822-3', 'loi 84-53, art. 57 et 88', row.period_year, row.period_month)})."
-            ),
-        )
+                f"{law_ref('L.714-6 et L.822-3', 'loi 84-53, art. 57 et 88', row.period_year, row.period_month)}).")
+
+    absent = monthly[monthly["frac"] > 0]
+    tol = [float(ri_param(ctx, "ecart_montant_mensuel_eur", y, m)) for y, m in zip(absent["period_year"], absent["period_month"])]
+    yield from row_findings(ctx, absent[absent["excess"] > tol], lines, message, keys=MONTH_PAID, amount="excess")
 
 
 # --- RIFSEEP-012 ---------------------------------------------------------------------------------
