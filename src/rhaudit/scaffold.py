@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .findings import SEVERITIES
-from .rules import PREVIEW, REQUIREMENTS, RULE_ID, all_rules, get_rule
+from .rules import PREVIEW, RULE_ID, all_rules, checked_needs, get_rule
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # src/rhaudit -> the checkout (editable install)
 
@@ -70,12 +69,10 @@ def new_rule(rule_id: str, root: Path | None = None, title: str | None = None, s
         where = get_rule(rid).func.__module__.replace(".", "/")
         raise ScaffoldError(f"La règle {rid} existe déjà ({where}.py) : choisissez un autre numéro "
                             f"(premier libre : {_free_id(family)}).")
-    if severity not in SEVERITIES:
-        raise ScaffoldError(f"Gravité inconnue {severity!r} : attendu {', '.join(SEVERITIES)}.")
-    requires = tuple(requires)
-    unknown = [r for r in requires if r not in REQUIREMENTS]
-    if unknown:
-        raise ScaffoldError(f"Besoin inconnu {', '.join(unknown)} : attendu {', '.join(REQUIREMENTS)}.")
+    try:
+        requires = checked_needs(severity, requires)
+    except ValueError as exc:
+        raise ScaffoldError(f"{exc}.") from None
     root = Path(root) if root is not None else PACKAGE_ROOT
     rules_dir, tests_dir = root / "src" / "rhaudit" / "rules", root / "tests"
     if not (rules_dir.is_dir() and tests_dir.is_dir()):

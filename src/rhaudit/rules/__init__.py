@@ -95,6 +95,17 @@ REQUIREMENTS: dict[str, tuple[Callable[["RuleContext"], bool], str]] = {
 }
 
 
+def checked_needs(severity: str, requires) -> tuple[str, ...]:
+    """`requires` as a tuple; ValueError (French) on an unknown severity or need."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"Gravité inconnue {severity!r} (attendu : {', '.join(SEVERITIES)})")
+    requires = tuple(requires)
+    unknown = [r for r in requires if r not in REQUIREMENTS]
+    if unknown:
+        raise ValueError(f"Besoin inconnu {', '.join(unknown)} (attendu : {', '.join(REQUIREMENTS)})")
+    return requires
+
+
 def rule(rule_id: str, title: str, severity: str, legal_ref: str, requires: Iterable[str] = (),
          status: str = STABLE):
     """Register a rule function under a stable id; `requires` names entries of REQUIREMENTS;
@@ -103,12 +114,10 @@ def rule(rule_id: str, title: str, severity: str, legal_ref: str, requires: Iter
         raise ValueError(f"Identifiant de règle mal formé : {rule_id!r} (attendu : FAMILLE-NNN, ex. IHTS-001)")
     if status not in RULE_STATUS_LABELS:
         raise ValueError(f"{rule_id}: statut inconnu {status!r} (attendu : {', '.join(RULE_STATUS_LABELS)})")
-    if severity not in SEVERITIES:
-        raise ValueError(f"{rule_id}: gravité inconnue {severity!r} (attendu : {', '.join(SEVERITIES)})")
-    requires = tuple(requires)
-    unknown = [r for r in requires if r not in REQUIREMENTS]
-    if unknown:
-        raise ValueError(f"{rule_id}: besoin inconnu {unknown} (attendu : {', '.join(REQUIREMENTS)})")
+    try:
+        requires = checked_needs(severity, requires)
+    except ValueError as exc:
+        raise ValueError(f"{rule_id}: {exc}") from None
 
     def decorate(func):
         if rule_id in _REGISTRY and _REGISTRY[rule_id].func is not func:
