@@ -47,6 +47,23 @@ def test_cotis_003_employer_rate(params):
     # a year with no rate on file (2004) is not judged
     assert run("COTIS-003", ctx_of([_cot([pay_line("cot_pat_cnracl", 100.0, base=2000.0, rate=5)], year=2004)],
                                    params)) == []
+    # Both in one payroll: 2004 is left out (counted as skipped), 2025 still judged (60 EUR as above).
+    ctx = ctx_of([_cot([pay_line("cot_pat_cnracl", 100.0, base=2000.0, rate=5)], year=2004),
+                  _cot([pay_line("cot_pat_cnracl", 633.0, base=2000.0, rate=31.65)])], params)
+    [f] = run("COTIS-003", ctx)
+    assert (f.year, f.amount) == (2025, pytest.approx(60.0))
+    assert ctx.runs["COTIS-003"].status == "partial"
+
+
+def test_param_by_month_without_value(params):
+    from rhaudit.params import ParameterError
+    from rhaudit.pay import param_by_month
+
+    # cotisations.cnracl_patronal starts 2005-01-01 at 27.30 % (décret 2003-51).
+    got = param_by_month(params, "cotisations.cnracl_patronal", [2004, 2005], [12, 1], missing_ok=True)
+    assert got.isna().tolist() == [True, False] and got.iloc[1] == pytest.approx(0.273)
+    with pytest.raises(ParameterError):
+        param_by_month(params, "cotisations.cnracl_patronal", [2004], [12])
 
 
 def test_avn_001_benefit_without_payslip_line(params):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .params import Parameters, as_date
+from .params import ParameterError, Parameters, as_date
 
 
 def point_value_annual(params: Parameters, when) -> float:
@@ -220,19 +220,30 @@ def _quarters(x):
 # --- vectorised helpers over canonical frames (rules and demo) -----------------------------------
 
 
-def param_by_month(params: Parameters, name: str, years, months):
+def param_by_month(params: Parameters, name: str, years, months, missing_ok: bool = False):
     """Numeric parameter `name` in force on the first day of each (year, month) pair, as a Series.
 
     Looks each distinct month up once, so it stays cheap on a year of 10,000 agents; NaN where
-    the year or month is missing.
+    the year or month is missing, and with `missing_ok` where no value is in force that month
+    (otherwise ParameterError).
     """
     y = pd.Series(years).astype("Int64").fillna(0).to_numpy(dtype="int64")
     m = pd.Series(months).astype("Int64").fillna(0).to_numpy(dtype="int64")
     distinct, inverse = np.unique(y * 100 + m, return_inverse=True)
-    values = np.array([float(params.value(name, (int(k // 100), int(k % 100)))) if k % 100 else np.nan
-                       for k in distinct], dtype=float)
+
+    def value(key: int) -> float:
+        if not key % 100:
+            return np.nan
+        try:
+            return float(params.value(name, (int(key // 100), int(key % 100))))
+        except ParameterError:
+            if missing_ok:
+                return np.nan
+            raise
+
+    values = np.array([value(k) for k in distinct], dtype=float)
     return pd.Series(values[inverse] if len(y) else np.array([], dtype=float),
-                     index=getattr(years, "index", None), dtype=float)
+                     index=years.index if isinstance(years, pd.Series) else None, dtype=float)
 
 
 def back_pay_mask(lines):

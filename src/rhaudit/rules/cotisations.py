@@ -7,11 +7,9 @@ threshold are in configs/parametres/cotisations.yaml.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .. import pay
-from ..params import ParameterError
 from . import RuleContext, rule
 from ._paie import eur, flagged_line_findings, lines_of, month_label, num, tolerance
 
@@ -115,13 +113,9 @@ def cnracl_employer_rate(ctx: RuleContext):
     read = _as_fraction(lines["rate"]).where(lines["rate"].notna() & (lines["rate"] != 0),
                                              lines["amount"].astype(float) / base.where(base > 0))
     lines = lines.assign(read_rate=read.to_numpy())
-    expected = []
-    for y, m in zip(lines["year"], lines["month"]):
-        try:
-            expected.append(float(ctx.params.value("cotisations.cnracl_patronal", (int(y), int(m)))))
-        except ParameterError:
-            expected.append(np.nan)  # no rate on file for that date: not judged
-    lines = lines.assign(expected=expected, tol=tolerance(ctx, "taux_cotisation_ecart", lines["year"], lines["month"]))
+    # No rate on file for a month: NaN, not judged (counted as skipped below).
+    expected = pay.param_by_month(ctx.params, "cotisations.cnracl_patronal", lines["year"], lines["month"], missing_ok=True)
+    lines = lines.assign(expected=expected.to_numpy(), tol=tolerance(ctx, "taux_cotisation_ecart", lines["year"], lines["month"]))
     ctx.skipped(int(lines["expected"].isna().sum()), "lignes de contribution CNRACL",
                 "aucun taux en vigueur dans configs/parametres/cotisations.yaml pour leur mois")
     bad = lines[(lines["read_rate"] - lines["expected"]).abs() > lines["tol"]]
