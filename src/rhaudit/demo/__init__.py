@@ -177,7 +177,11 @@ def run_demo(out, n_agents: int = 250, year: int = 2025, seed: int = 1, check: b
     payslips = ws.read("payslips")
     result = check_workspace(ws, deliberations=files.deliberations_file)
     findings = result.findings
-    written = write_findings(findings, out / "reports", result.report)
+    from ..present.meta import workspace_document
+
+    # The title block as `rhaudit check` writes it (collectivité, period, imported files).
+    doc = workspace_document(ws, "Constats du contrôle de conformité")
+    written = write_findings(findings, out / "reports", result.report, doc)
     rejected = [r for e in report.imported for r in e.rejected]
     lines += [
         f"Import : {len(payslips)} bulletins, brut total {fr_eur(float(payslips['gross'].sum()))} ; "
