@@ -135,6 +135,18 @@ def test_hours_column_tells_hours_from_price_with_the_usual_ihts_price(params):
     assert hours.drop(1).tolist() == [10.5, 10.5, 16.0, 7.0]
 
 
+def test_hours_before_the_first_point_value_have_an_unknown_price(params):
+    # The point's annual value starts 2007-02-01 in configs/parametres/point_indice.yaml: a line of
+    # January 2005 has no usual price (NaN, not an error), so 16 × 10.5 is read as 16 h like a
+    # payslip without an indice, while March 2025 in the same frame still gives 10.5 h.
+    slips, lines = _frames([{"matricule": "P", "category": "ihts_14", "base": 16.0, "rate": 10.5, "amount": 168.0}])
+    old = slips.assign(year=2005, month=1)
+    old_lines = lines.assign(year=2005, month=1)
+    both_slips = pd.concat([slips, old], ignore_index=True)
+    both_lines = pd.concat([lines, old_lines], ignore_index=True)
+    assert line_hours(both_lines, both_slips, params).tolist() == [10.5, 16.0]
+
+
 def test_hours_column_is_read_by_check_as_enrich_computes_it(tmp_path):
     ws = Workspace(tmp_path / "w")
     import_files(ws, payroll=[PES / "grade_redacteur.xhl"])

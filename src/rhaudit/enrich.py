@@ -33,7 +33,7 @@ import pandas as pd
 from . import pay, paths
 from .classify import ClassificationError, Classifier, classify_payroll, workspace_nomenclature
 from .model import IHTS_CATEGORIES, PAYSLIP_KEY
-from .params import ParameterError, Parameters, default_parameters
+from .params import Parameters, default_parameters
 from .population import GradeTable, PopulationError, annotate_population
 
 # What `enrich` raises on a wrong code table, grade table or agents reference (French message).
@@ -141,14 +141,4 @@ def line_hours(lines: pd.DataFrame, payslips: pd.DataFrame, params: Parameters) 
 def _monthly(params: Parameters, name: str, years, months) -> np.ndarray:
     """pay.param_by_month, NaN for a month before the parameter's first value (the price is then
     unknown and the hours are told by the quarter-hour rule alone; the rules report the gap)."""
-    try:
-        return pay.param_by_month(params, name, years, months).to_numpy()
-    except ParameterError:
-        keys = list(zip(pd.Series(years).astype("Int64"), pd.Series(months).astype("Int64")))
-        values = {}
-        for k in set(keys):
-            try:
-                values[k] = float(pay.param_by_month(params, name, [k[0]], [k[1]]).iloc[0])
-            except ParameterError:
-                values[k] = np.nan
-        return np.array([values[k] for k in keys], dtype=float)
+    return pay.param_by_month(params, name, years, months, missing_ok=True).to_numpy()
