@@ -115,7 +115,7 @@ def row_findings(ctx, rows: pd.DataFrame, lines: pd.DataFrame, message, *, keys=
         return []
     if within is not None:
         lines = lines.merge(rows[list(within)], on=list(within))
-    ev = evidence_by(lines, keys)
+    ev = evidence_by(_lines_with_keys(lines, rows, list(keys)), keys)
     take = {f: (v if callable(v) else (lambda r, c=v: getattr(r, c))) for f, v in values.items()}
     out = []
     for r in rows.itertuples(index=False):
@@ -124,6 +124,16 @@ def row_findings(ctx, rows: pd.DataFrame, lines: pd.DataFrame, message, *, keys=
         out.append(ctx.finding(matricule=matricule, year=year, month=month, evidence=ev.get(key), message=message(r),
                                **{f: get(r) for f, get in take.items()}))
     return out
+
+
+def _lines_with_keys(lines: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The lines whose `keys` values are those of one of `rows`: grouping a rule's few findings'
+    lines, not every line of the payroll (the same tuple equality as GroupedEvidence.get)."""
+    if len(lines) <= 4 * len(rows):
+        return lines
+    def index(df):
+        return pd.MultiIndex.from_frame(df[keys]) if len(keys) > 1 else pd.Index(df[keys[0]])
+    return lines[index(lines).isin(index(rows))]
 
 
 def flagged_line_findings(ctx, flagged: pd.DataFrame, message, *, keys=SLIP, agg=None, **values) -> list:
