@@ -135,6 +135,17 @@ def test_maladie001_twins(params):
     assert run("MALADIE-001", ctx_of([_slip(2, 1969.11)], params, [_cmo("1", "2025-02-10", "2025-02-19")])) == []
     # Withholding applied (1,903.48 paid).
     assert run("MALADIE-001", ctx_of([_slip(3, 1903.48)], params, [_cmo("1", "2025-03-10", "2025-03-19")])) == []
+    # Withholding booked on a line of its own (a program's "RETENUE TRAITEMENT MALADIE", category
+    # retenue_absence): 1,969.11 − 65.63 = 1,903.48 paid, nothing in excess. Before, only the
+    # traitement line was read and this month was flagged 65.63 EUR.
+    withheld_apart = payslip("1", 2025, 3, indice=400, statut="TITULAIRE",
+                             lines=[pay_line("traitement", 1969.11), pay_line("retenue_absence", -65.63)])
+    assert run("MALADIE-001", ctx_of([withheld_apart], params, [_cmo("1", "2025-03-10", "2025-03-19")])) == []
+    # A carence deduction does not stand for the withholding (it is due on top): still 65.63 EUR.
+    carence_only = payslip("1", 2025, 3, indice=400, statut="TITULAIRE",
+                           lines=[pay_line("traitement", 1969.11), pay_line("carence", -65.64)])
+    f = run("MALADIE-001", ctx_of([carence_only], params, [_cmo("1", "2025-03-10", "2025-03-19")]))
+    assert [(x.month, round(x.amount, 2)) for x in f] == [(3, 65.63)]
     # A contract agent: rights depend on seniority, not checked.
     assert run("MALADIE-001", ctx_of([_slip(3, 1969.11, "NON_TITULAIRE")], params, [_cmo("1", "2025-03-10", "2025-03-19")])) == []
 

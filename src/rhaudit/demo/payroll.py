@@ -156,6 +156,11 @@ def ihts_lines(ps: Payslip, params: Parameters, rates: Rates, a: Agent, hours: f
                     rate=round(base * rates("ihts.majoration_suivantes", when[1]), 4))
 
 
+# The demo program books the sick-pay withholding on lines of their own (demo code table:
+# retenue_absence, as the reference vocabulary classifies "RETENUE ... MALADIE" lines).
+CMO_WITHHOLDING_CODES = {"traitement": "101800", "nbi": "101600"}
+
+
 def _cmo_withholding(ps: Payslip, params: Parameters, mine: list[Absence], year: int, m: int) -> None:
     """Sick pay of a fonctionnaire: traitement and NBI reduced by (1 - rate) / 30 per CMO day of the
     month, the rate in force on the CMO's first day (90 % from 1 March 2025; the demo's CMOs are
@@ -165,7 +170,7 @@ def _cmo_withholding(ps: Payslip, params: Parameters, mine: list[Absence], year:
                 * ((min(ab.end, last) - max(ab.start, first)).days + 1) / 30
                 for ab in mine if ab.type == "cmo" and ab.start <= last and ab.end >= first)
     if share > 0:
-        for code, category in (("101800", "traitement"), ("101600", "nbi")):
+        for category, code in CMO_WITHHOLDING_CODES.items():
             paid = sum(ln.amount for ln in ps.lines_of(category))
             if paid:
                 ps.add_line(code, -paid * share)

@@ -12,6 +12,7 @@ import datetime as dt
 
 from ..workcalendar import Calendar
 from .model import Absence, Agent, Commune
+from .payroll import CMO_WITHHOLDING_CODES
 from .plants import AnswerKeyEntry, plant
 
 DAY_HOURS = 7.0  # 35 h / 5 days (décret 2000-815)
@@ -122,7 +123,7 @@ def cmo_paid_in_full(commune: Commune, rng) -> list[AnswerKeyEntry]:
     stop = _cmo(commune, a)[0]
     slip = commune.payslips[(a.matricule, stop.start.month)]
     # The payroll "forgets" the 10 % withholding: the traitement stays whole.
-    slip.lines = [ln for ln in slip.lines if not (ln.category == "traitement" and ln.amount < 0)]
+    slip.lines = [ln for ln in slip.lines if ln.code != CMO_WITHHOLDING_CODES["traitement"]]
     traitement = sum(ln.amount for ln in slip.lines_of("traitement"))
     days = (stop.end - stop.start).days + 1
     # Paid in excess: traitement x (1 - 90 %) x days / 30 (first CMO of the year: first period).

@@ -82,7 +82,10 @@ def cmo_paid_in_full(ctx: RuleContext):
                 "droits selon l'ancienneté (décret 88-145, art. 7), non contrôlés par cette règle")
     per = per[~contract]
     ctx.skipped(int(per["full"].isna().sum()), "mois de CMO", "indice majoré absent du bulletin")
-    trait = lines_of(ctx, ["traitement"], with_slip=False)
+    # Many programs book the sick-pay withholding on a line of its own ("RETENUE TRAITEMENT
+    # MALADIE", category retenue_absence): it reduces the traitement paid, as in TRAIT-001. The
+    # carence deduction is apart: it is due on top of the withholding (CARENCE-001).
+    trait = lines_of(ctx, ["traitement", "retenue_absence"], with_slip=False)
     trait = trait.assign(matricule=trait["matricule"].astype(str))
     paid = trait.groupby(["matricule", "period_year", "period_month"])["amount"].sum()
     per["paid"] = paid.reindex(list(zip(per["matricule"], per["year"], per["month"]))).fillna(0.0).to_numpy()
