@@ -180,3 +180,18 @@ def test_code_tables_are_never_overruled(tmp_path, vocabulary):
     (tmp_path / "y.yaml").write_text('source: Y\nrubriques:\n  - {code: "M2", categorie: retenue}\n', encoding="utf-8")
     cats = classify_payroll(pl, ps, Classifier.load(tmp_path))
     assert set(cats[pl["code"] == "M2"]) == {"retenue"}
+
+
+def test_the_demo_code_table_is_what_the_vocabulary_alone_gives(vocabulary):
+    # The demo's code table is its program's own catalogue (the generator writes its files from
+    # it); with the tables switched off, the reference vocabulary must give each code the same
+    # category, so that the demo proves the general mechanism and not a table written for it.
+    # Deductions (withholdings, carence) are written negative by the demo.
+    from rhaudit.demo.generator import kind_of
+
+    table = yaml.safe_load((RUBRIQUES / "demo.yaml").read_text(encoding="utf-8"))["rubriques"]
+    negative = {"carence", "retenue_absence"}
+    differ = [(r["code"], r["libelle"], r["categorie"],
+               vocabulary.category(kind_of(r["categorie"]), "?", r["libelle"], -1 if r["categorie"] in negative else 1))
+              for r in table]
+    assert [d for d in differ if d[2] != d[3]] == []
