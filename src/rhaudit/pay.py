@@ -46,20 +46,20 @@ def ihts_rate_from_annual(annual_indiciaire, residence_rate, divisor):
 def ihts_amount(hourly_base, hours, first_tier_hours, k_first, k_next, night_hours=0.0, night=1.0,
                 sunday_hours=0.0, sunday=1.0, already_paid_hours=0.0):
     """IHTS due for `hours` of a month (décret 2002-60 art. 7 and 8), scalars or arrays: the hours
-    up to `first_tier_hours` (14) of the month, after `already_paid_hours`, at × `k_first` (1.25),
-    the following at × `k_next` (1.27); night hours (× `night`, 2) and Sunday or holiday hours
-    (× `sunday`, 5/3) get their extra on top, counted at the higher tier (the most that can be due
-    whatever the order of the hours in the month)."""
+    up to `first_tier_hours` of the month, after `already_paid_hours`, at × `k_first`, the
+    following at × `k_next`; night hours (× `night`) and Sunday or holiday hours (× `sunday`) get
+    their extra on top, counted at the higher tier (the most that can be due whatever the order of
+    the hours in the month). The factors are the caller's, read from configs/parametres/ihts.yaml
+    (seuil_premier_palier_heures, majoration_14_premieres, majoration_suivantes, majoration_nuit,
+    majoration_dimanche_ferie) on the month paid."""
     first = np.minimum(hours, np.maximum(first_tier_hours - already_paid_hours, 0.0))
     return hourly_base * (first * k_first + (hours - first) * k_next + night_hours * (night - 1) * k_next
                           + sunday_hours * (sunday - 1) * k_next)
 
 
 def ihts_day_amount(params: Parameters, hourly_base: float, hours: float, when, already_paid_hours: float = 0.0) -> float:
-    """Amount due for `hours` of daytime weekday overtime in a month, after `already_paid_hours`.
-
-    The first 14 hours of the month at × 1.25, the following at × 1.27 (décret 2002-60 art. 7).
-    """
+    """Amount due for `hours` of daytime weekday overtime in a month, after `already_paid_hours`:
+    ihts_amount with the tiers in force on `when` (décret 2002-60 art. 7)."""
     return float(ihts_amount(hourly_base, hours, float(params.value("ihts.seuil_premier_palier_heures", when)),
                              float(params.value("ihts.majoration_14_premieres", when)),
                              float(params.value("ihts.majoration_suivantes", when)),

@@ -64,7 +64,7 @@ def _contract(out: _Out, a: Agent, year: int, month: int) -> None:
     out.add("S21.G00.40.007", nature)
     out.add("S21.G00.40.009", f"C{a.matricule}")
     out.add("S21.G00.40.011", "10")
-    full_time = full_time_monthly_hours(first)  # 35 h × 52 / 12 = 151.67 h (dated parameter)
+    full_time = full_time_monthly_hours(first)  # weekly hours in force × 52 / 12 (dated parameter)
     out.add("S21.G00.40.012", _n(full_time))
     out.add("S21.G00.40.013", _n(full_time * a.quotite))
     out.add("S21.G00.40.014", "10" if a.part_time >= 1 else "20")
