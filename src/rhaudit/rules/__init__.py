@@ -203,6 +203,14 @@ class RuleContext:
     runs: dict[str, RuleRun] = field(default_factory=dict)
     leave_balances: pd.DataFrame | None = None  # optional table (rhaudit import --balances)
 
+    def shared(self, key, compute):
+        """`compute()`, run once per check and shared by every rule that asks for the same `key`
+        (an intermediate table several rules need). Callers must not modify the value in place."""
+        cache = self.options.setdefault("_shared", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     def _run(self) -> RuleRun:
         spec = self.current
         assert spec is not None, "only valid while a rule runs"

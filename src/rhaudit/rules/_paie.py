@@ -30,11 +30,8 @@ def lines_of(ctx, categories, with_slip: bool = True, all_populations: bool = Fa
     enough before setting a column). Staff whose statut is to be qualified (population
     a_qualifier) are left out unless `all_populations` (checks of the payroll file itself).
     """
-    cache = ctx.options.setdefault("_lines_of_cache", {})
-    key = (tuple(categories), with_slip, all_populations)
-    if key not in cache:
-        cache[key] = _lines_of(ctx, categories, with_slip, all_populations)
-    return cache[key]
+    return ctx.shared(("lines_of", tuple(categories), with_slip, all_populations),
+                      lambda: _lines_of(ctx, categories, with_slip, all_populations))
 
 
 UNQUALIFIED = "a_qualifier"  # population outside the civil-service grids (STATUT-001)

@@ -344,14 +344,13 @@ def residence_rate(ctx: RuleContext) -> pd.DataFrame:
     The IR is a percentage of the traitement including the NBI (décret 85-1148, art. 9): dividing
     by the traitement alone would overstate the rate of agents with NBI.
     """
-    cache = ctx.options.setdefault("_lines_of_cache", {})
-    if "residence_rate" in cache:
-        return cache["residence_rate"]
-    sums = indiciaire_paid(ctx.pay_lines, PAYSLIP_KEY)
-    indiciaire = sums["indiciaire_paid"]
-    rate = (sums["indemnite_residence"] / indiciaire.where(indiciaire > 0)).fillna(0.0).round(3)
-    cache["residence_rate"] = pd.DataFrame({"residence_rate": rate, "indiciaire_paid": indiciaire}).reset_index()
-    return cache["residence_rate"]
+    def compute() -> pd.DataFrame:
+        sums = indiciaire_paid(ctx.pay_lines, PAYSLIP_KEY)
+        indiciaire = sums["indiciaire_paid"]
+        rate = (sums["indemnite_residence"] / indiciaire.where(indiciaire > 0)).fillna(0.0).round(3)
+        return pd.DataFrame({"residence_rate": rate, "indiciaire_paid": indiciaire}).reset_index()
+
+    return ctx.shared("residence_rate", compute)
 
 
 @rule("IHTS-007", "Montant d'IHTS supérieur au montant recalculé au taux réglementaire", "irregularite",

@@ -28,9 +28,7 @@ def _position(value) -> int | None:
 def identities(ctx: RuleContext) -> pd.DataFrame:
     """Gross and net identities of every payslip (reconcile.payslip_identities), computed once
     per check run for QUAL-001 and QUAL-005."""
-    if "_identities" not in ctx.options:
-        ctx.options["_identities"] = payslip_identities(ctx.payslips, ctx.pay_lines)
-    return ctx.options["_identities"]
+    return ctx.shared("identities", lambda: payslip_identities(ctx.payslips, ctx.pay_lines))
 
 
 def _tolerances(ctx: RuleContext, per: pd.DataFrame, name: str) -> np.ndarray:
