@@ -14,8 +14,8 @@ from rhaudit.params import default_parameters
 
 SRC = Path(rhaudit.__file__).resolve().parent
 WHEN = dt.date(2025, 6, 1)  # the demo year; every parameter used has a value since at least 2014
-# Wrappers that prefix the namespace: rules/_ri.py ri_param, rules/_paie.py tolerance.
-PREFIXED = {r"ri_param\(ctx, \"([a-z0-9_]+)\"": "regimes_indemnitaires", r"tolerance\(ctx, \"([a-z0-9_]+)\"": "tolerances_paie"}
+# Wrappers that prefix the namespace: rules/_ri.py ri_param and ri_params, rules/_paie.py tolerance.
+PREFIXED = {r"ri_params?\(ctx, \"([a-z0-9_]+)\"": "regimes_indemnitaires", r"tolerance\(ctx, \"([a-z0-9_]+)\"": "tolerances_paie"}
 
 
 def used_names() -> set[str]:

@@ -2,14 +2,19 @@
 the older regimes RIFSEEP-008..011 in regimes.py): their parameters, their pay lines in
 full-time equivalent, the RIFSEEP group of each agent, the label of a délibération. No rule is
 registered here.
+
+The lines, the groups and the months on payroll are computed once per check (`ctx.shared`) and
+shared by every rule of both families: callers get new frames and never change the shared ones.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from .. import pay
+from ..model import RI_NET_CATEGORIES
 from . import RuleContext
-from ._paie import lines_of
+from ._paie import _lines_with_keys, evidence_by, lines_of
 
 RI = "regimes_indemnitaires"
 DECRET = "Décret 2014-513 du 20 mai 2014"
@@ -20,22 +25,61 @@ def ri_param(ctx: RuleContext, name: str, year, month=1):
     return ctx.params.value(f"{RI}.{name}", (int(year), int(month)))
 
 
+def ri_params(ctx: RuleContext, name: str, years, months=None) -> pd.Series:
+    """Parameter `regimes_indemnitaires.<name>` in force on the first day of each (year, month),
+    January without `months`, looked up once per distinct month: the vector form of ri_param.
+    A float Series (index of `years` when it is a Series)."""
+    if months is None:
+        months = pd.Series(1, index=years.index) if isinstance(years, pd.Series) else [1] * len(years)
+    return pay.param_by_month(ctx.params, f"{RI}.{name}", years, months)
+
+
 def ri_lines(ctx: RuleContext, categories) -> pd.DataFrame:
     """Pay lines of `categories` with their payslip attributes, the month they pay, their amount
     as float (`paid`) and in full-time equivalent (`fte`: amount / quotité of the payslip).
 
-    A new frame: the one `lines_of` caches and shares between rules is left untouched."""
-    lines = lines_of(ctx, categories)
+    The lines of every régime indemnitaire category are selected once per check and shared; each
+    call gets a new frame (index 0..n-1, the lines in payroll order, as `lines_of` gives them)."""
+    lines = ctx.shared(("ri_lines",), lambda: _all_ri_lines(ctx))
+    wanted = list(categories)
+    if set(RI_NET_CATEGORIES) <= set(wanted):
+        return lines.copy(deep=False)
+    return lines[lines["category"].isin(wanted).to_numpy()].reset_index(drop=True)
+
+
+def _all_ri_lines(ctx: RuleContext) -> pd.DataFrame:
+    lines = lines_of(ctx, RI_NET_CATEGORIES)
     quotite = lines["quotite"].astype(float)
     quotite = quotite.where(quotite > 0).fillna(1.0)
     paid = lines["amount"].astype(float)
     return lines.assign(paid=paid, fte=paid / quotite)
 
 
+def evidence_of(lines: pd.DataFrame, rows: pd.DataFrame, keys: list[str]):
+    """Evidence of `lines` grouped by `keys` (rules._paie.evidence_by), grouping only the lines of
+    the judged `rows`' keys, not every line of the payroll."""
+    return evidence_by(_lines_with_keys(lines, rows, list(keys)), list(keys))
+
+
+def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
+    """Number of distinct payroll months per (matricule, year): the share of the annual ceiling due.
+    Columns matricule, period_year, months; shared by the rules of a check (do not modify)."""
+    def compute():
+        ps = ctx.payslips
+        out = ps.groupby(["matricule", "year"], sort=False)["month"].nunique().rename("months").reset_index()
+        return out.rename(columns={"year": "period_year"})
+    return ctx.shared(("ri_months_on_payroll",), compute)
+
+
 def agent_groups(ctx: RuleContext) -> pd.DataFrame:
     """RIFSEEP group of each (matricule, year): the agents file first, then the délibération's
     assignments in order (by matricule, then by regex on the emploi or grade of the agent's last
-    payslip of the year). Columns matricule, period_year, group (NA when none)."""
+    payslip of the year). Columns matricule, period_year, group (NA when none); shared by the
+    rules of a check (do not modify)."""
+    return ctx.shared(("ri_agent_groups",), lambda: _agent_groups(ctx))
+
+
+def _agent_groups(ctx: RuleContext) -> pd.DataFrame:
     ps = ctx.payslips.sort_values(["year", "month"])
     last = ps.drop_duplicates(["matricule", "year"], keep="last")[["matricule", "year", "emploi", "grade"]]
     last = last.rename(columns={"year": "period_year"}).reset_index(drop=True)

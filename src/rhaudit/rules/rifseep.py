@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..model import RI_NET_CATEGORIES
@@ -22,14 +23,7 @@ from ..params import ParameterError
 from ..text import ascii_fold
 from . import RuleContext, rule
 from ._paie import MONTH_PAID, eur, evidence_by, law_ref, month_label, num, row_findings
-from ._ri import RI, DECRET, agent_groups, decision_label, ri_lines, ri_param
-
-
-def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
-    """Number of distinct payroll months per (matricule, year): the share of the annual ceiling due."""
-    ps = ctx.payslips
-    out = ps.groupby(["matricule", "year"], sort=False)["month"].nunique().rename("months").reset_index()
-    return out.rename(columns={"year": "period_year"})
+from ._ri import RI, DECRET, agent_groups, decision_label, evidence_of, months_on_payroll, ri_lines, ri_param, ri_params
 
 
 def housed_matricules(ctx: RuleContext) -> set[str]:
@@ -79,19 +73,23 @@ def state_ceiling(ctx: RuleContext, group, year: int) -> StateCeiling | None:
     return StateCeiling(label, state_group, float(grid["ifse"]), float(grid["ifse_loge"]), float(grid["cia"]), res.source)
 
 
-def _annual(ctx: RuleContext, category: str) -> pd.DataFrame:
-    """Per (matricule, year of the period paid): paid, fte, months on payroll, group, housed."""
+def _annual(ctx: RuleContext, category: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(annual, lines) of `category`: per (matricule, year of the period paid) paid, fte, months on
+    payroll, group, housed; and the lines summed. Computed once per check (shared: do not modify)."""
+    return ctx.shared(("ri_annual", category), lambda: _compute_annual(ctx, category))
+
+
+def _compute_annual(ctx: RuleContext, category: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     lines = ri_lines(ctx, [category])
     if lines.empty:
-        return lines.assign(months=pd.Series(dtype=float), group=pd.Series(dtype="string"))
+        return lines.assign(months=pd.Series(dtype=float), group=pd.Series(dtype="string")), lines
     annual = lines.groupby(["matricule", "period_year"], sort=True).agg(paid=("paid", "sum"), fte=("fte", "sum"),
                                                                         months_paid=("period_month", "nunique"))
     annual = annual.reset_index().merge(months_on_payroll(ctx), on=["matricule", "period_year"], how="left")
     annual["months"] = annual["months"].fillna(annual["months_paid"]).astype(float).clip(upper=12)
     annual = annual.merge(agent_groups(ctx), on=["matricule", "period_year"], how="left")
     annual["housed"] = annual["matricule"].astype(str).isin(housed_matricules(ctx))
-    annual.attrs["lines"] = lines
-    return annual
+    return annual, lines
 
 
 def _groups_by_name(ctx: RuleContext) -> dict:
@@ -99,20 +97,32 @@ def _groups_by_name(ctx: RuleContext) -> dict:
     return {g.name: g for g in rif.groups} if rif else {}
 
 
-def _annual_in_groups(ctx: RuleContext, category: str):
-    """(annual row, délibération group, evidence by (matricule, year)) of each agent-year paid `category` whose group the
-    délibération defines; nothing without a RIFSEEP délibération."""
+def _annual_in_groups(ctx: RuleContext, category: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(annual rows, lines, délibération groups by name) of the agent-years paid `category` whose
+    group the délibération defines, the annual rows in (matricule, year) order; nothing (empty
+    frames) without a RIFSEEP délibération. The agent-years left without a group are recorded."""
     groups = _groups_by_name(ctx)
-    annual = _annual(ctx, category) if groups else None
-    if annual is None or annual.empty:
-        return
-    evidence = evidence_by(annual.attrs["lines"], ["matricule", "period_year"])
-    ctx.skipped(int((~annual["group"].isin(list(groups))).sum()), "agent-années payées",
+    if not groups:
+        return pd.DataFrame(), pd.DataFrame(), groups
+    annual, lines = _annual(ctx, category)
+    if annual.empty:
+        return annual, lines, groups
+    known = annual["group"].isin(list(groups))
+    ctx.skipped(int((~known).sum()), "agent-années payées",
                 "aucun groupe de fonctions de la délibération (référentiel agents ou affectations rifseep.assignments)")
-    for row in annual.itertuples(index=False):
-        g = groups.get(row.group) if pd.notna(row.group) else None
-        if g is not None:
-            yield row, g, evidence
+    return annual[known.to_numpy()], lines, groups
+
+
+def _group_values(rows: pd.DataFrame, groups: dict, attribute: str) -> pd.Series:
+    """The délibération group's `attribute` (a ceiling) of each row, as float (NaN when not set)."""
+    values = {name: getattr(g, attribute) for name, g in groups.items()}
+    return rows["group"].map(values).astype(float)
+
+
+def _above(excess: pd.Series, tol: pd.Series) -> np.ndarray:
+    """Rows whose `excess` may pass the tolerance `tol`: a vector preselection, a few cents wide,
+    of the rows each rule then judges one by one with the exact arithmetic of its text."""
+    return ~(excess.to_numpy(dtype=float) <= tol.to_numpy(dtype=float) - 0.01)
 
 
 def _paid_excess(row, allowed_fte: float) -> float:
@@ -145,7 +155,16 @@ def ifse_above_group_ceiling(ctx: RuleContext):
     Exemple : groupe C1 plafonné à 11 340 EUR, agent à temps plein payé 1 000 EUR par mois
     pendant 12 mois : 12 000 EUR, dépassement 660 EUR.
     """
-    for row, g, evidence in _annual_in_groups(ctx, "ifse"):
+    annual, lines, groups = _annual_in_groups(ctx, "ifse")
+    if annual.empty:
+        return
+    housed_ceiling = _group_values(annual, groups, "ifse_annual_ceiling_housed")
+    ceiling = housed_ceiling.where(annual["housed"] & housed_ceiling.notna(), _group_values(annual, groups, "ifse_annual_ceiling"))
+    tol = ri_params(ctx, "ecart_plafond_annuel_eur", annual["period_year"])
+    rows = annual[_above(annual["fte"] - ceiling * annual["months"] / 12, tol)]
+    evidence = evidence_of(lines, rows, ["matricule", "period_year"])
+    for row in rows.itertuples(index=False):
+        g = groups[row.group]
         housed = bool(row.housed and g.ifse_annual_ceiling_housed is not None)
         ceiling = g.ifse_annual_ceiling_housed if housed else g.ifse_annual_ceiling
         allowed = ceiling * row.months / 12
@@ -221,10 +240,21 @@ def above_state_ceiling(ctx: RuleContext):
                             f"{eur(local - state)} ({st.source} ; {law_ref('L.714-4', 'loi 84-53, art. 88', year)})."
                         ),
                     )
-    cia = _annual(ctx, "cia")
-    cia_fte = {(r.matricule, r.period_year): (r.paid, r.fte) for r in cia.itertuples(index=False)} if not cia.empty else {}
-    for row, g, evidence in _annual_in_groups(ctx, "ifse"):
-        st = state_ceiling(ctx, g, row.period_year)
+    annual, lines, groups = _annual_in_groups(ctx, "ifse")
+    if annual.empty:
+        return
+    keys = ["matricule", "period_year"]
+    states = {(name, y): state_ceiling(ctx, g, y) for name, g in groups.items() for y in annual["period_year"].unique()}
+    cia = _annual(ctx, "cia")[0]
+    cia = cia[keys + ["paid", "fte"]] if not cia.empty else pd.DataFrame(columns=keys + ["paid", "fte"])
+    rows = annual.merge(cia.rename(columns={"paid": "cia_paid", "fte": "cia_fte"}), on=keys, how="left")
+    rows = _above_state_ceiling(rows, groups, states, ri_params(ctx, "ecart_plafond_annuel_eur", rows["period_year"]))
+    cia_fte = {(r.matricule, r.period_year): (r.cia_paid, r.cia_fte) for r in rows.itertuples(index=False)
+               if not pd.isna(r.cia_paid)}
+    evidence = evidence_of(lines, rows, keys)
+    for row in rows.itertuples(index=False):
+        g = groups[row.group]
+        st = states[(row.group, row.period_year)]
         if st is None:
             continue
         housed = bool(row.housed)
@@ -254,6 +284,26 @@ def above_state_ceiling(ctx: RuleContext):
         )
 
 
+def _above_state_ceiling(rows: pd.DataFrame, groups: dict, states: dict, tol: pd.Series) -> pd.DataFrame:
+    """The agent-years of `rows` (annual IFSE with the year's CIA, `cia_paid` and `cia_fte`) that
+    may pass the State's global ceiling: RIFSEEP-002's arithmetic on whole columns, to preselect."""
+    known = pd.DataFrame([(name, year, st.ifse, st.ifse_housed, st.cia) for (name, year), st in states.items() if st],
+                         columns=["group", "period_year", "st_ifse", "st_ifse_housed", "st_cia"])
+    st = rows[["group", "period_year"]].merge(known.astype({"group": rows["group"].dtype, "period_year": rows["period_year"].dtype}),
+                                               on=["group", "period_year"], how="left")
+    housed = rows["housed"].to_numpy(dtype=bool)
+    state_ifse = np.where(housed, st["st_ifse_housed"].to_numpy(dtype=float), st["st_ifse"].to_numpy(dtype=float))
+    housed_ceiling = _group_values(rows, groups, "ifse_annual_ceiling_housed")
+    local_ifse = housed_ceiling.where(rows["housed"] & housed_ceiling.notna(), _group_values(rows, groups, "ifse_annual_ceiling"))
+    share = rows["months"].to_numpy(dtype=float) / 12
+    within_local = (np.minimum(rows["fte"].to_numpy(dtype=float), local_ifse.to_numpy() * share)
+                    + np.minimum(rows["cia_fte"].fillna(0.0).to_numpy(dtype=float),
+                                 _group_values(rows, groups, "cia_annual_ceiling").to_numpy()))
+    state_cia = st["st_cia"].to_numpy(dtype=float)
+    excess = pd.Series(within_local - (state_ifse * share + state_cia))
+    return rows[_above(excess, tol) & ~np.isnan(state_cia)]
+
+
 # --- RIFSEEP-003 ---------------------------------------------------------------------------------
 
 
@@ -269,7 +319,14 @@ def cia_above_ceiling(ctx: RuleContext):
 
     Exemple : plafond C1 de 1 260 EUR, CIA de 1 500 EUR versé en novembre : 240 EUR en jeu.
     """
-    for row, g, evidence in _annual_in_groups(ctx, "cia"):
+    annual, lines, groups = _annual_in_groups(ctx, "cia")
+    if annual.empty:
+        return
+    tol = ri_params(ctx, "ecart_plafond_annuel_eur", annual["period_year"])
+    rows = annual[_above(annual["fte"] - _group_values(annual, groups, "cia_annual_ceiling"), tol)]
+    evidence = evidence_of(lines, rows, ["matricule", "period_year"])
+    for row in rows.itertuples(index=False):
+        g = groups[row.group]
         tol = float(ri_param(ctx, "ecart_plafond_annuel_eur", row.period_year))
         if row.fte - g.cia_annual_ceiling <= tol:
             continue
