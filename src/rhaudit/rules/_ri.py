@@ -71,6 +71,16 @@ def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
     return ctx.shared(("ri_months_on_payroll",), compute)
 
 
+def last_payslips(ctx: RuleContext) -> pd.DataFrame:
+    """The last payslip of each agent in each year (the one whose emploi, grade and catégorie
+    describe the agent's year), in (year, month) order: matricule, year, month, emploi, grade,
+    categorie. Shared by the rules of a check (do not modify)."""
+    def compute():
+        ps = ctx.payslips[["matricule", "year", "month", "emploi", "grade", "categorie"]]
+        return ps.sort_values(["year", "month"]).drop_duplicates(["matricule", "year"], keep="last")
+    return ctx.shared(("ri_last_payslips",), compute)
+
+
 def agent_groups(ctx: RuleContext) -> pd.DataFrame:
     """RIFSEEP group of each (matricule, year): the agents file first, then the délibération's
     assignments in order (by matricule, then by regex on the emploi or grade of the agent's last
@@ -80,8 +90,7 @@ def agent_groups(ctx: RuleContext) -> pd.DataFrame:
 
 
 def _agent_groups(ctx: RuleContext) -> pd.DataFrame:
-    ps = ctx.payslips.sort_values(["year", "month"])
-    last = ps.drop_duplicates(["matricule", "year"], keep="last")[["matricule", "year", "emploi", "grade"]]
+    last = last_payslips(ctx)[["matricule", "year", "emploi", "grade"]]
     last = last.rename(columns={"year": "period_year"}).reset_index(drop=True)
     group = pd.Series(pd.NA, index=last.index, dtype="string")
     agents = ctx.agents

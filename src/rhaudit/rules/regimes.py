@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
@@ -18,7 +19,7 @@ from ..params import ParameterError
 from ..model import LEGACY_EXCLUSIVE_OF_RIFSEEP, PAY_CATEGORIES, RI_CATEGORIES
 from . import RuleContext, rule
 from ._paie import eur, evidence_by, flagged_line_findings, law_ref, month_label
-from ._ri import DECRET, agent_groups, decision_label, ri_lines, ri_param
+from ._ri import DECRET, agent_groups, decision_label, evidence_of, ri_lines, ri_param, ri_params
 
 LEGACY_LABELS = {c: PAY_CATEGORIES[c].split(" (")[0] for c in RI_CATEGORIES}
 SHORT = {"ifse": "IFSE", "cia": "CIA", "iat": "IAT", "ifts": "IFTS", "iemp": "IEMP", "pfr": "PFR", "iss": "ISS",
@@ -31,6 +32,12 @@ def _per_month_by_category(lines: pd.DataFrame) -> pd.DataFrame:
                              values="paid", aggfunc="sum", fill_value=0.0)
     wide.columns = [str(c) for c in wide.columns]
     return wide.reset_index()
+
+
+def _period_start(lines: pd.DataFrame) -> np.ndarray:
+    """First day of the month each line pays (period_year, period_month), as datetime64[D]."""
+    months = (lines["period_year"].to_numpy(dtype="int64") - 1970) * 12 + lines["period_month"].to_numpy(dtype="int64") - 1
+    return months.astype("datetime64[M]").astype("datetime64[D]")
 
 
 # --- RIFSEEP-008 ---------------------------------------------------------------------------------
@@ -63,15 +70,16 @@ def forbidden_cumulation(ctx: RuleContext):
     rif = getattr(ctx.deliberation, "rifseep", None)
     if rif is not None:
         wide = wide.merge(agent_groups(ctx), on=["matricule", "period_year"], how="left")
-        start = pd.Timestamp(rif.effective_date)
-        when = pd.to_datetime(dict(year=wide["period_year"].astype(int), month=wide["period_month"].astype(int), day=1))
-        wide["after_rifseep"] = wide["group"].notna().to_numpy() & (when >= start).to_numpy()
+        wide["after_rifseep"] = wide["group"].notna().to_numpy() & (_period_start(wide) >= np.datetime64(rif.effective_date, "D"))
     else:
         wide["after_rifseep"] = False
     legacy = list(LEGACY_EXCLUSIVE_OF_RIFSEEP)
     wide["legacy"] = wide[legacy].sum(axis=1)
-    evidence = evidence_by(lines, ["matricule", "period_year", "period_month"])
-    for row in wide[wide["legacy"] != 0].itertuples(index=False):
+    # The months an older regime is paid with the IFSE, after the RIFSEEP, or IAT with IFTS.
+    forbidden = wide["ifse"].ne(0) | wide["after_rifseep"] | (wide["iat"].ne(0) & wide["ifts"].ne(0))
+    wide = wide[(wide["legacy"].ne(0) & forbidden).to_numpy()]
+    evidence = evidence_of(lines, wide, ["matricule", "period_year", "period_month"])
+    for row in wide.itertuples(index=False):
         paid = {c: getattr(row, c) for c in legacy if getattr(row, c) != 0}
         names = ", ".join(f"{SHORT[c]} {eur(v)}" for c, v in paid.items())
         period = month_label(row.period_year, row.period_month)
@@ -120,8 +128,9 @@ def legacy_eligibility(ctx: RuleContext):
         return
     months = lines.groupby(["matricule", "year", "month", "category"], sort=True).agg(
         paid=("paid", "sum"), categorie=("categorie", "first"), indice=("indice", "first")).reset_index()
-    evidence = evidence_by(lines, ["matricule", "year", "month", "category"])
     ctx.skipped(int(months["categorie"].isna().sum()), "mois-agents payés d'IAT ou d'IFTS", "catégorie inconnue")
+    months = months[_ineligible(ctx, months)]
+    evidence = evidence_of(lines, months, ["matricule", "year", "month", "category"])
     for row in months.itertuples(index=False):
         threshold = float(ri_param(ctx, "ifts_indice_majore_seuil_b", row.year, row.month))
         ib = int(ri_param(ctx, "ifts_indice_brut_seuil_b", row.year, row.month))
@@ -144,6 +153,19 @@ def legacy_eligibility(ctx: RuleContext):
                 f"d'{SHORT[row.category]} ; {rule_text} : {eur(row.paid)} versés sans base."
             ),
         )
+
+
+def _ineligible(ctx: RuleContext, months: pd.DataFrame) -> np.ndarray:
+    """The agent-months of IAT or IFTS paid outside the catégories and indices of RIFSEEP-009 (on
+    whole columns; each is then worded one by one)."""
+    threshold = ri_params(ctx, "ifts_indice_majore_seuil_b", months["year"], months["month"]).to_numpy()
+    cat = months["categorie"].astype("string").fillna("").to_numpy(dtype=object)
+    indice = months["indice"].astype("Float64").astype(float).to_numpy()
+    known = ~np.isnan(indice)
+    iat = months["category"].astype("string").eq("iat").fillna(False).to_numpy(dtype=bool)
+    wrong_iat = (cat == "A") | ((cat == "B") & known & (indice > threshold))
+    wrong_ifts = (cat == "C") | ((cat == "B") & known & (indice <= threshold))
+    return np.where(iat, wrong_iat, wrong_ifts)
 
 
 # --- RIFSEEP-010 ---------------------------------------------------------------------------------
@@ -244,16 +266,18 @@ def bonus_without_deliberation(ctx: RuleContext):
     rif_start = delib.versions("rifseep")[0][0] if rif is not None else None  # the first RIFSEEP in force
     based = set(delib.bonuses_with_basis)
     unfounded = ~lines["category"].isin(sorted(based))
-    when = pd.to_datetime(dict(year=lines["period_year"].astype(int), month=lines["period_month"].astype(int), day=1))
-    month_end = (when + pd.offsets.MonthEnd(0)).to_numpy()
+    when = _period_start(lines)
+    month_end = (when.astype("datetime64[M]") + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
     # A délibération dated after the month paid does not ground it (no retroactivity).
-    basis_date = lines["category"].map({c: delib.decision_date(d) for c, d in delib.bonuses_with_basis.items()})
-    late = pd.to_datetime(basis_date).to_numpy() > month_end
-    unfounded = unfounded | pd.Series(late, index=lines.index).fillna(False)
+    codes, categories = pd.factorize(lines["category"])
+    dates = {c: delib.decision_date(d) for c, d in delib.bonuses_with_basis.items()}
+    basis_date = np.array([np.datetime64(dates[c], "D") if dates.get(c) else np.datetime64("NaT", "D") for c in categories]
+                          + [np.datetime64("NaT", "D")], dtype="datetime64[D]")[codes]
+    unfounded = unfounded | pd.Series(basis_date > month_end, index=lines.index)
     if rif is not None:
         # The RIFSEEP section grounds IFSE and CIA from its effective date, and only from then.
         rifseep_line = lines["category"].isin(["ifse", "cia"])
-        unfounded = unfounded.where(~rifseep_line, (when < pd.Timestamp(rif_start)).to_numpy())
+        unfounded = unfounded.where(~rifseep_line, when < np.datetime64(rif_start, "D"))
     bad = lines[unfounded.to_numpy()]
     evidence = evidence_by(bad, ["matricule", "period_year", "category"])
     for (matricule, year, category), g in bad.groupby(["matricule", "period_year", "category"], sort=True):

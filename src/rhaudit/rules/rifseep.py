@@ -10,7 +10,6 @@ paid (the full-time excess scaled back by the agent's paid/full-time ratio).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -22,8 +21,8 @@ from ..model import RI_NET_CATEGORIES
 from ..params import ParameterError
 from ..text import ascii_fold
 from . import RuleContext, rule
-from ._paie import MONTH_PAID, eur, evidence_by, law_ref, month_label, num, row_findings
-from ._ri import RI, DECRET, agent_groups, decision_label, evidence_of, months_on_payroll, ri_lines, ri_param, ri_params
+from ._paie import MONTH_PAID, eur, law_ref, month_label, num, row_findings
+from ._ri import RI, DECRET, agent_groups, decision_label, evidence_of, last_payslips, months_on_payroll, ri_lines, ri_param, ri_params
 
 
 def housed_matricules(ctx: RuleContext) -> set[str]:
@@ -363,7 +362,10 @@ def cia_instalments(ctx: RuleContext):
     if lines.empty:
         return
     monthly = lines.groupby(["matricule", "year", "month"], sort=True)["paid"].sum().reset_index()
-    evidence = evidence_by(lines, ["matricule", "year"])
+    # Only the agent-years paid more often than allowed are looked at one by one.
+    count = monthly.groupby(["matricule", "year"], sort=False)["month"].transform("size")
+    monthly = monthly[(count > ri_params(ctx, "cia_versements_maximum", monthly["year"])).to_numpy()]
+    evidence = evidence_of(lines, monthly, ["matricule", "year"])
     for (matricule, year), g in monthly.groupby(["matricule", "year"], sort=True):
         most = int(ri_param(ctx, "cia_versements_maximum", year))
         if len(g) <= most:
@@ -445,14 +447,15 @@ def ifse_not_prorated(ctx: RuleContext):
     monthly = lines.groupby(["matricule", "year", "month"], sort=True).agg(paid=("paid", "sum"), quotite=("quotite", "first"))
     monthly = monthly.reset_index()
     monthly["quotite"] = monthly["quotite"].astype(float)
-    evidence = evidence_by(lines, ["matricule", "year", "month"])
     full_time = monthly["quotite"] >= 0.9999
     # Each reduced-quotité month paired with the same agent-year's full-time amounts.
     pairs = monthly[~full_time].merge(monthly.loc[full_time, ["matricule", "year", "paid"]].rename(columns={"paid": "full"}),
                                       on=["matricule", "year"])
     tol = pairs["year"].map({y: float(ri_param(ctx, "ecart_montant_mensuel_eur", y)) for y in pairs["year"].unique()})
     same = pairs[(pairs["paid"] - pairs["full"]).abs().le(tol.astype(float))]
-    for row in same.drop_duplicates(["matricule", "year", "month"]).itertuples(index=False):
+    same = same.drop_duplicates(["matricule", "year", "month"])
+    evidence = evidence_of(lines, same, ["matricule", "year", "month"])
+    for row in same.itertuples(index=False):
         matricule, year = row.matricule, row.year
         excess = row.paid * (1 - row.quotite)
         yield ctx.finding(
@@ -470,21 +473,34 @@ def ifse_not_prorated(ctx: RuleContext):
 # --- RIFSEEP-007 ---------------------------------------------------------------------------------
 
 
-def _month_overlaps(start: dt.date, end: dt.date):
-    """(year, month, covered fraction of the month) for each month an absence touches."""
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        ndays = calendar.monthrange(y, m)[1]
-        first, last = dt.date(y, m, 1), dt.date(y, m, ndays)
-        days = (min(end, last) - max(start, first)).days + 1
-        yield y, m, days / ndays
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+KEYS = ["matricule", "period_year", "period_month"]
 
 
-def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
-    """Per (matricule, period_year, period_month): the share of the month's régime indemnitaire not
-    due because the traitement of congé de maladie ordinaire days is reduced (90 % for the first
-    three months of a CMO granted from 2025-03-01, 50 % beyond: pay.cmo_pay_rates), and the CMO rates seen."""
+def _month_overlaps(absences: pd.DataFrame) -> pd.DataFrame:
+    """One row per absence and calendar month it touches, in the absences' order then the months':
+    matricule, period_year, period_month, covered fraction of the month (frac) and type."""
+    start = absences["start"].to_numpy(dtype="datetime64[D]")
+    end = absences["end"].to_numpy(dtype="datetime64[D]")
+    first_month = start.astype("datetime64[M]")
+    count = np.maximum((end.astype("datetime64[M]") - first_month).astype("int64") + 1, 0)
+    rec = np.repeat(np.arange(len(absences)), count)
+    offset = np.arange(len(rec)) - np.repeat(np.cumsum(count) - count, count)
+    month = first_month[rec] + offset.astype("timedelta64[M]")
+    first = month.astype("datetime64[D]")
+    ndays = ((month + 1).astype("datetime64[D]") - first).astype("int64")
+    last = first + (ndays - 1).astype("timedelta64[D]")
+    days = (np.minimum(end[rec], last) - np.maximum(start[rec], first)).astype("int64") + 1
+    index = pd.DatetimeIndex(first)
+    return pd.DataFrame({"matricule": absences["matricule"].astype(str).to_numpy()[rec],
+                         "period_year": index.year.astype("int64"), "period_month": index.month.astype("int64"),
+                         "frac": days / ndays, "type": absences["type"].to_numpy()[rec]})
+
+
+def cmo_cut_days(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
+    """One row per day of congé de maladie ordinaire whose traitement is reduced (90 % for the first
+    three months of a CMO granted from 2025-03-01, 50 % beyond: pay.cmo_pay_rates): matricule,
+    period_year, period_month, the share of the month's régime indemnitaire not due that day
+    (cmo_cut) and the rate of the traitement (rate)."""
     from .. import pay
     from ._absences import month_days
 
@@ -493,12 +509,38 @@ def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
     matricule, day, rate = pay.cmo_pay_rates_by_agent(ctx.params, cmo.loc[days["rec"], "matricule"].astype(str).to_numpy(),
                                                       days["day"].to_numpy(), cmo.loc[days["rec"], "start"].to_numpy())
     cut, day = rate < 1, pd.DatetimeIndex(day)
-    out = pd.DataFrame({"matricule": matricule[cut], "period_year": day.year[cut].astype("int64"),
-                        "period_month": day.month[cut].astype("int64"),
-                        "cmo_cut": (1 - rate[cut]) / day.days_in_month[cut].to_numpy(dtype=float), "rate": rate[cut]},
-                       columns=["matricule", "period_year", "period_month", "cmo_cut", "rate"])
-    return out.groupby(["matricule", "period_year", "period_month"], as_index=False).agg(
-        cmo_cut=("cmo_cut", "sum"), cmo_rates=("rate", lambda r: sorted(set(r))))
+    return pd.DataFrame({"matricule": matricule[cut], "period_year": day.year[cut].astype("int64"),
+                         "period_month": day.month[cut].astype("int64"),
+                         "cmo_cut": (1 - rate[cut]) / day.days_in_month[cut].to_numpy(dtype=float), "rate": rate[cut]},
+                        columns=KEYS + ["cmo_cut", "rate"])
+
+
+def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
+    """Per (matricule, period_year, period_month): the share of the month's régime indemnitaire not
+    due because the traitement of congé de maladie ordinaire days is reduced (cmo_cut_days)."""
+    return cmo_cut_days(ctx, absences).groupby(KEYS, as_index=False).agg(cmo_cut=("cmo_cut", "sum"))
+
+
+def _cmo_label(rates) -> str:
+    """« cmo:90/50 »: the CMO rates of the traitement seen in a month, the type of RIFSEEP-007's message."""
+    return "cmo:" + "/".join(f"{100 * x:g}" for x in sorted(set(rates)))
+
+
+def _absence_types(rows: pd.DataFrame, months: pd.DataFrame, cut_days: pd.DataFrame) -> list[list[str]]:
+    """The absence types (sorted) of each agent-month of `rows`: those of `months`, and
+    « cmo:<rates> » when a CMO reduced the traitement that month (`cut_days`)."""
+    def by_key(frame, column):
+        frame = frame.merge(rows[KEYS].drop_duplicates(), on=KEYS)
+        return {k: list(g[column]) for k, g in frame.groupby(KEYS, sort=False)} if not frame.empty else {}
+
+    kinds, rates = by_key(months, "type"), by_key(cut_days, "rate")
+    out = []
+    for key in zip(rows["matricule"], rows["period_year"], rows["period_month"]):
+        found = set(kinds.get(key, []))
+        if key in rates:
+            found.add(_cmo_label(rates[key]))
+        out.append(sorted(found))
+    return out
 
 
 @rule("RIFSEEP-007", "Régime indemnitaire maintenu pendant un CLM, CLD, CGM, une absence où la délibération le suspend, "
@@ -538,19 +580,13 @@ def ri_maintained_during_absence(ctx: RuleContext):
     by_delib = {t for t, kept in (rif.maintained_during.items() if rif else []) if not kept}
     types = suspended_by_law | by_delib
     ab = absences[absences["type"].isin(sorted(types)) & absences["start"].notna() & absences["end"].notna()]
-    cut = cmo_reduction(ctx, absences) if "cmo" not in types else cmo_reduction(ctx, absences.iloc[:0])
+    cut_days = cmo_cut_days(ctx, absences if "cmo" not in types else absences.iloc[:0])
+    cut = cut_days.groupby(KEYS, as_index=False).agg(cmo_cut=("cmo_cut", "sum"))
     if ab.empty and cut.empty:
         return
-    rows = []
-    for a in ab.itertuples(index=False):
-        for y, m, frac in _month_overlaps(a.start.date(), a.end.date()):
-            rows.append((str(a.matricule), y, m, frac, a.type))
-    for r in cut.itertuples(index=False):
-        rows.append((r.matricule, r.period_year, r.period_month, r.cmo_cut,
-                     "cmo:" + "/".join(f"{100 * x:g}" for x in r.cmo_rates)))
-    covered = pd.DataFrame(rows, columns=["matricule", "period_year", "period_month", "frac", "type"])
-    covered = covered.groupby(["matricule", "period_year", "period_month"]).agg(
-        frac=("frac", "sum"), types=("type", lambda s: sorted(set(s))))
+    months = _month_overlaps(ab)
+    covered = pd.concat([months, cut.rename(columns={"cmo_cut": "frac"})], ignore_index=True)
+    covered = covered.groupby(KEYS).agg(frac=("frac", "sum"))
     covered["frac"] = covered["frac"].clip(upper=1.0)
     covered = covered.reset_index()
     lines = ri_lines(ctx, [c for c in RI_NET_CATEGORIES if c != "cia"])  # deductions reduce what was paid
@@ -580,8 +616,10 @@ def ri_maintained_during_absence(ctx: RuleContext):
                 f"{law_ref('L.714-6 et L.822-3', 'loi 84-53, art. 57 et 88', row.period_year, row.period_month)}).")
 
     absent = monthly[monthly["frac"] > 0]
-    tol = [float(ri_param(ctx, "ecart_montant_mensuel_eur", y, m)) for y, m in zip(absent["period_year"], absent["period_month"])]
-    yield from row_findings(ctx, absent[absent["excess"] > tol], lines, message, keys=MONTH_PAID, amount="excess")
+    tol = ri_params(ctx, "ecart_montant_mensuel_eur", absent["period_year"], absent["period_month"])
+    found = absent[absent["excess"].to_numpy() > tol.to_numpy()]
+    found = found.assign(types=_absence_types(found, months, cut_days))
+    yield from row_findings(ctx, found, lines, message, keys=MONTH_PAID, amount="excess")
 
 
 # --- RIFSEEP-012 ---------------------------------------------------------------------------------
@@ -603,8 +641,7 @@ def ri_spread(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     annual = lines.groupby(["matricule", "period_year"])["fte"].sum().reset_index()
     annual = annual.merge(months_on_payroll(ctx), on=["matricule", "period_year"], how="left")
     annual["annual"] = annual["fte"] * 12 / annual["months"].fillna(12).astype(float)
-    ps = ctx.payslips.sort_values(["year", "month"]).drop_duplicates(["matricule", "year"], keep="last")
-    attrs = ps[["matricule", "year", "categorie", "emploi"]].rename(columns={"year": "period_year"})
+    attrs = last_payslips(ctx)[["matricule", "year", "categorie", "emploi"]].rename(columns={"year": "period_year"})
     annual = annual.merge(attrs, on=["matricule", "period_year"], how="left").rename(columns={"period_year": "year"})
     tables = []
     for axis, col in (("catégorie", "categorie"), ("emploi", "emploi")):
@@ -614,14 +651,13 @@ def ri_spread(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         tables.append(t)
     by_group = pd.concat(tables, ignore_index=True)
     by_group["ratio"] = by_group["max"] / by_group["min"].where(by_group["min"] > 0)
-    medians = annual.groupby(["year", "categorie"])["annual"].median()
+    medians = annual.groupby(["year", "categorie"])["annual"].median().rename("median").reset_index()
     above = []
     for lower, higher in (("C", "B"), ("B", "A")):
-        sel = annual[annual["categorie"] == lower]
-        for row in sel.itertuples(index=False):
-            med = medians.get((row.year, higher))
-            if med is not None and row.annual > med:
-                above.append((row.matricule, row.year, lower, row.annual, higher, med))
+        sel = annual[(annual["categorie"] == lower).fillna(False).to_numpy()]
+        sel = sel.merge(medians[medians["categorie"] == higher][["year", "median"]], on="year", how="left")
+        for row in sel[(sel["annual"] > sel["median"]).fillna(False).to_numpy()].itertuples(index=False):
+            above.append((row.matricule, row.year, lower, row.annual, higher, row.median))
     above_df = pd.DataFrame(above, columns=["matricule", "year", "categorie", "annual", "higher", "median"])
     return by_group[cols], above_df
 
