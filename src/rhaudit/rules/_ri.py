@@ -38,17 +38,23 @@ def ri_lines(ctx: RuleContext, categories) -> pd.DataFrame:
     """Pay lines of `categories` with their payslip attributes, the month they pay, their amount
     as float (`paid`) and in full-time equivalent (`fte`: amount / quotité of the payslip).
 
-    The lines of every régime indemnitaire category are selected once per check and shared; each
-    call gets a new frame (index 0..n-1, the lines in payroll order, as `lines_of` gives them)."""
-    lines = ctx.shared(("ri_lines",), lambda: _all_ri_lines(ctx))
-    wanted = list(categories)
-    if set(RI_NET_CATEGORIES) <= set(wanted):
-        return lines.copy(deep=False)
-    return lines[lines["category"].isin(wanted).to_numpy()].reset_index(drop=True)
+    The lines of every régime indemnitaire category are selected once per check, and each set of
+    categories filtered from them once (rows in payroll order, index 0..n-1, as `lines_of` gives
+    them); each call gets its own shallow copy, so that a rule may add columns to it."""
+    wanted = tuple(sorted(set(categories)))
+    if not set(wanted) <= set(RI_NET_CATEGORIES):
+        return _with_fte(lines_of(ctx, categories))
+
+    def select():
+        lines = ctx.shared(("ri_lines", RI_NET_CATEGORIES), lambda: _with_fte(lines_of(ctx, RI_NET_CATEGORIES)))
+        if wanted == tuple(sorted(RI_NET_CATEGORIES)):
+            return lines
+        return lines[lines["category"].isin(list(wanted)).to_numpy()].reset_index(drop=True)
+
+    return ctx.shared(("ri_lines", wanted), select).copy(deep=False)
 
 
-def _all_ri_lines(ctx: RuleContext) -> pd.DataFrame:
-    lines = lines_of(ctx, RI_NET_CATEGORIES)
+def _with_fte(lines: pd.DataFrame) -> pd.DataFrame:
     quotite = lines["quotite"].astype(float)
     quotite = quotite.where(quotite > 0).fillna(1.0)
     paid = lines["amount"].astype(float)
