@@ -31,14 +31,16 @@ def benefit_not_on_payslip(ctx: RuleContext):
     delib = ctx.deliberation
     grants = pd.DataFrame([{"matricule": b.matricule, "nature": b.nature,
                             "since": pd.Timestamp(b.since) if b.since else pd.Timestamp.min} for b in delib.benefits_in_kind])
-    slips = ctx.payslips[["matricule", "year", "month", "source_file", "source_line"]].drop_duplicates(["matricule", "year", "month"])
-    slips = slips.merge(grants, on="matricule")
+    ps = ctx.payslips
+    slips = ps.loc[ps["matricule"].isin(grants["matricule"]).to_numpy(), ["matricule", "year", "month", "source_file", "source_line"]]
+    slips = slips.drop_duplicates(["matricule", "year", "month"]).merge(grants, on="matricule")
     if slips.empty:
         return []
     first_day = pd.to_datetime(dict(year=slips["year"].astype(int), month=slips["month"].astype(int), day=1))
     slips = slips[(first_day + pd.offsets.MonthEnd(0)).to_numpy() >= slips["since"].to_numpy()]
     av = lines_of(ctx, ("avantage_nature",), with_slip=False)
-    av_kind = ctx.pay_lines[ctx.pay_lines["kind"].fillna("") == "AV"]
+    pl = ctx.pay_lines
+    av_kind = pl[(pl["kind"].fillna("") == "AV").to_numpy() & pl["matricule"].isin(grants["matricule"]).to_numpy()]
     with_av = pd.concat([av[["matricule", "year", "month"]], av_kind[["matricule", "year", "month"]]]).drop_duplicates()
     missing = slips.merge(with_av.assign(has=True), on=["matricule", "year", "month"], how="left")
     missing = missing[missing["has"].isna()]
