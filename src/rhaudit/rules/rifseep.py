@@ -248,8 +248,6 @@ def above_state_ceiling(ctx: RuleContext):
     cia = cia[keys + ["paid", "fte"]] if not cia.empty else pd.DataFrame(columns=keys + ["paid", "fte"])
     rows = annual.merge(cia.rename(columns={"paid": "cia_paid", "fte": "cia_fte"}), on=keys, how="left")
     rows = _above_state_ceiling(rows, groups, states, ri_params(ctx, "ecart_plafond_annuel_eur", rows["period_year"]))
-    cia_fte = {(r.matricule, r.period_year): (r.cia_paid, r.cia_fte) for r in rows.itertuples(index=False)
-               if not pd.isna(r.cia_paid)}
     evidence = evidence_of(lines, rows, keys)
     for row in rows.itertuples(index=False):
         g = groups[row.group]
@@ -261,7 +259,7 @@ def above_state_ceiling(ctx: RuleContext):
                       else g.ifse_annual_ceiling)
         state_ifse = st.ifse_housed if housed else st.ifse
         share = row.months / 12
-        cia_paid, cia_f = cia_fte.get((row.matricule, row.period_year), (0.0, 0.0))
+        cia_paid, cia_f = (0.0, 0.0) if pd.isna(row.cia_paid) else (row.cia_paid, row.cia_fte)
         # What is paid within the local ceilings (beyond them: RIFSEEP-001 and RIFSEEP-003).
         within_local = min(row.fte, local_ifse * share) + min(cia_f, g.cia_annual_ceiling)
         state = state_ifse * share + st.cia
@@ -473,9 +471,6 @@ def ifse_not_prorated(ctx: RuleContext):
 # --- RIFSEEP-007 ---------------------------------------------------------------------------------
 
 
-KEYS = ["matricule", "period_year", "period_month"]
-
-
 def _month_overlaps(absences: pd.DataFrame) -> pd.DataFrame:
     """One row per absence and calendar month it touches, in the absences' order then the months':
     matricule, period_year, period_month, covered fraction of the month (frac) and type."""
@@ -512,13 +507,7 @@ def cmo_cut_days(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"matricule": matricule[cut], "period_year": day.year[cut].astype("int64"),
                          "period_month": day.month[cut].astype("int64"),
                          "cmo_cut": (1 - rate[cut]) / day.days_in_month[cut].to_numpy(dtype=float), "rate": rate[cut]},
-                        columns=KEYS + ["cmo_cut", "rate"])
-
-
-def cmo_reduction(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
-    """Per (matricule, period_year, period_month): the share of the month's régime indemnitaire not
-    due because the traitement of congé de maladie ordinaire days is reduced (cmo_cut_days)."""
-    return cmo_cut_days(ctx, absences).groupby(KEYS, as_index=False).agg(cmo_cut=("cmo_cut", "sum"))
+                        columns=MONTH_PAID + ["cmo_cut", "rate"])
 
 
 def _cmo_label(rates) -> str:
@@ -530,8 +519,8 @@ def _absence_types(rows: pd.DataFrame, months: pd.DataFrame, cut_days: pd.DataFr
     """The absence types (sorted) of each agent-month of `rows`: those of `months`, and
     « cmo:<rates> » when a CMO reduced the traitement that month (`cut_days`)."""
     def by_key(frame, column):
-        frame = frame.merge(rows[KEYS].drop_duplicates(), on=KEYS)
-        return {k: list(g[column]) for k, g in frame.groupby(KEYS, sort=False)} if not frame.empty else {}
+        frame = frame.merge(rows[MONTH_PAID].drop_duplicates(), on=MONTH_PAID)
+        return {k: list(g[column]) for k, g in frame.groupby(MONTH_PAID, sort=False)} if not frame.empty else {}
 
     kinds, rates = by_key(months, "type"), by_key(cut_days, "rate")
     out = []
@@ -580,13 +569,14 @@ def ri_maintained_during_absence(ctx: RuleContext):
     by_delib = {t for t, kept in (rif.maintained_during.items() if rif else []) if not kept}
     types = suspended_by_law | by_delib
     ab = absences[absences["type"].isin(sorted(types)) & absences["start"].notna() & absences["end"].notna()]
+    # The share of each month not due because CMO days are paid at a reduced traitement.
     cut_days = cmo_cut_days(ctx, absences if "cmo" not in types else absences.iloc[:0])
-    cut = cut_days.groupby(KEYS, as_index=False).agg(cmo_cut=("cmo_cut", "sum"))
+    cut = cut_days.groupby(MONTH_PAID, as_index=False).agg(cmo_cut=("cmo_cut", "sum"))
     if ab.empty and cut.empty:
         return
     months = _month_overlaps(ab)
     covered = pd.concat([months, cut.rename(columns={"cmo_cut": "frac"})], ignore_index=True)
-    covered = covered.groupby(KEYS).agg(frac=("frac", "sum"))
+    covered = covered.groupby(MONTH_PAID).agg(frac=("frac", "sum"))
     covered["frac"] = covered["frac"].clip(upper=1.0)
     covered = covered.reset_index()
     lines = ri_lines(ctx, [c for c in RI_NET_CATEGORIES if c != "cia"])  # deductions reduce what was paid
