@@ -105,3 +105,25 @@ def test_007_month_with_two_kinds_of_absence(params):
     assert "congé de longue maladie, congé de maladie ordinaire rémunéré à 50 % du traitement" in june
     assert "75 % du mois" in june and "seuls 150,00 EUR étaient dus" in june
     assert "rémunéré à 50 puis 90 %" in found[2].message  # the rates seen in May, in increasing order
+
+
+def _frames(value):
+    """The frames of a cached value (a frame, or a tuple of frames)."""
+    return [v for v in (value if isinstance(value, tuple) else (value,)) if isinstance(v, pd.DataFrame)]
+
+
+def test_every_shared_ri_frame_is_left_unchanged(params):
+    # Run the rules once to fill the cache, copy every RI frame in it, run them again: a rule that
+    # added a column to, or changed a value of, a shared frame would show here.
+    ctx = _payroll(params)
+    rules = [get_rule(f"RIFSEEP-{n:03d}") for n in range(1, 13)]
+    first = run_rules(ctx, rules)
+    cache = ctx.options["_shared"]
+    keys = [k for k in cache if isinstance(k, tuple) and str(k[0]).startswith("ri_")]
+    assert {k[0] for k in keys} >= {"ri_lines", "ri_annual", "ri_agent_groups", "ri_last_payslips", "ri_months_on_payroll"}
+    before = {k: [f.copy(deep=True) for f in _frames(cache[k])] for k in keys}
+    again = run_rules(ctx, rules)
+    assert [f.message for f in again] == [f.message for f in first]
+    for k in keys:
+        for frame, copy in zip(_frames(cache[k]), before[k]):
+            pd.testing.assert_frame_equal(frame, copy, obj=str(k))
