@@ -64,7 +64,15 @@ def _with_fte(lines: pd.DataFrame) -> pd.DataFrame:
 def evidence_of(lines: pd.DataFrame, rows: pd.DataFrame, keys: list[str]):
     """Evidence of `lines` grouped by `keys` (rules._paie.evidence_by), grouping only the lines of
     the judged `rows`' keys, not every line of the payroll."""
-    return evidence_by(_lines_with_keys(lines, rows, list(keys)), list(keys))
+    return evidence_by(_lines_with_keys(lines_of_agents(lines, rows), rows, list(keys)), list(keys))
+
+
+def lines_of_agents(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The `lines` of the matricules of `rows` (in their order): a rule's few findings need the
+    evidence of a few agents, not the whole payroll."""
+    if len(lines) <= 4 * len(rows):
+        return lines
+    return lines[lines["matricule"].isin(rows["matricule"].unique()).to_numpy()]
 
 
 def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:
