@@ -104,7 +104,8 @@ def test_007_month_with_two_kinds_of_absence(params):
     june = found[-1].message
     assert "congé de longue maladie, congé de maladie ordinaire rémunéré à 50 % du traitement" in june
     assert "75 % du mois" in june and "seuls 150,00 EUR étaient dus" in june
-    assert "rémunéré à 50 puis 90 %" in found[2].message  # the rates seen in May, in increasing order
+    # The rates seen in May, in the order of the days: 90 % until the 29th, then 50 %.
+    assert "rémunéré à 90 puis 50 % du traitement" in found[2].message
 
 
 def _frames(value):

@@ -507,13 +507,15 @@ def cmo_cut_days(ctx: RuleContext, absences: pd.DataFrame) -> pd.DataFrame:
     cut, day = rate < 1, pd.DatetimeIndex(day)
     return pd.DataFrame({"matricule": matricule[cut], "period_year": day.year[cut].astype("int64"),
                          "period_month": day.month[cut].astype("int64"),
-                         "cmo_cut": (1 - rate[cut]) / day.days_in_month[cut].to_numpy(dtype=float), "rate": rate[cut]},
-                        columns=MONTH_PAID + ["cmo_cut", "rate"])
+                         "cmo_cut": (1 - rate[cut]) / day.days_in_month[cut].to_numpy(dtype=float), "rate": rate[cut],
+                         "day": day[cut]},
+                        columns=MONTH_PAID + ["cmo_cut", "rate", "day"])
 
 
 def _cmo_label(rates) -> str:
-    """« cmo:90/50 »: the CMO rates of the traitement seen in a month, the type of RIFSEEP-007's message."""
-    return "cmo:" + "/".join(f"{100 * x:g}" for x in sorted(set(rates)))
+    """« cmo:90/50 »: the CMO rates of the traitement seen in a month, in the order of the days (the
+    type of RIFSEEP-007's message)."""
+    return "cmo:" + "/".join(f"{100 * x:g}" for x in dict.fromkeys(rates))
 
 
 def _absence_types(rows: pd.DataFrame, months: pd.DataFrame, cut_days: pd.DataFrame) -> list[list[str]]:
@@ -523,7 +525,7 @@ def _absence_types(rows: pd.DataFrame, months: pd.DataFrame, cut_days: pd.DataFr
         frame = frame.merge(rows[MONTH_PAID].drop_duplicates(), on=MONTH_PAID)
         return {k: list(g[column]) for k, g in frame.groupby(MONTH_PAID, sort=False)} if not frame.empty else {}
 
-    kinds, rates = by_key(months, "type"), by_key(cut_days, "rate")
+    kinds, rates = by_key(months, "type"), by_key(cut_days.sort_values("day", kind="stable"), "rate")
     out = []
     for key in zip(rows["matricule"], rows["period_year"], rows["period_month"]):
         found = set(kinds.get(key, []))
