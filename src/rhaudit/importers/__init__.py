@@ -354,16 +354,19 @@ def _classify_and_annotate(payroll_files: list[ParsedFile], agents: pd.DataFrame
     from ..enrich import Configs, enrich
     from ..params import default_parameters
 
+    sizes = [(len(p.tables["pay_lines"]), len(p.tables["payslips"])) for p in payroll_files]
     lines = pd.concat([p.tables["pay_lines"] for p in payroll_files], ignore_index=True)
     slips = pd.concat([p.tables["payslips"] for p in payroll_files], ignore_index=True)
+    for p in payroll_files:  # the files' own frames are dropped once copied: fewer copies of every line
+        p.tables["pay_lines"] = p.tables["payslips"] = None
     configs = Configs(params=default_parameters(), nomenclature=file_nomenclature([p.tables for p in payroll_files]))
     enriched = enrich({"payslips": slips, "pay_lines": lines, "agents": agents}, configs)
-    lines, annotated = enriched["pay_lines"], enriched["payslips"].sort_index()
+    del lines
+    lines, annotated = enriched.pop("pay_lines"), enriched.pop("payslips").sort_index()
     if not annotated.index.equals(slips.index):
         raise RuntimeError("enrich doit rendre un bulletin par bulletin reçu, dans le même index")
     frames, line_start, slip_start = [], 0, 0
-    for p in payroll_files:
-        n_lines, n_slips = len(p.tables["pay_lines"]), len(p.tables["payslips"])
+    for p, (n_lines, n_slips) in zip(payroll_files, sizes):
         p.tables["pay_lines"] = lines.iloc[line_start:line_start + n_lines].reset_index(drop=True)
         p.tables["payslips"] = annotated.iloc[slip_start:slip_start + n_slips].reset_index(drop=True)
         frames.append(p.tables["payslips"])
