@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..fmt import fr_eur
 from ..model import PAYSLIP_KEY
-from ..workspace import FileEntry, Workspace, now_iso
+from ..workspace import FileEntry, Workspace, now_iso, usable_cores
 from .base import PLAUSIBLE_YEARS, ImportError_, ParsedFile, file_sha256
 
 PES_SUFFIXES = (".xhl", ".xml")
@@ -228,7 +228,7 @@ PARALLEL_MIN_BYTES = 16 << 20
 def _workers(jobs: list[tuple[str, Path, str | None, str]]) -> int:
     """How many processes read the files (1: in this process)."""
     pes = [path for kind, path, _, _ in jobs if kind == "pes"]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     if len(pes) < 2 or cores < 2 or sum(p.stat().st_size for p in pes) < PARALLEL_MIN_BYTES:
         return 1
     return min(cores, len(pes))

@@ -428,17 +428,19 @@ class _Collector:
 
     @staticmethod
     def _line(slip: int, group) -> tuple:
-        # Hot path (millions of lines): one pass over the children, no per-child function call.
-        # The only child holding other elements is PeriodeRef, whose DateDebut/DateFin names
-        # occur nowhere else in a line.
-        v: dict[str, str | None] = {}
-        for c in group:
-            value = c.get("V")
-            if value is None and len(c):
-                for p in c:
-                    v[p.tag] = p.get("V")
-            else:
-                v[c.tag] = value
+        # Hot path (millions of lines): one comprehension over the children. The only child
+        # holding other elements is PeriodeRef, whose DateDebut/DateFin names occur nowhere else
+        # in a line: a child without V is read again with its children.
+        v: dict[str, str | None] = {c.tag: c.get("V") for c in group}
+        if None in v.values():
+            v = {}
+            for c in group:
+                value = c.get("V")
+                if value is None and len(c):
+                    for p in c:
+                        v[p.tag] = p.get("V")
+                else:
+                    v[c.tag] = value
         tag = group.tag
         if tag[0] == "{":  # qualified children: match on local names
             tag = _local(tag)
