@@ -9,9 +9,9 @@ converting element by element and lets bad numbers be found and rejected in one 
 
 The bytes reach the parser through `_Source`, which decodes the file in the encoding that
 its content really has (see `_choose_encoding`), and writes the line of each payslip and pay
-line into its start tag (attribute `rhaudit-ligne`): libxml2's own line numbers stop at
-65,535 and give the end of a tag written over several lines, while the evidence of a finding
-must point to the exact line of the file.
+line into its start tag (attribute `rhaudit-ligne`): libxml2's own line is that of the end of a
+tag written over several lines, and past line 65,535 it can be that of the next text (one line
+too far), while the evidence of a finding must point to the exact line of the file.
 
 NIR, addresses and bank details (CptBancaire) are never read. Names only with keep_names.
 """
