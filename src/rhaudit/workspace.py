@@ -27,6 +27,7 @@ import shutil
 import socket
 import time
 import uuid
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -235,9 +236,18 @@ class Workspace:
         staging = self.root / f"{STAGING_PREFIX}{uuid.uuid4().hex[:8]}"
         moves: list[tuple[Path, Path]] = []
         try:
-            # Parquet files are written by threads (Arrow writes without the GIL), in a fixed order.
-            with ThreadPoolExecutor(max_workers=usable_cores()) as pool:
-                writes = []
+            # Parquet files are written by threads (Arrow writes without the GIL), in a fixed order;
+            # at most one file per thread waits, each holding a copy of its rows.
+            threads = usable_cores()
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                writes, pending = [], deque()
+
+                def write(path: Path, df: pd.DataFrame, dst: Path) -> None:
+                    if len(pending) >= 2 * threads:
+                        pending.popleft().result()
+                    pending.append(pool.submit(self._write, path, df))
+                    writes.append((pending[-1], dst))
+
                 for entry, tables in batches:
                     key = entry.sha256[:16]
                     for table, df in tables.items():
@@ -249,10 +259,10 @@ class Workspace:
                             year_of = year_col.dt.year if table == "absences" else year_col
                             for year, part in df.groupby(year_of.astype("Int64"), sort=True):
                                 rel = Path(table) / f"{YEAR_KEY}={int(year)}" / f"{key}.parquet"
-                                writes.append((pool.submit(self._write, staging / rel, part), self.root / rel))
+                                write(staging / rel, part, self.root / rel)
                         else:
                             rel = Path(table) / f"{key}.parquet"
-                            writes.append((pool.submit(self._write, staging / rel, df), self.root / rel))
+                            write(staging / rel, df, self.root / rel)
                 moves += [(future.result(), dst) for future, dst in writes]
             replaced_keys = {sha[:16] for sha in replace}
             for src, dst in moves:
