@@ -198,7 +198,8 @@ def main() -> None:
             files = synthetic_year(data_dir, args.agents)
             source = "bulletins réels répétés (ville2012)"
         size_mb = sum(f.stat().st_size for f in files) / 1e6
-        print(f"Données : {len(files)} fichiers, {size_mb:.1f} Mo, {args.agents} agents ({source}) ; "
+        agents = "" if args.files is not None else f", {args.agents} agents"  # given files: their own count
+        print(f"Données : {len(files)} fichiers, {size_mb:.1f} Mo{agents} ({source}) ; "
               f"{os.cpu_count()} cœurs, charge moyenne {os.getloadavg()[0]:.1f} au départ")
         paths = list(map(str, files))
         if args.import_only:

@@ -120,6 +120,16 @@ def test_click_usage_errors_and_help_are_french(tmp_path):
     assert "'yaml' n'est pas l'une des valeurs 'text', 'json'" in choice.output
 
 
+def test_help_placeholders_and_type_errors_are_french(tmp_path):
+    top = run("--help").output
+    assert "COMMANDE [ARGUMENTS]..." in top and "COMMAND [ARGS]" not in top
+    assert "COMMANDE [ARGUMENTS]..." in run("dev", "--help").output
+    helped = run("check", "--help").output
+    assert "--rules TEXTE" in helped and "--year ENTIER" in helped and "TEXT " not in helped and "INTEGER" not in helped
+    bad_year = run("check", "-w", str(tmp_path), "--year", "deux-mille")
+    assert bad_year.exit_code == 2 and "'deux-mille' n'est pas un entier valide." in bad_year.output
+
+
 def test_pydantic_constraints_are_french(tmp_path):
     bad = tmp_path / "d.yaml"
     bad.write_text("name: X\nworking_time:\n  cycles:\n    - {name: A, weekly_hours: 35, quotite: 0}\n", encoding="utf-8")

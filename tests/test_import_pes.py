@@ -298,3 +298,16 @@ def test_a_nir_in_the_matricule_element_stops_the_import_without_showing_it(tmp_
     assert f"{path}, ligne {second_slip_line} : l'élément Agent/Matricule contient un numéro de sécurité sociale" in message
     shown = message.replace(str(path), "")  # the temporary path may hold any digits
     assert "123" not in shown and "456" not in shown and "Rien n'a été importé" in message
+
+
+def test_lines_beyond_65535_are_exact(tmp_path):
+    # libxml2's own line of an element is off by one past line 65,535 (it takes that of the next
+    # text node): 70,000 blank lines before the second payslip show that _Source's lines are used.
+    text = document(donnees(payslip("A1", lines=line()) + "\n" * 70_000 + payslip("B2", lines=line(label="SECOND"))))
+    parsed = parse_pes_file(write(tmp_path, text))
+    lines = text.split("\n")
+    slips = [i + 1 for i, t in enumerate(lines) if t == "<PayeIndivMensuel>"]
+    pay = [i + 1 for i, t in enumerate(lines) if t == "<TraitBrut>"]
+    assert slips[1] > 70_000
+    assert list(parsed.tables["payslips"]["source_line"]) == slips
+    assert list(parsed.tables["pay_lines"]["source_line"]) == pay

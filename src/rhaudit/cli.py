@@ -45,6 +45,12 @@ class _Group(click.Group):
     """The command group: errors of the user's environment (workspace, files, permissions, full
     disk) end with a French message and exit status 2, never a traceback."""
 
+    group_class = type  # subgroups (rhaudit dev) are of this class too
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("subcommand_metavar", cli_fr.SUBCOMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

@@ -83,6 +83,13 @@ _PLURAL: dict[str, tuple[str, str]] = {
          "{len_type} valeurs sont requises, mais {len_value} ont été données."),
 }
 
+# Names of click's value types: the placeholders of the help (« --year ENTIER ») and the
+# errors (« 'abc' n'est pas un entier valide. »). Paths are named through the table above.
+_TYPE_NAMES = {"STRING": "texte", "INT": "entier", "FLOAT": "nombre", "BOOL": "booléen"}
+_TYPE_CLASS_NAMES = {"IntRange": "entier", "FloatRange": "nombre", "DateTime": "date", "Choice": "choix",
+                     "File": "fichier"}
+SUBCOMMAND_METAVAR = "COMMANDE [ARGUMENTS]..."
+
 _MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils")
 
 
@@ -106,3 +113,10 @@ def install() -> None:
             module._ = gettext_fr
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext_fr
+    types = importlib.import_module("click.types")
+    for name, french in _TYPE_NAMES.items():
+        if hasattr(types, name):
+            getattr(types, name).name = french
+    for name, french in _TYPE_CLASS_NAMES.items():
+        if hasattr(types, name):
+            getattr(types, name).name = french

@@ -27,6 +27,8 @@ import shutil
 import socket
 import time
 import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -234,21 +236,34 @@ class Workspace:
         staging = self.root / f"{STAGING_PREFIX}{uuid.uuid4().hex[:8]}"
         moves: list[tuple[Path, Path]] = []
         try:
-            for entry, tables in batches:
-                key = entry.sha256[:16]
-                for table, df in tables.items():
-                    if df is None or df.empty:
-                        continue
-                    df = conform(df, table)
-                    if table in YEAR_PARTITIONED:
-                        year_col = df[_YEAR_COLUMN[table]]
-                        year_of = year_col.dt.year if table == "absences" else year_col
-                        for year, part in df.groupby(year_of.astype("Int64"), sort=True):
-                            rel = Path(table) / f"{YEAR_KEY}={int(year)}" / f"{key}.parquet"
-                            moves.append((self._write(staging / rel, part), self.root / rel))
-                    else:
-                        rel = Path(table) / f"{key}.parquet"
-                        moves.append((self._write(staging / rel, df), self.root / rel))
+            # Parquet files are written by threads (Arrow writes without the GIL), in a fixed order;
+            # at most one file per thread waits, each holding a copy of its rows.
+            threads = usable_cores()
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                writes, pending = [], deque()
+
+                def write(path: Path, df: pd.DataFrame, dst: Path) -> None:
+                    if len(pending) >= 2 * threads:
+                        pending.popleft().result()
+                    pending.append(pool.submit(self._write, path, df))
+                    writes.append((pending[-1], dst))
+
+                for entry, tables in batches:
+                    key = entry.sha256[:16]
+                    for table, df in tables.items():
+                        if df is None or df.empty:
+                            continue
+                        df = conform(df, table)
+                        if table in YEAR_PARTITIONED:
+                            year_col = df[_YEAR_COLUMN[table]]
+                            year_of = year_col.dt.year if table == "absences" else year_col
+                            for year, part in df.groupby(year_of.astype("Int64"), sort=True):
+                                rel = Path(table) / f"{YEAR_KEY}={int(year)}" / f"{key}.parquet"
+                                write(staging / rel, part, self.root / rel)
+                        else:
+                            rel = Path(table) / f"{key}.parquet"
+                            write(staging / rel, df, self.root / rel)
+                moves += [(future.result(), dst) for future, dst in writes]
             replaced_keys = {sha[:16] for sha in replace}
             for src, dst in moves:
                 if dst.exists() and dst.stem not in replaced_keys:
@@ -282,6 +297,7 @@ class Workspace:
 
     @staticmethod
     def _write(path: Path, df: pd.DataFrame) -> Path:
+        # (threads: mkdir with exist_ok is safe when two create the same folder)
         path.parent.mkdir(parents=True, exist_ok=True)
         df.reset_index(drop=True).to_parquet(path, index=False)
         return path
@@ -422,6 +438,11 @@ def _year_dirs(base: Path) -> list[tuple[Path, int]]:
         if name.isdigit() and d.is_dir():
             out.append((d, int(name)))
     return out
+
+
+def usable_cores() -> int:
+    """The processor cores this process may run on (the import's reading and writing use them)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _atomic_write(path: Path, text: str) -> None:

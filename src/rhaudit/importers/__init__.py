@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..fmt import fr_eur
 from ..model import PAYSLIP_KEY
-from ..workspace import FileEntry, Workspace, now_iso
+from ..workspace import FileEntry, Workspace, now_iso, usable_cores
 from .base import PLAUSIBLE_YEARS, ImportError_, ParsedFile, file_sha256
 
 PES_SUFFIXES = (".xhl", ".xml")
@@ -228,7 +228,7 @@ PARALLEL_MIN_BYTES = 16 << 20
 def _workers(jobs: list[tuple[str, Path, str | None, str]]) -> int:
     """How many processes read the files (1: in this process)."""
     pes = [path for kind, path, _, _ in jobs if kind == "pes"]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     if len(pes) < 2 or cores < 2 or sum(p.stat().st_size for p in pes) < PARALLEL_MIN_BYTES:
         return 1
     return min(cores, len(pes))
@@ -354,16 +354,19 @@ def _classify_and_annotate(payroll_files: list[ParsedFile], agents: pd.DataFrame
     from ..enrich import Configs, enrich
     from ..params import default_parameters
 
+    sizes = [(len(p.tables["pay_lines"]), len(p.tables["payslips"])) for p in payroll_files]
     lines = pd.concat([p.tables["pay_lines"] for p in payroll_files], ignore_index=True)
     slips = pd.concat([p.tables["payslips"] for p in payroll_files], ignore_index=True)
+    for p in payroll_files:  # the files' own frames are dropped once copied: fewer copies of every line
+        p.tables["pay_lines"] = p.tables["payslips"] = None
     configs = Configs(params=default_parameters(), nomenclature=file_nomenclature([p.tables for p in payroll_files]))
     enriched = enrich({"payslips": slips, "pay_lines": lines, "agents": agents}, configs)
-    lines, annotated = enriched["pay_lines"], enriched["payslips"].sort_index()
+    del lines
+    lines, annotated = enriched.pop("pay_lines"), enriched.pop("payslips").sort_index()
     if not annotated.index.equals(slips.index):
         raise RuntimeError("enrich doit rendre un bulletin par bulletin reçu, dans le même index")
     frames, line_start, slip_start = [], 0, 0
-    for p in payroll_files:
-        n_lines, n_slips = len(p.tables["pay_lines"]), len(p.tables["payslips"])
+    for p, (n_lines, n_slips) in zip(payroll_files, sizes):
         p.tables["pay_lines"] = lines.iloc[line_start:line_start + n_lines].reset_index(drop=True)
         p.tables["payslips"] = annotated.iloc[slip_start:slip_start + n_slips].reset_index(drop=True)
         frames.append(p.tables["payslips"])

@@ -9,9 +9,9 @@ converting element by element and lets bad numbers be found and rejected in one 
 
 The bytes reach the parser through `_Source`, which decodes the file in the encoding that
 its content really has (see `_choose_encoding`), and writes the line of each payslip and pay
-line into its start tag (attribute `rhaudit-ligne`): libxml2's own line numbers stop at
-65,535 and give the end of a tag written over several lines, while the evidence of a finding
-must point to the exact line of the file.
+line into its start tag (attribute `rhaudit-ligne`): libxml2's own line is that of the end of a
+tag written over several lines, and past line 65,535 it can be that of the next text (one line
+too far), while the evidence of a finding must point to the exact line of the file.
 
 NIR, addresses and bank details (CptBancaire) are never read. Names only with keep_names.
 """
@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
 from ..model import GROSS_KINDS, LINE_KINDS, STATUTS, conform
@@ -426,17 +428,19 @@ class _Collector:
 
     @staticmethod
     def _line(slip: int, group) -> tuple:
-        # Hot path (millions of lines): one pass over the children, no per-child function call.
-        # The only child holding other elements is PeriodeRef, whose DateDebut/DateFin names
-        # occur nowhere else in a line.
-        v: dict[str, str | None] = {}
-        for c in group:
-            value = c.get("V")
-            if value is None and len(c):
-                for p in c:
-                    v[p.tag] = p.get("V")
-            else:
-                v[c.tag] = value
+        # Hot path (millions of lines): one comprehension over the children. The only child
+        # holding other elements is PeriodeRef, whose DateDebut/DateFin names occur nowhere else
+        # in a line: a child without V is read again with its children.
+        v: dict[str, str | None] = {c.tag: c.get("V") for c in group}
+        if None in v.values():
+            v = {}
+            for c in group:
+                value = c.get("V")
+                if value is None and len(c):
+                    for p in c:
+                        v[p.tag] = p.get("V")
+                else:
+                    v[c.tag] = value
         tag = group.tag
         if tag[0] == "{":  # qualified children: match on local names
             tag = _local(tag)
@@ -502,13 +506,13 @@ class _Collector:
             raw[col] = self._dates(raw[col], tag, raw["source_line"], "ligne de paie de la ligne")
         for col, tag in _LINE_TEXTS.items():
             self._drop_nir(raw[col], tag, raw["source_line"])
-        lines = pd.DataFrame(raw)
+        lines = pd.DataFrame(_with_strings(raw, ("kind", "code", "label", "caisse", "matricule", "establishment")))
         if bad.any():
             lines = lines.loc[~bad].reset_index(drop=True)
             slip_idx = slip_idx[~bad]
         self._canonical_signs(lines)
         s["gross"], s["gross_derived"] = self._gross(s["gross"], self.slips["gross"], lines, slip_idx)
-        slips = pd.DataFrame(s)
+        slips = pd.DataFrame(_with_strings(s, _SLIP_STRINGS))
         for df in (slips, lines):
             df["year"], df["month"], df["source_file"] = self.year, self.month, self.path.name
         return conform(slips, "payslips"), conform(lines, "pay_lines"), self._nomenclature_frame(lines)
@@ -645,6 +649,17 @@ def _more_lines(lines: np.ndarray, idx: list[int], shown: int = 5) -> str:
     return f" ; autres lignes : {', '.join(others)}{more}" if others else ""
 
 
+_SLIP_STRINGS = ("matricule", "establishment", "budget", "statut", "statut_code", "emploi", "grade", "echelon",
+                 "service", "events", "nom", "prenom")
+
+
+def _with_strings(columns: dict, names) -> dict:
+    """`columns` with those of `names` (object arrays of str or None) as the model's string
+    arrays, built by Arrow in one call each (much faster than pandas' element-wise checks)."""
+    return {c: pd.arrays.ArrowStringArray(pa.array(v, type=pa.large_string(), from_pandas=True)) if c in names else v
+            for c, v in columns.items()}
+
+
 def _strip(value: str | None) -> str | None:
     return value.strip() if value else value
 
@@ -684,7 +699,12 @@ def _numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     text, and also NaN, infinities and absurd magnitudes ('NaN', 'inf', '1e400'), which are
     never stored.
     """
-    out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float, copy=True)
+    try:  # Arrow's C parser when every given value is a plain number (the usual case)
+        # (+ 0.0 turns "-0" into 0.0, as the slower path gives it)
+        out = pc.cast(pa.array(values, type=pa.string(), from_pandas=True), pa.float64()) \
+            .to_numpy(zero_copy_only=False) + 0.0
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float, copy=True)
     missing = ~np.isfinite(out) | (np.abs(out) >= _ABSURD)
     if not missing.any():
         return out, missing
