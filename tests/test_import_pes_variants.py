@@ -112,7 +112,7 @@ def test_malformed_dates_are_read_with_a_warning_naming_the_line_and_impossible_
     rappel = line_of(path, "<Rappel>")
     assert f"Periode/DateFin au format irrégulier lue(s) comme AAAA-MM-JJ (élément Periode de la ligne {periode} : " \
            f"'2008-09-3' lue 2008-09-03)" in " ".join(parsed.warnings)
-    assert f"PeriodeRef/DateFin illisible(s) ou impossible(s)" in " ".join(parsed.warnings)
+    assert "PeriodeRef/DateFin illisible(s) ou impossible(s)" in " ".join(parsed.warnings)
     assert f"(ligne de paie de la ligne {rappel} : '2008-02-30')" in " ".join(parsed.warnings)
     assert len(parsed.warnings) == 3 and parsed.rejected == []
 

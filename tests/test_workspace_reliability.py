@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from rhaudit import workspace as workspace_module
 from rhaudit.cli import main
 from rhaudit.importers import import_files
-from rhaudit.workspace import Workspace, WorkspaceBusy, WorkspaceError
+from rhaudit.workspace import Workspace, WorkspaceBusy
 
 from test_import_pes import document, donnees, line, payslip
 
