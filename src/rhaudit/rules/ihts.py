@@ -483,14 +483,12 @@ def declared_vs_paid(ctx: RuleContext):
 def _same_month_findings(ctx: RuleContext, other_categories, why, amount_of_ihts: bool):
     """Agent-months (payment month) with IHTS lines and lines of `other_categories`."""
     lines = lines_of(ctx, IHTS_CATEGORIES + tuple(other_categories), with_slip=False)
-    lines = lines.assign(is_ihts=lines["category"].isin(IHTS_CATEGORIES))
-    g = lines.groupby(SLIP_MONTH).agg(ihts=("is_ihts", "any"), other=("is_ihts", lambda s: (~s).any()))
-    both = g[g["ihts"] & g["other"]].reset_index()
+    is_ihts = lines["category"].isin(IHTS_CATEGORIES).to_numpy()
+    # Amounts of IHTS and of the other lines per agent-month; the months with both (inner join).
+    a_ihts = lines[is_ihts].groupby(SLIP_MONTH)["amount"].sum().rename("a_ihts").reset_index()
+    a_other = lines[~is_ihts].groupby(SLIP_MONTH)["amount"].sum().rename("a_other").reset_index()
+    both = a_ihts.merge(a_other, on=SLIP_MONTH)
     sel = lines.merge(both[SLIP_MONTH], on=SLIP_MONTH)
-    keys = list(zip(both["matricule"], both["year"], both["month"]))
-    ihts_amount = sel[sel["is_ihts"]].groupby(SLIP_MONTH)["amount"].sum()
-    other_amount = sel[~sel["is_ihts"]].groupby(SLIP_MONTH)["amount"].sum()
-    both = both.assign(a_ihts=[float(ihts_amount[k]) for k in keys], a_other=[float(other_amount[k]) for k in keys])
     return row_findings(ctx, both, sel, keys=SLIP_MONTH, amount=lambda r: r.a_ihts if amount_of_ihts else None,
                         message=lambda r: why(r, r.a_ihts, r.a_other))
 
