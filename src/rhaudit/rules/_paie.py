@@ -9,6 +9,7 @@ source lines to a finding) and the usual finding builders: flagged lines grouped
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import pay
@@ -38,20 +39,58 @@ UNQUALIFIED = "a_qualifier"  # population outside the civil-service grids (STATU
 
 
 def _lines_of(ctx, categories, with_slip: bool, all_populations: bool = False) -> pd.DataFrame:
-    pl = ctx.pay_lines
-    lines = pl[pl["category"].isin(list(categories)) & pl["amount"].fillna(0).ne(0)]
+    index = ctx.shared("lines_of.index", lambda: _LineIndex(ctx))
+    wanted = [code for code, category in enumerate(index.categories) if category in set(categories)]
+    keep = np.isin(index.codes, wanted) & index.nonzero
     # Staff whose statut is to be qualified (no grade, no indice, fixed salary: private-law staff
     # of a SPIC...) do not get the civil-service pay rules; STATUT-001 reports them once.
-    outside = ctx.payslips.loc[ctx.payslips["population"].fillna("").eq(UNQUALIFIED), PAYSLIP_KEY]
-    if not outside.empty and not all_populations:
-        flag = lines[PAYSLIP_KEY].merge(outside.drop_duplicates().assign(_out=True), on=PAYSLIP_KEY, how="left")["_out"]
-        lines = lines[flag.isna().to_numpy()]
+    if index.outside is not None and not all_populations:
+        keep &= ~index.outside
+    lines = ctx.pay_lines[keep]
     lines = pay.attach_period(lines)
     lines["back_pay"] = pay.back_pay_mask(lines)
     if with_slip:
-        slips = with_quotite(ctx.payslips)[PAYSLIP_KEY + SLIP_ATTRIBUTES].drop_duplicates(PAYSLIP_KEY)
-        lines = lines.merge(slips, on=PAYSLIP_KEY, how="left")
+        slips, position = index.slips(), index.slip_position()
+        if position is None or lines.columns.isin(SLIP_ATTRIBUTES).any():  # a line without its payslip (the
+            # merge gives it missing attributes, and may change their dtype), or columns the merge would suffix
+            return lines.merge(slips, on=PAYSLIP_KEY, how="left")
+        taken = slips[SLIP_ATTRIBUTES].take(position[keep])
+        lines = lines.reset_index(drop=True)
+        lines[SLIP_ATTRIBUTES] = taken.set_axis(lines.index)  # lines.merge(slips, on=PAYSLIP_KEY, how="left")
     return lines
+
+
+class _LineIndex:
+    """What every lines_of call needs about all the pay lines, computed once per check: each
+    line's category (as codes), whether its amount is non-zero, whether its payslip is one of
+    staff to qualify, and (on first use) the row of its payslip's attributes."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        pl = ctx.pay_lines
+        self.codes, categories = pd.factorize(pl["category"])
+        self.categories = list(categories)
+        self.nonzero = pl["amount"].fillna(0).ne(0).to_numpy(dtype=bool)
+        self.outside = None
+        outside = ctx.payslips.loc[ctx.payslips["population"].fillna("").eq(UNQUALIFIED), PAYSLIP_KEY]
+        if not outside.empty:
+            flag = pl[PAYSLIP_KEY].merge(outside.drop_duplicates().assign(_out=True), on=PAYSLIP_KEY, how="left")["_out"]
+            self.outside = flag.notna().to_numpy()
+        self._slips = self._position = None
+
+    def slips(self) -> pd.DataFrame:
+        if self._slips is None:
+            self._slips = with_quotite(self.ctx.payslips)[PAYSLIP_KEY + SLIP_ATTRIBUTES].drop_duplicates(PAYSLIP_KEY)
+        return self._slips
+
+    def slip_position(self):
+        """Row in slips() of each pay line's payslip, or None when a line has none."""
+        if self._position is None:
+            keys = self.slips()[PAYSLIP_KEY]
+            pos = self.ctx.pay_lines[PAYSLIP_KEY].merge(keys.assign(_pos=np.arange(len(keys))), on=PAYSLIP_KEY,
+                                                        how="left")["_pos"]
+            self._position = False if pos.isna().any() else pos.to_numpy(dtype="int64")
+        return None if self._position is False else self._position
 
 
 EVIDENCE_COLUMNS = ("source_file", "source_line", "code", "label", "amount", "year", "month")
