@@ -166,13 +166,13 @@ def cmo_pay_rates_by_agent(params: Parameters, agents, days, granted=None) -> tu
     key = codes.astype("int64") * band + (day_num - day_num.min())
     start = np.searchsorted(key, key - 364, side="left")
     rank = np.arange(d.size) - start + 1  # CMO days of the agent in the rolling year ending on each day
-    limit = _param_by_date(params, "carence.cmo_jours_premiere_periode", d)
-    first_rate = _param_by_date(params, "carence.cmo_taux_traitement_premiere_periode", g)
-    second_rate = _param_by_date(params, "carence.cmo_taux_traitement_seconde_periode", d)
+    limit = param_by_date(params, "carence.cmo_jours_premiere_periode", d)
+    first_rate = param_by_date(params, "carence.cmo_taux_traitement_premiere_periode", g)
+    second_rate = param_by_date(params, "carence.cmo_taux_traitement_seconde_periode", d)
     return uniques[codes], d, np.where(rank <= limit, first_rate, second_rate)
 
 
-def _param_by_date(params: Parameters, name: str, dates: np.ndarray) -> np.ndarray:
+def param_by_date(params: Parameters, name: str, dates: np.ndarray) -> np.ndarray:
     """Numeric parameter `name` in force on each date (datetime64[D]), looked up once per distinct date."""
     distinct, inverse = np.unique(dates, return_inverse=True)
     values = np.array([float(params.value(name, day)) for day in distinct.astype(object)], dtype=float)

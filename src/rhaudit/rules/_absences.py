@@ -53,9 +53,12 @@ def daily_hours(ctx, when) -> float:
     return float(ctx.params.value("temps_travail.duree_hebdomadaire_heures", when)) / 5
 
 
-def monthly_base(ctx, categories) -> pd.DataFrame:
-    """Per payslip key: the month's positive pay of `categories` (no back pay, no retenue)."""
+def monthly_base(ctx, categories, matricules=None) -> pd.DataFrame:
+    """Per payslip key: the month's positive pay of `categories` (no back pay, no retenue), of
+    every agent or of the `matricules` given (text)."""
     lines = lines_of(ctx, categories, with_slip=False)
+    if matricules is not None:
+        lines = lines[lines["matricule"].astype(str).isin(list(matricules)).to_numpy()]
     lines = lines[~lines["back_pay"] & (lines["amount"] > 0)].copy()
     lines["matricule"] = lines["matricule"].astype(str)
     return lines.groupby(["matricule", "year", "month"], as_index=False).agg(base=("amount", "sum"))

@@ -10,6 +10,7 @@ motive).
 from __future__ import annotations
 
 from ..absence_chains import chain_ids
+from ..pay import param_by_date
 from . import RuleContext, rule
 from ._absences import (CARENCE_BASE, absence_evidence, absences_of, as_date, checked_years, mentions, monthly_base,
                         next_month, slip_attributes)
@@ -51,16 +52,26 @@ def carence_not_withheld(ctx: RuleContext):
     slips = slip_attributes(ctx)
     staff = slips[slips["population"].astype("string").fillna("agent").eq("agent")]
     carence = lines_of(ctx, ["carence"], with_slip=False)
-    withheld = {(str(m), int(y), int(mo)) for m, y, mo in zip(carence["matricule"], carence["year"], carence["month"])}
-    withheld |= {(str(m), int(y), int(mo)) for m, y, mo in
-                 zip(carence["matricule"], carence["period_year"], carence["period_month"])}
-    base = monthly_base(ctx, CARENCE_BASE).set_index(["matricule", "year", "month"])["base"]
-    paid = set(zip(staff["matricule"], staff["year"].astype(int), staff["month"].astype(int)))
-    out, unpaid = [], 0
-    for r in first.itertuples(index=False):
+    withheld = _keys(map(str, carence["matricule"].tolist()), carence["year"], carence["month"])
+    withheld |= _keys(map(str, carence["matricule"].tolist()), carence["period_year"], carence["period_month"])
+    # Payslips of the agents on CMO only: a set of every payslip's key would cost more than the rule.
+    staff = staff[staff["matricule"].isin(first["matricule"].unique())]
+    paid = _keys(staff["matricule"].tolist(), staff["year"], staff["month"])
+    # Parameters once per distinct start date, exception words once per distinct label.
+    starts = first["start"].to_numpy(dtype="datetime64[D]")
+    carence_days = param_by_date(ctx.params, "carence.jours", starts)
+    exceptions, exempt_cache = {}, {}
+    due, unpaid = [], 0
+    for r, days in zip(first.itertuples(index=False), carence_days.tolist()):
         day = as_date(r.start)
-        days = float(ctx.params.value("carence.jours", day))
-        if days <= 0 or mentions(f"{r.motive} {r.source_label}", ctx.params.value("carence.exceptions", day)):
+        if days <= 0:
+            continue
+        if day not in exceptions:
+            exceptions[day] = tuple(ctx.params.value("carence.exceptions", day))
+        exempt = (f"{r.motive} {r.source_label}", exceptions[day])
+        if exempt not in exempt_cache:
+            exempt_cache[exempt] = mentions(*exempt)
+        if exempt_cache[exempt]:
             continue
         key = (r.matricule, day.year, day.month)
         nxt = (r.matricule, *next_month(day.year, day.month))
@@ -69,6 +80,15 @@ def carence_not_withheld(ctx: RuleContext):
             continue
         if key in withheld or nxt in withheld:
             continue
+        due.append((r, day, days, key))
+    ctx.skipped(unpaid, "congés de maladie ordinaire", "aucun bulletin d'agent le mois du début de l'arrêt")
+    if not due:
+        return []
+    # The month's pay base of the agents found only (grouping every agent's lines would cost more).
+    base = monthly_base(ctx, CARENCE_BASE, matricules={key[0] for *_, key in due})
+    base = base.set_index(["matricule", "year", "month"])["base"]
+    out = []
+    for r, day, days, key in due:
         monthly = float(base.get(key, 0.0))
         divisor = float(ctx.params.value("carence.diviseur_journalier", day))
         amount = days * monthly / divisor
@@ -80,5 +100,9 @@ def carence_not_withheld(ctx: RuleContext):
                      f"Non retenu : {num(days)} j × {eur(monthly)} (traitement, NBI et régime indemnitaire du mois) / "
                      f"{num(divisor)} = {eur(amount)} (loi 2017-1837, art. 115)."),
         ))
-    ctx.skipped(unpaid, "congés de maladie ordinaire", "aucun bulletin d'agent le mois du début de l'arrêt")
     return out
+
+
+def _keys(matricules, years, months) -> set[tuple[str, int, int]]:
+    """{(matricule, year, month)} of aligned columns, read as lists (iterating pandas is slow)."""
+    return set(zip(matricules, years.astype(int).tolist(), months.astype(int).tolist()))
