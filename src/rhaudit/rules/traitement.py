@@ -109,10 +109,13 @@ def traitement_vs_indice(ctx: RuleContext):
         ctx.skipped(int(under.sum()), "bulletins au traitement inférieur au dû",
                     "pas de fichier d'absences pour exclure un demi-traitement ou une retenue pour absence")
     else:
-        absent = _absent_months(ctx)
-        explained = per["retenues"] | pd.Series([(str(m), int(y), int(mo)) in absent for m, y, mo in
-                                                zip(per["matricule"], per["year"], per["month"])], index=per.index)
-        judged_under = under & ~explained
+        # Only a payslip paid under the due amount without a retenue line needs the absences file.
+        judged_under = under & ~per["retenues"]
+        if judged_under.any():
+            absent = _absent_months(ctx)
+            doubt = per[judged_under]
+            judged_under[judged_under] = [(str(m), int(y), int(mo)) not in absent for m, y, mo in
+                                          zip(doubt["matricule"], doubt["year"], doubt["month"])]
     bad = per[(per["diff"] > 0) | judged_under]
     return paid_vs_due_findings(
         ctx, bad, lines, "traitement", ref="décret 85-1148, art. 3",
