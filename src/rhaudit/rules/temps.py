@@ -37,7 +37,7 @@ def _years(ctx: RuleContext) -> list[int]:
     if ctx.options.get("years"):
         years = {int(y) for y in ctx.options["years"]}
     else:
-        years = set(ctx.payslips["year"].dropna().astype(int)) if not ctx.payslips.empty else set()
+        years = {int(y) for y in ctx.payslips["year"].dropna().unique()} if not ctx.payslips.empty else set()
         if not years and not ctx.absences.empty:
             years = set(ctx.absences["start"].dt.year.dropna().astype(int))
     delib = ctx.deliberation
@@ -78,7 +78,9 @@ def _agent_findings(ctx: RuleContext, excess_of, message_of) -> list:
     wt = _working_time(ctx)
     out = []
     for year in _years(ctx) if wt is not None else []:
-        for b in _balances(ctx, wt, year).itertuples(index=False):
+        # The balances as tuples once per check: three rules read every agent's row.
+        rows = ctx.shared(("temps.balance_rows", year), lambda: list(_balances(ctx, wt, year).itertuples(index=False)))
+        for b in rows:
             excess = excess_of(b)
             if excess > EPSILON:
                 out.append(ctx.finding(matricule=b.matricule, year=year, hours=excess * b.daily_hours,
@@ -89,11 +91,19 @@ def _agent_findings(ctx: RuleContext, excess_of, message_of) -> list:
 def _staffing(ctx: RuleContext, wt, year: int) -> dict[str, tuple[int, float]]:
     """Per cycle: agents paid in `year` and their full-time equivalent (quotité × months paid / 12):
     a day granted to an agent at 80 % or present 6 months costs 80 % or half of a full-time day."""
-    assigned = assign_cycles(ctx.payslips, ctx.agents, wt, year)
-    if assigned.empty:
-        return {}
-    etp = assigned["quotite"] * assigned["months"].clip(upper=12) / 12
-    return {name: (len(g), float(etp[g.index].sum())) for name, g in assigned.groupby("cycle")}
+    def compute():
+        assigned = _assigned(ctx, wt, year)
+        if assigned.empty:
+            return {}
+        etp = assigned["quotite"] * assigned["months"].clip(upper=12) / 12
+        return {name: (len(g), float(etp[g.index].sum())) for name, g in assigned.groupby("cycle")}
+
+    return ctx.shared(("temps.staffing", year), compute)
+
+
+def _assigned(ctx: RuleContext, wt, year: int) -> pd.DataFrame:
+    """worktime.assign_cycles of `year`, once per check (several TEMPS rules need it)."""
+    return ctx.shared(("temps.assign_cycles", year), lambda: assign_cycles(ctx.payslips, ctx.agents, wt, year))
 
 
 def _etp_cost(ctx: RuleContext, wt) -> float | None:
@@ -280,14 +290,13 @@ def solidarity_not_applied(ctx: RuleContext):
 
 
 def _balances(ctx: RuleContext, wt, year: int) -> pd.DataFrame:
-    cache = ctx.options.setdefault("_temps_balances", {})
-    if year not in cache:
-        assigned = assign_cycles(ctx.payslips, ctx.agents, wt, year)
+    def compute():
+        assigned = _assigned(ctx, wt, year)
         norms = Norms.of(year, ctx.params)
         cycles = {c.name: c for c in wt.cycles if _cycle_error(c, norms) is None}  # others: TEMPS-001
-        cache[year] = (agent_balances(ctx.absences, assigned, cycles, year, ctx.params)
-                       if not assigned.empty else pd.DataFrame())
-    return cache[year]
+        return agent_balances(ctx.absences, assigned, cycles, year, ctx.params) if not assigned.empty else pd.DataFrame()
+
+    return ctx.shared(("temps.balances", year), compute)
 
 
 @rule("TEMPS-005", "Congés annuels pris au-delà des droits", "alerte",
