@@ -29,8 +29,13 @@ def nbi_months(ctx: RuleContext) -> pd.DataFrame:
     """One row per payslip with current-month NBI: amount paid, points, paid fraction, due amount.
 
     Back-pay NBI lines are left out (they pay another month at another indice); points come from
-    the payslip (NBI elements) or else from the line's units / base.
+    the payslip (NBI elements) or else from the line's units / base. Computed once per check (two
+    rules read it); callers must not modify it in place.
     """
+    return ctx.shared("nbi_months", lambda: _nbi_months(ctx))
+
+
+def _nbi_months(ctx: RuleContext) -> pd.DataFrame:
     lines = lines_of(ctx, ("nbi", "traitement"))
     lines = lines[~lines["back_pay"]]
     nbi = lines[lines["category"] == "nbi"]
@@ -145,15 +150,20 @@ def points_check(ctx: RuleContext):
     if m.empty:
         return []
     m = m[m["points"].notna() & (m["points"] > 0)].copy()
-    ceilings = [ctx.params.value("nbi.plafond_points_usuel", (int(y), int(mo))) for y, mo in zip(m["year"], m["month"])]
+    months = list(zip(m["year"].astype(int).tolist(), m["month"].astype(int).tolist()))
+    ceilings = _by_month(ctx, "nbi.plafond_points_usuel", months)
     m["ceiling"] = [float(c.get(cat)) if isinstance(cat, str) and cat in c else np.nan
-                    for c, cat in zip(ceilings, m["categorie"])]
+                    for c, cat in zip(ceilings, m["categorie"].tolist())]
     m["allowed"] = m["ceiling"]
     m["why"] = "plafond usuel de la catégorie"
     # Secrétaire de mairie (commune under 2,000 inhabitants): its own points, whatever the catégorie.
-    sm = [ctx.params.value("nbi.secretaire_mairie", (int(y), int(mo))) for y, mo in zip(m["year"], m["month"])]
-    labels = (m["emploi"].astype("string").fillna("") + " | " + m["grade"].astype("string").fillna("")).map(normalize_label)
-    is_sm = np.array([bool(re.search(v["motif"], lab)) for v, lab in zip(sm, labels)], dtype=bool)
+    sm = _by_month(ctx, "nbi.secretaire_mairie", months)
+    text = m["emploi"].astype("string").fillna("") + " | " + m["grade"].astype("string").fillna("")
+    matched: dict = {}  # (pattern, label) -> match: few distinct emplois and grades
+    for key in zip([v["motif"] for v in sm], text.tolist()):
+        if key not in matched:
+            matched[key] = bool(re.search(key[0], normalize_label(key[1])))
+    is_sm = np.array([matched[key] for key in zip([v["motif"] for v in sm], text.tolist())], dtype=bool)
     m.loc[is_sm, "allowed"] = [float(v["points"]) for v, k in zip(sm, is_sm) if k]
     m.loc[is_sm, "why"] = "fonctions de secrétaire de mairie d'une commune de moins de 2 000 habitants"
     delib = ctx.deliberation
@@ -175,3 +185,9 @@ def points_check(ctx: RuleContext):
                            f"{num(r.allowed)} points. Excédent : {num(r.excess_points)} points, soit {eur(r.amount)} "
                            f"ce mois (décrets 2006-779 et 2006-780)."),
     )
+
+
+def _by_month(ctx: RuleContext, name: str, months: list) -> list:
+    """Parameter `name` in force each (year, month) of `months`, looked up once per distinct month."""
+    values = {k: ctx.params.value(name, k) for k in set(months)}
+    return [values[k] for k in months]

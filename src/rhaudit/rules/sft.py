@@ -16,7 +16,12 @@ from ._paie import due_range, eur, lines_of, month_label, num, paid_vs_due_findi
 
 
 def sft_months(ctx: RuleContext):
-    """(current-month SFT lines, one row per payslip with SFT paid and the payslip's attributes)."""
+    """(current-month SFT lines, one row per payslip with SFT paid and the payslip's attributes),
+    once per check (both SFT rules read them); callers must not modify them in place."""
+    return ctx.shared("sft_months", lambda: _sft_months(ctx))
+
+
+def _sft_months(ctx: RuleContext):
     lines = lines_of(ctx, ("sft", "traitement"))
     lines = lines[~lines["back_pay"]]
     sft = lines[lines["category"] == "sft"]
