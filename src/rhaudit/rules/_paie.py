@@ -86,11 +86,28 @@ class _LineIndex:
     def slip_position(self):
         """Row in slips() of each pay line's payslip, or None when a line has none."""
         if self._position is None:
-            keys = self.slips()[PAYSLIP_KEY]
-            pos = self.ctx.pay_lines[PAYSLIP_KEY].merge(keys.assign(_pos=np.arange(len(keys))), on=PAYSLIP_KEY,
-                                                        how="left")["_pos"]
-            self._position = False if pos.isna().any() else pos.to_numpy(dtype="int64")
+            pos = _row_of_key(self.slips()[PAYSLIP_KEY], self.ctx.pay_lines[PAYSLIP_KEY])
+            self._position = False if (pos < 0).any() else pos
         return None if self._position is False else self._position
+
+
+def _row_of_key(table: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+    """Position in `table` (unique keys) of each row of `rows` with the same key values, -1 when
+    none: the match of a left merge (missing values match each other), with one integer per key
+    (the codes of each column multiplied out) instead of a merge on several text columns."""
+    n_table = len(table)
+    key_t = key_r = None
+    size = 1
+    for col in table.columns:
+        codes, uniques = pd.factorize(pd.concat([table[col], rows[col]], ignore_index=True), use_na_sentinel=False)
+        size *= max(len(uniques), 1)
+        if size >= 2 ** 62:  # too many combinations for one integer: the merge itself
+            pos = rows.merge(table.assign(_pos=np.arange(n_table)), on=list(table.columns), how="left")["_pos"]
+            return pos.fillna(-1).to_numpy(dtype="int64")
+        codes = codes.astype("int64")
+        key_t = codes[:n_table] if key_t is None else key_t * len(uniques) + codes[:n_table]
+        key_r = codes[n_table:] if key_r is None else key_r * len(uniques) + codes[n_table:]
+    return pd.Index(key_t).get_indexer(key_r).astype("int64")
 
 
 EVIDENCE_COLUMNS = ("source_file", "source_line", "code", "label", "amount", "year", "month")

@@ -345,7 +345,9 @@ def residence_rate(ctx: RuleContext) -> pd.DataFrame:
     by the traitement alone would overstate the rate of agents with NBI.
     """
     def compute() -> pd.DataFrame:
-        sums = indiciaire_paid(ctx.pay_lines, PAYSLIP_KEY)
+        pl = ctx.pay_lines  # the lines indiciaire_paid sums, selected before its back-pay test on every line
+        sums = indiciaire_paid(pl[pl["category"].isin(["traitement", "nbi", "indemnite_residence"]).to_numpy()],
+                               PAYSLIP_KEY)
         indiciaire = sums["indiciaire_paid"]
         rate = (sums["indemnite_residence"] / indiciaire.where(indiciaire > 0)).fillna(0.0).round(3)
         return pd.DataFrame({"residence_rate": rate, "indiciaire_paid": indiciaire}).reset_index()
