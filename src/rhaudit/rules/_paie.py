@@ -46,9 +46,10 @@ def _lines_of(ctx, categories, with_slip: bool, all_populations: bool = False) -
     # of a SPIC...) do not get the civil-service pay rules; STATUT-001 reports them once.
     if index.outside is not None and not all_populations:
         keep &= ~index.outside
-    lines = ctx.pay_lines[keep]
-    lines = pay.attach_period(lines)
-    lines["back_pay"] = pay.back_pay_mask(lines)
+    lines = ctx.pay_lines[keep]  # a new frame: the columns below are its own
+    # pay.attach_period and pay.back_pay_mask, computed once on every line and taken here.
+    for column, values in index.periods().items():
+        lines[column] = values.array[keep]
     if with_slip:
         slips, position = index.slips(), index.slip_position()
         if position is None or lines.columns.isin(SLIP_ATTRIBUTES).any():  # a line without its payslip (the
@@ -76,7 +77,16 @@ class _LineIndex:
         if not outside.empty:
             flag = pl[PAYSLIP_KEY].merge(outside.drop_duplicates().assign(_out=True), on=PAYSLIP_KEY, how="left")["_out"]
             self.outside = flag.notna().to_numpy()
-        self._slips = self._position = None
+        self._slips = self._position = self._periods = None
+
+    def periods(self) -> dict[str, pd.Series]:
+        """period_year, period_month (pay.attach_period) and back_pay (pay.back_pay_mask) of every line."""
+        if self._periods is None:
+            pl = self.ctx.pay_lines
+            attached = pay.attach_period(pl[["year", "month", "ref_start", "kind"]])
+            self._periods = {"period_year": attached["period_year"], "period_month": attached["period_month"],
+                             "back_pay": pay.back_pay_mask(attached)}
+        return self._periods
 
     def slips(self) -> pd.DataFrame:
         if self._slips is None:
