@@ -40,22 +40,19 @@ UNQUALIFIED = "a_qualifier"  # population outside the civil-service grids (STATU
 
 def _lines_of(ctx, categories, with_slip: bool, all_populations: bool = False) -> pd.DataFrame:
     index = ctx.shared("lines_of.index", lambda: _LineIndex(ctx))
-    wanted = [code for code, category in enumerate(index.categories) if category in set(categories)]
-    keep = np.isin(index.codes, wanted) & index.nonzero
     # Staff whose statut is to be qualified (no grade, no indice, fixed salary: private-law staff
     # of a SPIC...) do not get the civil-service pay rules; STATUT-001 reports them once.
-    if index.outside is not None and not all_populations:
-        keep &= ~index.outside
-    lines = ctx.pay_lines[keep]  # a new frame: the columns below are its own
+    keep = index.positions(categories, outside=not all_populations)
+    lines = ctx.pay_lines.take(keep)  # a new frame: the columns below are its own
     # pay.attach_period and pay.back_pay_mask, computed once on every line and taken here.
     for column, values in index.periods().items():
-        lines[column] = values.array[keep]
+        lines[column] = values.array.take(keep)
     if with_slip:
         slips, position = index.slips(), index.slip_position()
         if position is None or lines.columns.isin(SLIP_ATTRIBUTES).any():  # a line without its payslip (the
             # merge gives it missing attributes, and may change their dtype), or columns the merge would suffix
             return lines.merge(slips, on=PAYSLIP_KEY, how="left")
-        taken = slips[SLIP_ATTRIBUTES].take(position[keep])
+        taken = index.attributes().take(position.take(keep))
         lines = lines.reset_index(drop=True)
         lines[SLIP_ATTRIBUTES] = taken.set_axis(lines.index)  # lines.merge(slips, on=PAYSLIP_KEY, how="left")
     return lines
@@ -77,7 +74,17 @@ class _LineIndex:
         if not outside.empty:
             flag = pl[PAYSLIP_KEY].merge(outside.drop_duplicates().assign(_out=True), on=PAYSLIP_KEY, how="left")["_out"]
             self.outside = flag.notna().to_numpy()
-        self._slips = self._position = self._periods = None
+        self._slips = self._attributes = self._position = self._periods = None
+
+    def positions(self, categories, outside: bool) -> np.ndarray:
+        """Positions of the lines of `categories` with a non-zero amount, without those of staff to
+        qualify when `outside`, in their order."""
+        wanted = np.zeros(len(self.categories) + 1, dtype=bool)  # the last one: a missing category (code -1)
+        wanted[[code for code, category in enumerate(self.categories) if category in set(categories)]] = True
+        keep = wanted[self.codes] & self.nonzero
+        if outside and self.outside is not None:
+            keep &= ~self.outside
+        return np.flatnonzero(keep)
 
     def periods(self) -> dict[str, pd.Series]:
         """period_year, period_month (pay.attach_period) and back_pay (pay.back_pay_mask) of every line."""
@@ -92,6 +99,12 @@ class _LineIndex:
         if self._slips is None:
             self._slips = with_quotite(self.ctx.payslips)[PAYSLIP_KEY + SLIP_ATTRIBUTES].drop_duplicates(PAYSLIP_KEY)
         return self._slips
+
+    def attributes(self) -> pd.DataFrame:
+        """slips()[SLIP_ATTRIBUTES], once."""
+        if self._attributes is None:
+            self._attributes = self.slips()[SLIP_ATTRIBUTES]
+        return self._attributes
 
     def slip_position(self):
         """Row in slips() of each pay line's payslip, or None when a line has none."""
