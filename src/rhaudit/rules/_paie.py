@@ -189,7 +189,7 @@ def row_findings(ctx, rows: pd.DataFrame, lines: pd.DataFrame, message, *, keys=
     """
     if rows.empty:
         return []
-    lines = _of_agents(lines, rows)  # the rows' agents first: the merge and grouping below read few lines
+    lines = of_agents(lines, rows)  # the rows' agents first: the merge and grouping below read few lines
     if within is not None:
         lines = lines.merge(rows[list(within)], on=list(within))
     ev = evidence_by(_lines_with_keys(lines, rows, list(keys)), keys)
@@ -203,7 +203,7 @@ def row_findings(ctx, rows: pd.DataFrame, lines: pd.DataFrame, message, *, keys=
     return out
 
 
-def _of_agents(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+def of_agents(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """The lines of the matricules of `rows` (all of them when a matricule is missing: the merge
     and the key equality that follow decide then), in their order."""
     if "matricule" not in lines or "matricule" not in rows or len(lines) <= 4 * len(rows):

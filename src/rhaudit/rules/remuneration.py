@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 
 from .. import pay
@@ -16,7 +17,7 @@ from ..classify import normalize_label
 from ..model import GROSS_KINDS, PAYSLIP_KEY
 from ..params import ParameterError
 from . import RuleContext, rule
-from ._paie import SLIP, eur, evidence_by, flagged_line_findings, lines_of, month_label, num, row_findings
+from ._paie import SLIP, eur, evidence_by, flagged_line_findings, lines_of, month_label, num, of_agents, row_findings
 
 AGENT_YEAR = ["matricule", "year"]
 FONCTIONNAIRE_STATUTS = ("TITULAIRE", "STAGIAIRE")
@@ -156,7 +157,7 @@ def vacataire_permanent_need(ctx: RuleContext):
     vac = ps[ps["population"].fillna("").eq("vacataire")]
     if vac.empty:
         return []
-    pl = ctx.pay_lines
+    pl = of_agents(ctx.pay_lines, vac)  # the vacataires' lines first: the merge then reads few lines
     gross = pl[pl["kind"].isin(GROSS_KINDS)].merge(vac[PAYSLIP_KEY], on=PAYSLIP_KEY)
     paid = gross.groupby(PAYSLIP_KEY, as_index=False).agg(amount=("amount", "sum"))
     paid = paid[paid["amount"] > 0]
@@ -243,10 +244,14 @@ def _sunday_lines(ctx: RuleContext) -> pd.DataFrame:
         pattern = re.compile(text)
     except re.error as exc:
         raise ParameterError(f"remuneration.motif_dimanche_ferie : motif illisible {text!r} ({exc}).") from exc
-    labels = pl["label"].astype("string").fillna("")
-    named = labels.map({lab: bool(pattern.search(normalize_label(lab))) for lab in labels.unique()}).astype(bool)
-    pay_like = ~pl["category"].fillna("").str.startswith("cot_") & ~pl["category"].isin(["traitement", "nbi", "sft"])
-    chosen = pl[(pl["category"].eq("ihts_dimanche_ferie") | (named & pay_like)).to_numpy()]
+    # Each distinct label and category is judged once, then mapped back to the lines.
+    codes, labels = pd.factorize(pl["label"].astype("string").fillna(""))
+    named = np.array([bool(pattern.search(normalize_label(lab))) for lab in labels], dtype=bool)[codes]
+    codes, categories = pd.factorize(pl["category"].astype("string").fillna(""))
+    sunday = np.array([c == "ihts_dimanche_ferie" for c in categories], dtype=bool)[codes]
+    pay_like = np.array([not c.startswith("cot_") and c not in ("traitement", "nbi", "sft") for c in categories],
+                        dtype=bool)[codes]
+    chosen = pl[sunday | (named & pay_like)]
     keys = lines_of(ctx, tuple(chosen["category"].dropna().unique()), with_slip=False)[PAYSLIP_KEY].drop_duplicates()
     return chosen.merge(keys, on=PAYSLIP_KEY)  # staff to qualify left out, like every pay rule
 
