@@ -174,3 +174,11 @@ def test_maladie002_beyond_twelve_months(params):
 def test_empty_tables_and_no_deliberation(params, rule_id):
     assert run(rule_id, ctx_of([], params)) == []
     assert run(rule_id, ctx_of(SLIP_2025, params, [_asa("1", "demenagement", "2025-05-05", "2025-05-05", 1)])) == []
+
+
+def test_day_offsets_numbers_the_days_of_each_record_from_its_start():
+    from rhaudit.rules._absences import day_offsets
+
+    # A 2-day record (days 0 and 1), a record ending before it starts (clipped to 0 days), a 3-day one.
+    assert day_offsets([2, 0, 3]).tolist() == [0, 1, 0, 1, 2]
+    assert day_offsets([]).tolist() == []

@@ -74,9 +74,17 @@ def month_days(frame: pd.DataFrame, start_col: str = "start", end_col: str = "en
     """One row per record and calendar day it covers (index of the record kept in column `rec`)."""
     lengths = ((frame[end_col] - frame[start_col]).dt.days + 1).clip(lower=0).to_numpy()
     rec = np.repeat(frame.index.to_numpy(), lengths)
-    offsets = np.concatenate([np.arange(n) for n in lengths]) if len(lengths) else np.array([], dtype=int)
+    offsets = day_offsets(lengths)
     starts = np.repeat(frame[start_col].to_numpy(dtype="datetime64[D]"), lengths)
     return pd.DataFrame({"rec": rec, "day": starts + offsets.astype("timedelta64[D]")})
+
+
+def day_offsets(lengths) -> np.ndarray:
+    """0, 1, ..., n - 1 for each n of `lengths`, end to end (the days of each record from its
+    start): [2, 0, 3] -> [0, 1, 0, 1, 2]; no Python loop over the records."""
+    lengths = np.asarray(lengths, dtype="int64")
+    starts = np.cumsum(lengths) - lengths
+    return np.arange(int(lengths.sum()), dtype="int64") - np.repeat(starts, lengths)
 
 
 def full_traitement(ctx, slips: pd.DataFrame) -> np.ndarray:

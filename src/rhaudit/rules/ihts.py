@@ -16,6 +16,7 @@ from .. import pay
 from ..enrich import indiciaire_paid
 from ..model import IHTS_CATEGORIES, NOT_WORKING_TYPES, PAYSLIP_KEY
 from . import RuleContext, rule
+from ._absences import day_offsets
 from ._paie import (MONTH_PAID, SLIP, eur, evidence_by, flagged_line_findings, lines_of, month_label, num, row_findings,
                     tolerance)
 
@@ -301,7 +302,7 @@ def absent_days_by_month(absences: pd.DataFrame, matricules) -> pd.DataFrame:
     if ab.empty:
         return pd.DataFrame(columns=["matricule", "period_year", "period_month", "days_absent"])
     span = ((ab["end"] - ab["start"]).dt.days + 1).clip(lower=0).to_numpy()
-    days = ab["start"].to_numpy().repeat(span) + np.concatenate([np.arange(n) for n in span]).astype("timedelta64[D]")
+    days = ab["start"].to_numpy().repeat(span) + day_offsets(span).astype("timedelta64[D]")
     expanded = pd.DataFrame({"matricule": ab["matricule"].to_numpy().repeat(span), "day": days}).drop_duplicates()
     expanded["period_year"] = expanded["day"].dt.year.astype("Int64")
     expanded["period_month"] = expanded["day"].dt.month.astype("Int64")
