@@ -38,16 +38,19 @@ def assign_cycles(payslips: pd.DataFrame, agents: pd.DataFrame, working_time, ye
         declared = agents.dropna(subset=["work_cycle"]).set_index("matricule")["work_cycle"].to_dict()
     names = {c.name for c in working_time.cycles}
 
-    def cycle_of(row) -> str | None:
-        if declared.get(row.matricule) in names:
-            return declared[row.matricule]
-        service = "" if pd.isna(row.service) else str(row.service)
-        for c in working_time.cycles:
-            if any(s.lower() == service.lower() or _fullmatch(s, service) for s in c.services):
-                return c.name
-        return working_time.default_cycle
+    by_service: dict[str, str | None] = {}  # a few services shared by many agents: each matched once
 
-    per["cycle"] = [cycle_of(r) for r in per.itertuples(index=False)]
+    def cycle_of(matricule, service) -> str | None:
+        if declared.get(matricule) in names:
+            return declared[matricule]
+        service = "" if pd.isna(service) else str(service)
+        if service not in by_service:
+            by_service[service] = next((c.name for c in working_time.cycles if any(
+                s.lower() == service.lower() or _fullmatch(s, service) for s in c.services)),
+                working_time.default_cycle)
+        return by_service[service]
+
+    per["cycle"] = [cycle_of(m, s) for m, s in zip(per["matricule"].tolist(), per["service"].tolist())]
     return per
 
 
