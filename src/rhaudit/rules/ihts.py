@@ -341,22 +341,26 @@ def paid_while_absent(ctx: RuleContext):
     )
 
 
-def residence_rate(ctx: RuleContext) -> pd.DataFrame:
-    """Indemnité de résidence rate of each payslip: IR paid / (traitement + NBI paid), 0 without IR,
-    with `indiciaire_paid` (traitement + NBI paid this month, back pay excluded).
+def residence_rate(ctx: RuleContext, matricules=None) -> pd.DataFrame:
+    """Indemnité de résidence rate of each payslip (of the `matricules` given, default every
+    agent): IR paid / (traitement + NBI paid), 0 without IR, with `indiciaire_paid` (traitement +
+    NBI paid this month, back pay excluded).
 
     The IR is a percentage of the traitement including the NBI (décret 85-1148, art. 9): dividing
     by the traitement alone would overstate the rate of agents with NBI.
     """
     def compute() -> pd.DataFrame:
         pl = ctx.pay_lines  # the lines indiciaire_paid sums, selected before its back-pay test on every line
-        sums = indiciaire_paid(pl[pl["category"].isin(["traitement", "nbi", "indemnite_residence"]).to_numpy()],
-                               PAYSLIP_KEY)
+        chosen = pl["category"].isin(["traitement", "nbi", "indemnite_residence"]).to_numpy()
+        if matricules is not None:
+            chosen = chosen & pl["matricule"].isin(list(matricules)).to_numpy()
+        sums = indiciaire_paid(pl[chosen], PAYSLIP_KEY)
         indiciaire = sums["indiciaire_paid"]
         rate = (sums["indemnite_residence"] / indiciaire.where(indiciaire > 0)).fillna(0.0).round(3)
         return pd.DataFrame({"residence_rate": rate, "indiciaire_paid": indiciaire}).reset_index()
 
-    return ctx.shared("residence_rate", compute)
+    key = None if matricules is None else tuple(sorted(matricules))
+    return ctx.shared(("residence_rate", key), compute)
 
 
 @rule("IHTS-007", "Montant d'IHTS supérieur au montant recalculé au taux réglementaire", "irregularite",
@@ -384,7 +388,10 @@ def rate_check(ctx: RuleContext):
     lines = ihts_lines(ctx)
     if lines.empty:
         return []
-    lines = lines.merge(residence_rate(ctx), on=PAYSLIP_KEY, how="left")
+    # The rates of the agents paid IHTS only (every payslip of theirs: the merge reads them by key);
+    # of every agent when a matricule is missing (the merge matches missing keys together).
+    agents = None if lines["matricule"].isna().any() else lines["matricule"].unique().tolist()
+    lines = lines.merge(residence_rate(ctx, agents), on=PAYSLIP_KEY, how="left")
     # Without an indice, the full-time indiciaire is the traitement (+ NBI) paid / pay fraction.
     no_index = lines["indice"].fillna(0) <= 0
     paid_fraction = lines["quotite"].astype(float).where(lines["quotite"].astype(float) > 0, 1.0)
