@@ -65,6 +65,12 @@ def monthly_base(ctx, categories, matricules=None) -> pd.DataFrame:
 
 
 def slip_attributes(ctx) -> pd.DataFrame:
+    """Payslip key (matricule as text), statut, population, indice and quotité, one row per
+    agent-month; once per check (callers must not modify it in place)."""
+    return ctx.shared("absences.slip_attributes", lambda: _slip_attributes(ctx))
+
+
+def _slip_attributes(ctx) -> pd.DataFrame:
     slips = ctx.payslips[PAYSLIP_KEY + ["statut", "population", "indice", "quotite"]].copy()
     slips["matricule"] = slips["matricule"].astype(str)
     return slips.drop_duplicates(["matricule", "year", "month"])
