@@ -130,10 +130,11 @@ def main() -> None:
         for n in args.agents:
             r = bench_size(n, root, args.rules, years, args.reuse, args.repeat)
             results.append(r)
-            rules_s = sum(r["per_rule_wall"].values())
+            rules_s, rules_cpu = sum(r["per_rule_wall"].values()), sum(r["per_rule"].values())
             print(f"{n:>6} agents : {r['payslips']} bulletins, {r['lines']} lignes ; génération {r['generate']:.1f} s, "
                   f"import {r['import']:.1f} s ; contrôle ({args.rules or 'toutes règles'}) {r['check']:.2f} s "
-                  f"(CPU {r['check_cpu']:.2f} s ; contexte {r['context']:.2f} s, somme des règles {rules_s:.2f} s), "
+                  f"(CPU {r['check_cpu']:.2f} s ; contexte {r['context']:.2f} s, somme des règles {rules_s:.2f} s, "
+                  f"CPU {rules_cpu:.2f} s), "
                   f"soit {1000 * r['check'] / n:.2f} s pour 1 000 agents ; {r['findings']} constats ; "
                   f"mémoire max {r['peak_mb']:.0f} Mo ; charge {r['load']}", flush=True)
             slowest = sorted(r["per_rule"].items(), key=lambda kv: -kv[1])[:10]
