@@ -253,15 +253,16 @@ def back_pay_mask(lines):
     return (lines["kind"].fillna("") == "R") | other_month.fillna(False)
 
 
-def attach_period(lines):
+def attach_period(lines, back_pay=None):
     """Copy of `lines` with `period_year`/`period_month`: the month a line pays.
 
     Back pay is reattached to the month of its reference period (ref_start); a back-pay line
-    without a reference period stays on its payment month.
+    without a reference period stays on its payment month. `back_pay`: back_pay_mask(lines),
+    when the caller has it already.
     """
     out = lines.copy()
     ref = out["ref_start"]
-    use_ref = back_pay_mask(out) & ref.notna()
+    use_ref = (back_pay_mask(out) if back_pay is None else back_pay) & ref.notna()
     out["period_year"] = out["year"].where(~use_ref, ref.dt.year).astype("Int64")
     out["period_month"] = out["month"].where(~use_ref, ref.dt.month).astype("Int64")
     return out

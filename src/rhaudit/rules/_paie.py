@@ -90,9 +90,10 @@ class _LineIndex:
         """period_year, period_month (pay.attach_period) and back_pay (pay.back_pay_mask) of every line."""
         if self._periods is None:
             pl = self.ctx.pay_lines
-            attached = pay.attach_period(pl[["year", "month", "ref_start", "kind"]])
+            back_pay = pay.back_pay_mask(pl)
+            attached = pay.attach_period(pl[["year", "month", "ref_start"]], back_pay=back_pay)
             self._periods = {"period_year": attached["period_year"], "period_month": attached["period_month"],
-                             "back_pay": pay.back_pay_mask(attached)}
+                             "back_pay": back_pay}
         return self._periods
 
     def slips(self) -> pd.DataFrame:
