@@ -19,7 +19,7 @@ from ..absence_chains import chain_ids
 from . import RuleContext, rule
 from ._absences import (FONCTIONNAIRES, absence_evidence, absences_of, as_date, checked_years, full_traitement,
                         month_days, slip_attributes)
-from ._paie import eur, law_ref, lines_of, month_label, num, row_findings
+from ._paie import eur, law_ref, lines_of, month_label, num, of_agents, row_findings
 
 
 def cmo_day_rates(ctx: RuleContext, cmo: pd.DataFrame) -> pd.DataFrame:
@@ -85,13 +85,13 @@ def cmo_paid_in_full(ctx: RuleContext):
     # Many programs book the sick-pay withholding on a line of its own ("RETENUE TRAITEMENT
     # MALADIE", category retenue_absence): it reduces the traitement paid, as in TRAIT-001. The
     # carence deduction is apart: it is due on top of the withholding (CARENCE-001).
-    trait = lines_of(ctx, ["traitement", "retenue_absence"], with_slip=False)
+    trait = of_agents(lines_of(ctx, ["traitement", "retenue_absence"], with_slip=False), per)  # CMO agents' lines
     trait = trait.assign(matricule=trait["matricule"].astype(str))
     paid = trait.groupby(["matricule", "period_year", "period_month"])["amount"].sum()
     per["paid"] = paid.reindex(list(zip(per["matricule"], per["year"], per["month"]))).fillna(0.0).to_numpy()
     per["due"] = per["full"] * (1 - per["share"])
     per["excess"] = np.minimum(per["paid"] - per["due"], per["full"] * per["share"])
-    tol = np.array([float(ctx.params.value("maladie.ecart_tolerance_eur", (y, m))) for y, m in zip(per["year"], per["month"])])
+    tol = pay.param_by_month(ctx.params, "maladie.ecart_tolerance_eur", per["year"], per["month"]).to_numpy()
     bad = per[per["full"].notna() & (per["excess"] > tol)]
     # The traitement lines are matched by the month they pay (back pay attached to its month).
     by_period = trait.drop(columns=["year", "month"], errors="ignore").rename(
