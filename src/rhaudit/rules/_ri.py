@@ -14,7 +14,7 @@ import pandas as pd
 from .. import pay
 from ..model import RI_NET_CATEGORIES
 from . import RuleContext
-from ._paie import _lines_with_keys, evidence_by, lines_of
+from ._paie import _lines_with_keys, evidence_by, lines_of, of_agents
 
 RI = "regimes_indemnitaires"
 DECRET = "Décret 2014-513 du 20 mai 2014"
@@ -64,15 +64,7 @@ def _with_fte(lines: pd.DataFrame) -> pd.DataFrame:
 def evidence_of(lines: pd.DataFrame, rows: pd.DataFrame, keys: list[str]):
     """Evidence of `lines` grouped by `keys` (rules._paie.evidence_by), grouping only the lines of
     the judged `rows`' keys, not every line of the payroll."""
-    return evidence_by(_lines_with_keys(lines_of_agents(lines, rows), rows, list(keys)), list(keys))
-
-
-def lines_of_agents(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """The `lines` of the matricules of `rows` (in their order): a rule's few findings need the
-    evidence of a few agents, not the whole payroll."""
-    if len(lines) <= 4 * len(rows):
-        return lines
-    return lines[lines["matricule"].isin(rows["matricule"].unique()).to_numpy()]
+    return evidence_by(_lines_with_keys(of_agents(lines, rows), rows, list(keys)), list(keys))
 
 
 def months_on_payroll(ctx: RuleContext) -> pd.DataFrame:

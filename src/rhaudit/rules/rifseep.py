@@ -21,8 +21,8 @@ from ..model import RI_NET_CATEGORIES
 from ..params import ParameterError
 from ..text import ascii_fold
 from . import RuleContext, rule
-from ._paie import MONTH_PAID, eur, law_ref, month_label, num, row_findings
-from ._ri import (RI, DECRET, agent_groups, decision_label, evidence_of, last_payslips, lines_of_agents, months_on_payroll,
+from ._paie import MONTH_PAID, eur, law_ref, month_label, num, of_agents, row_findings
+from ._ri import (RI, DECRET, agent_groups, decision_label, evidence_of, last_payslips, months_on_payroll,
                   ri_lines, ri_param, ri_params)
 
 
@@ -612,7 +612,7 @@ def ri_maintained_during_absence(ctx: RuleContext):
     tol = ri_params(ctx, "ecart_montant_mensuel_eur", absent["period_year"], absent["period_month"])
     found = absent[absent["excess"].to_numpy() > tol.to_numpy()]
     found = found.assign(types=_absence_types(found, months, cut_days))
-    yield from row_findings(ctx, found, lines_of_agents(lines, found), message, keys=MONTH_PAID, amount="excess")
+    yield from row_findings(ctx, found, of_agents(lines, found), message, keys=MONTH_PAID, amount="excess")
 
 
 # --- RIFSEEP-012 ---------------------------------------------------------------------------------
