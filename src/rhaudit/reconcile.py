@@ -44,10 +44,31 @@ MAX_SEARCHED = 2000  # unbalanced payslips searched per pass: enough votes for a
 
 def line_roles(lines: pd.DataFrame, categories=None) -> np.ndarray:
     """Role of every line (model.CATEGORY_ROLES); an unclassified line takes its kind's role."""
-    cats = pd.Series(np.asarray(lines["category"] if categories is None else categories, dtype=object))
-    by_kind = pd.Series(lines["kind"].astype("string").fillna("").to_numpy(dtype=object)).map(KIND_ROLE)
-    roles = cats.map(CATEGORY_ROLES).replace("selon_nature", np.nan)
-    return roles.fillna(by_kind).fillna("sans_montant").to_numpy(dtype=object)
+    return _ROLE_NAMES[_role_codes(lines["category"] if categories is None else categories, lines["kind"])]
+
+
+_ROLE_NAMES = np.array(ROLES, dtype=object)
+_ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
+
+
+def _role_of(category, kind) -> int:
+    """Index in ROLES of the role of one (category, kind): the category's, else the kind's."""
+    role = CATEGORY_ROLES.get(category) if isinstance(category, str) else None
+    if role is None or role == "selon_nature":
+        role = KIND_ROLE.get(kind if isinstance(kind, str) else "")
+    return _ROLE_INDEX[role or "sans_montant"]
+
+
+def _role_codes(categories, kinds) -> np.ndarray:
+    """Index in ROLES of every line's role, decided once per distinct (category, kind) pair."""
+    cats = categories if isinstance(categories, pd.Series) else np.asarray(categories, dtype=object)
+    cat_codes, cat_values = pd.factorize(cats)
+    kind_codes, kind_values = pd.factorize(kinds)
+    cat_values, kind_values = [None, *cat_values], [None, *kind_values]  # code -1 (missing) -> None
+    width = len(kind_values)
+    pair_of_line, pairs = pd.factorize((cat_codes.astype(np.int64) + 1) * width + kind_codes + 1)
+    roles = np.array([_role_of(cat_values[p // width], kind_values[p % width]) for p in pairs], dtype=np.int8)
+    return roles[pair_of_line]
 
 
 @dataclass
@@ -72,13 +93,15 @@ def _attach(payslips: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, 
             source_line=("source_line", "min"), gross_derived=("gross_derived", "any"),
             _from_dsn=("_from_dsn", "any"))).reset_index()
     slips = slips.reset_index(drop=True)
-    numbered = _key_frame(slips).assign(_slip=np.arange(len(slips)))
-    slip = _key_frame(lines).merge(numbered, on=SLIP, how="left")["_slip"].to_numpy()
-    kept = ~pd.isna(slip)
+    slip_keys, line_keys = _key_numbers(slips, lines)
+    number_of_key = np.full(max(slip_keys.max(initial=-1), line_keys.max(initial=-1)) + 1, -1, dtype=np.int64)
+    number_of_key[slip_keys] = np.arange(len(slips))
+    slip = number_of_key[line_keys]  # -1: no payslip
+    kept = slip >= 0
     amount = _cents(lines["amount"]) / 100
     base = _cents(lines["base"]) / 100 if "base" in lines.columns else np.zeros(len(lines))
     amount, base = np.nan_to_num(amount), np.nan_to_num(base)
-    slip = slip[kept].astype(np.int64)
+    slip = slip[kept]
     comparable = ~slips["_from_dsn"].to_numpy(dtype=bool)
     return slips, _Lines(slip, np.flatnonzero(kept), np.round(amount[kept] * 100).astype(np.int64),
                          np.round(base[kept] * 100).astype(np.int64), len(slips), comparable)
@@ -90,18 +113,32 @@ def _from_dsn(payslips: pd.DataFrame) -> np.ndarray:
     return payslips["source_kind"].astype("string").eq(DSN_SOURCE_KIND).fillna(False).to_numpy(dtype=bool)
 
 
-def _key_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The SLIP columns with one type on both sides of a merge."""
-    return pd.DataFrame({c: df[c].astype("string") if c in ("matricule", "establishment", "source_file")
-                         else df[c].astype("Int64") for c in SLIP}).reset_index(drop=True)
+def _key_column(df: pd.DataFrame, col: str) -> pd.Series:
+    """A SLIP column with one type on both sides of a join."""
+    return df[col].astype("string") if col in ("matricule", "establishment", "source_file") else df[col].astype("Int64")
+
+
+def _key_numbers(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """A number per row of each frame, equal for rows of equal SLIP keys (a missing value equals a
+    missing value, as in a merge). Each column is factorised over the frames together and the
+    codes combined, renumbered after each column to stay small: much faster than a merge on five
+    columns of a million lines."""
+    lengths = [len(f) for f in frames]
+    combined = np.zeros(sum(lengths), dtype=np.int64)
+    for col in SLIP:
+        codes, values = pd.factorize(pd.concat([_key_column(f, col) for f in frames], ignore_index=True))
+        combined = pd.factorize(combined * (len(values) + 1) + codes + 1)[0]
+    return np.split(combined, np.cumsum(lengths)[:-1])
 
 
 def _sums(att: _Lines, roles: np.ndarray) -> dict[str, np.ndarray]:
-    """Per payslip, cents by role; `nature` split in Mt values and Base values (Mt 0)."""
-    out = {r: np.bincount(att.slip, weights=np.where(roles == r, att.cents, 0), minlength=att.n_slips)
-           for r in ROLES}
-    in_base = (roles == "nature") & (att.cents == 0)
-    out["nature_base"] = np.bincount(att.slip, weights=np.where(in_base, att.base_cents, 0), minlength=att.n_slips)
+    """Per payslip, cents by role (`roles`: index in ROLES of each line's role); `nature` split
+    in Mt values and Base values (Mt 0)."""
+    n = att.n_slips
+    by_role = np.bincount(roles.astype(np.int64) * n + att.slip, weights=att.cents, minlength=len(ROLES) * n)
+    out = dict(zip(ROLES, by_role.reshape(len(ROLES), n)))
+    in_base = (roles == _ROLE_INDEX["nature"]) & (att.cents == 0)
+    out["nature_base"] = np.bincount(att.slip[in_base], weights=att.base_cents[in_base], minlength=n)
     return {k: np.round(v).astype(np.int64) for k, v in out.items()}
 
 
@@ -139,7 +176,7 @@ def payslip_identities(payslips: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFr
     `net_gap` MtNet minus it; `net_gap_from_gross` MtNet minus the net MtBrut gives (the smallest
     over the conventions: zero when only the gross is wrong). Amounts in EUR."""
     slips, att = _attach(payslips, lines)
-    s = _sums(att, line_roles(lines)[att.rows])
+    s = _sums(att, _role_codes(lines["category"], lines["kind"])[att.rows])
     gross, net = _cents(slips["gross"]), _cents(slips["net"])
     out = slips[[c for c in SLIP + ["source_line", "gross", "net"] if c in slips.columns]].copy()
     out["gross_derived"] = slips["gross_derived"].to_numpy(dtype=bool)
@@ -149,7 +186,7 @@ def payslip_identities(payslips: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFr
     pick = options[best, np.arange(len(slips))]
     out["lines_gross"] = pick / 100
     out["gross_gap"] = (gross - pick) / 100
-    out["convention"] = [CONVENTION_LABELS[CONVENTIONS[i]] for i in best]
+    out["convention"] = np.array([CONVENTION_LABELS[c] for c in CONVENTIONS], dtype=object)[best].tolist()
     net = np.where(att.net_comparable, net, np.nan)  # a DSN net fiscal is not compared
     out["net_from_lines"] = _net_of_lines(s) / 100
     out["net_gap"] = (net - _net_of_lines(s)) / 100
@@ -264,57 +301,66 @@ def resolve_with_identities(lines: pd.DataFrame, payslips: pd.DataFrame, categor
     net = np.where(att.net_comparable, net, np.nan)
     has_net, has_gross = ~np.isnan(net), ~np.isnan(gross) & ~slips["gross_derived"].to_numpy(dtype=bool)
     settled = from_table.copy()
-    kinds = lines["kind"].astype("string").fillna("").iloc[att.rows].reset_index(drop=True)
-    rubric_kind = np.full(len(categories), "", dtype=object)
-    rubric_kind[rubric] = kinds.to_numpy(dtype=object)
+    # Every line of a rubric has its kind, code and label: they are read on one line per rubric
+    # (its first attached line), and roles are decided per rubric then spread to the lines.
+    n = len(categories)
+    first = np.full(n, -1, dtype=np.int64)
+    first[rubric[::-1]] = att.rows[::-1]  # reversed: the first line is written last
+    attached = np.flatnonzero(first >= 0)
+    attached = attached[np.argsort(first[attached], kind="stable")]  # in the order of their first line
+    sample = lines.iloc[first[attached]]
+    text = {c: sample[c].astype("string").fillna("").to_numpy(dtype=object) for c in ("kind", "code", "label")}
+    rubric_kind = np.full(n, "", dtype=object)
+    rubric_kind[attached] = text["kind"]
     # Votes are counted per (kind, code, label): the side of a rubric does not depend on the sign
-    # of its amount (a recall is negative one month, positive the next).
-    kept = lines.iloc[att.rows]
-    group_of_line = pd.factorize(kept["kind"].astype("string").fillna("") + "\x1f" + kept["code"].astype("string").fillna("")
-                                 + "\x1f" + kept["label"].astype("string").fillna(""))[0]
-    group = np.zeros(len(categories), dtype=np.int64)
-    group[rubric] = group_of_line
-    _side_by_rate(lines.iloc[att.rows], categories, settled, rubric, group, rubric_kind)
+    # of its amount (a recall is negative one month, positive the next). Groups are numbered in
+    # the order of their first line; a rubric without attached line counts in group 0.
+    group = np.zeros(n, dtype=np.int64)
+    group[attached] = pd.factorize(np.array(["\x1f".join(t) for t in zip(text["kind"], text["code"], text["label"])],
+                                            dtype=object))[0]
+    rates = lines["rate"].iloc[att.rows] if "rate" in lines.columns else None
+    _side_by_rate(rates, categories, settled, rubric, group, rubric_kind)
+    line_group = group[rubric]
+    sign_of_role = np.array([1 if r in ("salarial", "retenue") else -1 if r == "patronal" else 0 for r in ROLES])
     for _ in range(passes):
-        line_cats = categories[rubric]
-        roles = line_roles(pd.DataFrame({"kind": kinds}), line_cats)
+        roles = _role_codes(categories, rubric_kind)[rubric]
         s = _sums(att, roles)
         moved = False
         # side of withheld lines: the net of the lines
         side_open = np.array([c in SIDE_COUNTERPART and not _confirmed_by_kind(c, k)
                               for c, k in zip(categories, rubric_kind)]) & ~settled
         cand = side_open[rubric]
-        sign = np.where(np.isin(roles, ("salarial", "retenue")), 1, np.where(roles == "patronal", -1, 0))
+        sign = sign_of_role[roles]
         residual = np.nan_to_num(net - _net_of_lines(s)) * -1  # lines' net minus MtNet
-        side = _vote(att, group[rubric], cand, [np.where(has_net, residual, 0)], [sign * att.cents], has_net,
-                     len(categories))
+        side = _vote(att, line_group, cand, [np.where(has_net, residual, 0)], [sign * att.cents], has_net, n)
         moved |= _apply(categories, settled, side, SIDE_COUNTERPART, group)
         # place of IJSS and refunds: the gross, under each convention
         place_open = np.array([c in GROSS_COUNTERPART for c in categories]) & ~settled
         cand = place_open[rubric]
         if cand.any() and has_gross.any():
             residuals, deltas = [], []
+            other = np.array([GROSS_COUNTERPART.get(c, c) for c in categories], dtype=object)
+            roles_after = _role_codes(other, rubric_kind)[rubric]
             for conv in CONVENTIONS:
-                inside = _inside(roles, conv)
-                other = np.array([GROSS_COUNTERPART.get(c, c) for c in line_cats], dtype=object)
-                inside_after = _inside(line_roles(pd.DataFrame({"kind": kinds}), other), conv)
+                inside, inside_after = _inside(roles, conv), _inside(roles_after, conv)
                 residuals.append(np.where(has_gross, np.nan_to_num(gross - _gross_of(s, conv)), 0).astype(np.int64))
                 deltas.append((inside.astype(int) - inside_after.astype(int)) * att.cents)
-            place = _vote(att, group[rubric], cand, residuals, deltas, has_gross, len(categories))
+            place = _vote(att, line_group, cand, residuals, deltas, has_gross, n)
             moved |= _apply(categories, settled, place, GROSS_COUNTERPART, group)
         if not moved:
             break
     return categories
 
 
-def _side_by_rate(lines: pd.DataFrame, categories: np.ndarray, settled: np.ndarray, rubric: np.ndarray,
+def _side_by_rate(rates: pd.Series | None, categories: np.ndarray, settled: np.ndarray, rubric: np.ndarray,
                   group: np.ndarray, rubric_kind: np.ndarray) -> None:
     """A recall or a retenue carries the rate of the contribution it belongs to: an open rubric
     whose rates are all rates of confirmed employer lines of its counterpart category (and of no
-    confirmed employee line of its own), or the reverse, takes that side and is settled."""
-    if "rate" not in lines.columns:
+    confirmed employee line of its own), or the reverse, takes that side and is settled. `rates`:
+    the rate of each attached line (None when the table has no rate)."""
+    if rates is None:
         return
-    rate = pd.to_numeric(lines["rate"], errors="coerce").abs().round(3).to_numpy(dtype=float, na_value=np.nan)
+    rate = pd.to_numeric(rates, errors="coerce").abs().round(3).to_numpy(dtype=float, na_value=np.nan)
     pairs = pd.DataFrame({"rubric": rubric, "rate": rate})
     pairs = pairs[pairs["rate"] > 0].drop_duplicates()
     rates_of = pairs.groupby("rubric")["rate"].agg(frozenset)  # distinct rates of each rubric
@@ -347,9 +393,10 @@ def _confirmed_by_kind(category: str, kind: str) -> bool:
 
 
 def _inside(roles: np.ndarray, convention) -> np.ndarray:
-    """Lines whose amount counts in the gross under `convention` (Base-valued in-kind lines have
-    amount 0: their Base is handled by the convention itself)."""
-    return (roles == "brut") | (roles == "nature") | ((roles == "deduction_brut") & convention[0])
+    """Lines whose amount counts in the gross under `convention` (`roles`: index in ROLES;
+    Base-valued in-kind lines have amount 0: their Base is handled by the convention itself)."""
+    return ((roles == _ROLE_INDEX["brut"]) | (roles == _ROLE_INDEX["nature"])
+            | ((roles == _ROLE_INDEX["deduction_brut"]) & convention[0]))
 
 
 def _apply(categories: np.ndarray, settled: np.ndarray, votes, counterpart: dict, group: np.ndarray) -> bool:
