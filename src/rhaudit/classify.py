@@ -349,6 +349,12 @@ def _distinct_rows(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for col in keys.columns:
         codes, uniques = pd.factorize(keys[col])
         combined = combined * (len(uniques) + 1) + codes
+    return _first_rows(combined)
+
+
+def _first_rows(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position of the first row of each distinct value, distinct-value number of every row),
+    values numbered in the order of their first row."""
     ids, distinct = pd.factorize(combined)
     first = np.empty(len(distinct), dtype=np.int64)
     first[ids[::-1]] = np.arange(len(ids))[::-1]  # reversed: the first occurrence is written last
@@ -375,12 +381,25 @@ def _nomenclature_labels(lines: pd.DataFrame, nomenclature: pd.DataFrame | None)
 
 
 def _classify(lines: pd.DataFrame, classifier: Classifier, nomenclature: pd.DataFrame | None):
-    """(category of every line, given by a code table, distinct-rubric number of every line)."""
-    keys = _rubric_keys(lines)
-    fallback = _nomenclature_labels(lines, nomenclature)
+    """(category of every distinct rubric, given by a code table, distinct-rubric number of every line).
+
+    The lines are first grouped by their raw values (kind, code, label, sign of the amount and,
+    with a nomenclature, file), each column factorised on its own; the keys and the programs'
+    labels are then read on one line per group, and the groups sharing a key form a rubric.
+    """
+    with_files = nomenclature is not None and "source_file" in lines.columns
+    raw = [lines[c] for c in ("kind", "code", "label") + (("source_file",) if with_files else ())]
+    raw.append(np.sign(pd.to_numeric(lines["amount"], errors="coerce").fillna(0).round(2)))
+    combined = np.zeros(len(lines), dtype=np.int64)
+    for values in raw:
+        codes, uniques = pd.factorize(values)
+        combined = pd.factorize(combined * (len(uniques) + 1) + codes + 1)[0]
+    group_rows, group_of_line = _first_rows(combined)
+    keys = _rubric_keys(lines.iloc[group_rows]).reset_index(drop=True)
+    fallback = _nomenclature_labels(lines.iloc[group_rows].reset_index(drop=True), nomenclature)
     if fallback is not None:
         keys["fallback"] = fallback.fillna("")
-    first, inverse = _distinct_rows(keys)
+    first, rubric_of_group = _distinct_rows(keys)
     rows = keys.iloc[first]
     fallbacks = rows["fallback"].tolist() if "fallback" in rows else [None] * len(rows)
     decided = [
@@ -389,7 +408,7 @@ def _classify(lines: pd.DataFrame, classifier: Classifier, nomenclature: pd.Data
     ]
     categories = np.array([d[0] for d in decided], dtype=object)
     from_table = np.array([d[1] for d in decided], dtype=bool)
-    return categories, from_table, inverse
+    return categories, from_table, rubric_of_group[group_of_line]
 
 
 def classify_lines(lines: pd.DataFrame, classifier: Classifier | None = None,
