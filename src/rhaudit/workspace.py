@@ -180,9 +180,12 @@ class Workspace:
 
                 held = set(pq.read_schema(path).names)
                 columns = [c for c in columns if c in held]
-            return pd.read_parquet(path, columns=columns)
+            frame = pd.read_parquet(path, columns=columns, dtype_backend="numpy_nullable")
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
             raise self._damaged(path, exc) from exc
+        # Read straight into the canonical nullable types (no float64/object step to convert again;
+        # a NaN stored in a float column reads as missing, as it did through numpy floats: tested).
+        return frame
 
     def _damaged(self, path: Path, exc: Exception) -> "WorkspaceError":
         key = path.stem
