@@ -339,7 +339,7 @@ def _rubric_keys(lines: pd.DataFrame) -> pd.DataFrame:
     }, index=lines.index)
 
 
-def _distinct_rows(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def distinct_rows(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(position of the first row of each distinct key, distinct-key number of every row).
 
     Each column is factorised on its own and the integer codes combined: much faster than a
@@ -399,7 +399,7 @@ def _classify(lines: pd.DataFrame, classifier: Classifier, nomenclature: pd.Data
     fallback = _nomenclature_labels(lines.iloc[group_rows].reset_index(drop=True), nomenclature)
     if fallback is not None:
         keys["fallback"] = fallback.fillna("")
-    first, rubric_of_group = _distinct_rows(keys)
+    first, rubric_of_group = distinct_rows(keys)
     rows = keys.iloc[first]
     fallbacks = rows["fallback"].tolist() if "fallback" in rows else [None] * len(rows)
     decided = [

@@ -77,7 +77,8 @@ def enrich(tables: dict[str, pd.DataFrame], configs: Configs) -> dict[str, pd.Da
     """`tables` (payslips, pay_lines, optionally agents) with their derived columns computed
     (see the module doc). The given frames are not modified; the others are returned as given.
     Raises one of CONFIG_ERRORS on a wrong config."""
-    slips, lines = tables["payslips"], tables["pay_lines"].copy()
+    # A shallow copy: the new columns are set on it, the given frame keeps its own (copy-on-write).
+    slips, lines = tables["payslips"], tables["pay_lines"].copy(deep=False)
     lines["category"] = (classify_payroll(lines, slips, configs.classifier, configs.nomenclature)
                          if not lines.empty else pd.Series(dtype="string"))
     slips = annotate_population(slips, lines, tables.get("agents"), configs.grades)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import model, paths
 from .quotite import annotate_quotite
-from .classify import load_yaml_model, normalize_label
+from .classify import distinct_rows, load_yaml_model, normalize_label
 from .configfile import check_regex, load_config_cached, one_of
 
 DEFAULT_POPULATION = "agent"
@@ -114,9 +114,9 @@ def _inferred_categories(payslips: pd.DataFrame, table: GradeTable) -> pd.Series
     """Catégorie from the statutory code, else the grade, else the emploi (per distinct combo)."""
     cols = ["statut_code", "grade", "emploi", "year", "month"]
     keys = payslips[cols].astype("string").fillna("")
-    ids = keys.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
+    first, ids = distinct_rows(keys)
     found = []
-    for code, grade, emploi, year, month in keys.drop_duplicates().itertuples(index=False, name=None):
+    for code, grade, emploi, year, month in keys.iloc[first].itertuples(index=False, name=None):
         when = dt.date(int(year), int(month), 1) if year and month else dt.date.today()
         cat = table.codes.get(code.strip())
         if cat is None:
@@ -139,25 +139,27 @@ def _keys_with_line(pay_lines: pd.DataFrame, pattern: str) -> pd.MultiIndex:
 
 def _matches(values: pd.Series, pattern: str) -> pd.Series:
     """Whether each value matches `pattern`, the regex run once per distinct value."""
+    codes, distinct = pd.factorize(values)
     regex = re.compile(pattern)
-    hits = {v: bool(regex.search(v)) for v in values.unique()}
-    return values.map(hits).astype(bool)
+    hits = np.array([bool(regex.search(v)) for v in distinct] + [False], dtype=bool)  # code -1: missing
+    return pd.Series(hits[codes], index=values.index)
+
+
+def _normalized(values: pd.Series) -> pd.Series:
+    """normalize_label of each value, computed once per distinct value."""
+    codes, distinct = pd.factorize(values)
+    normal = np.array([normalize_label(v) for v in distinct] + [pd.NA], dtype=object)  # code -1: missing
+    return pd.Series(normal[codes], index=values.index, dtype="string")
 
 
 def _populations(payslips: pd.DataFrame, pay_lines: pd.DataFrame, table: GradeTable) -> pd.Series:
     result = pd.Series(pd.NA, index=payslips.index, dtype="string")
-    emploi = payslips["emploi"].astype("string").fillna("")
-    grade = payslips["grade"].astype("string").fillna("")
-    def norm(s: pd.Series) -> pd.Series:
-        # normalize_label once per distinct value (a few hundred grades for thousands of payslips).
-        return s.map({v: normalize_label(v) for v in s.unique()}).astype("string")
-
-    emploi_n, grade_n = norm(emploi), norm(grade)
+    # normalize_label once per distinct value (a few hundred grades for thousands of payslips).
+    emploi_n = _normalized(payslips["emploi"].astype("string").fillna(""))
+    grade_n = _normalized(payslips["grade"].astype("string").fillna(""))
     statut = payslips["statut"].astype("string").fillna("")
     no_indice = pd.to_numeric(payslips["indice"], errors="coerce").fillna(0).eq(0)
-    slip_keys = pd.MultiIndex.from_frame(
-        payslips[model.PAYSLIP_KEY].astype({"matricule": "string", "establishment": "string"})
-    )
+    slip_keys = None
     for r in table.populations:
         ok = result.isna()
         if r.emploi_grade:
@@ -169,6 +171,9 @@ def _populations(payslips: pd.DataFrame, pay_lines: pd.DataFrame, table: GradeTa
         if r.sans_grade:
             ok &= grade_n.eq("")
         if r.lignes and ok.any():
+            if slip_keys is None:
+                slip_keys = pd.MultiIndex.from_frame(
+                    payslips[model.PAYSLIP_KEY].astype({"matricule": "string", "establishment": "string"}))
             ok &= pd.Series(slip_keys.isin(_keys_with_line(pay_lines, r.lignes)), index=payslips.index)
         result[ok.fillna(False)] = r.population
     return result.fillna(DEFAULT_POPULATION)

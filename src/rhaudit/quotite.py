@@ -95,9 +95,9 @@ def _payroll_date(payslips: pd.DataFrame) -> dt.date | None:
 
 
 def _label_hint(labels: pd.Series, regex: re.Pattern) -> pd.Series:
-    values = labels.astype("string").fillna("")
-    hits = {v: bool(regex.search(normalize_label(v))) for v in values.unique()}
-    return values.map(hits).astype(bool)
+    codes, distinct = pd.factorize(labels.astype("string").fillna(""))  # normalised once per distinct label
+    hits = np.array([bool(regex.search(normalize_label(v))) for v in distinct] + [False], dtype=bool)
+    return pd.Series(hits[codes], index=labels.index)
 
 
 def temps_non_complet(payslips: pd.DataFrame, agents: pd.DataFrame | None = None) -> pd.Series:
