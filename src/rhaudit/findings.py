@@ -11,7 +11,7 @@ and `preview` (true for a rule in preview, shown « aperçu » and not counted b
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Iterable
 
 import pandas as pd
@@ -71,14 +71,19 @@ class Finding:
     preview: bool = False  # emitted by a rule in preview: shown « aperçu », ignored by --fail-on
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["evidence"] = [asdict(e) for e in self.evidence]
+        # Shallow field copies (dataclasses.asdict deep-copies every evidence twice): same dict.
+        d = {name: getattr(self, name) for name in _FINDING_FIELDS}
+        d["evidence"] = [{name: getattr(e, name) for name in _EVIDENCE_FIELDS} for e in self.evidence]
         if d["evidence_total"] is None:
             d["evidence_total"] = len(self.evidence)
         for key in ("amount", "hours", "amount_concerned"):
             if d[key] is not None:
                 d[key] = round(float(d[key]), 2)
         return d
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
 
 
 def evidence_from_lines(lines: pd.DataFrame, limit: int = EVIDENCE_LIMIT) -> EvidenceList:

@@ -235,7 +235,7 @@ def conform(df: pd.DataFrame, table: str, columns: list[str] | None = None) -> p
             out[f.name] = pd.to_datetime(col, errors="coerce").astype(f.dtype)
         else:
             out[f.name] = col.astype(f.dtype)
-    return pd.DataFrame(out, index=df.index)
+    return pd.DataFrame(out, index=df.index, copy=False)  # no copy of every column (copy-on-write)
 
 
 def markdown_doc() -> str:

@@ -26,8 +26,9 @@ def period_label(first: tuple[int, int] | None, last: tuple[int, int] | None) ->
 def workspace_document(ws, title: str, collectivite: str | None = None, years: list[int] | None = None) -> Document:
     """A document headed with the workspace's collectivité (the most frequent establishment of the
     payslips unless given), period (first and last month), and imported files with their hashes."""
-    slips = ws.read("payslips", years)
-    months = sorted({(int(y), int(m)) for y, m in zip(slips["year"], slips["month"])}) if len(slips) else []
+    slips = ws.read("payslips", years, columns=["year", "month", "establishment"])
+    distinct = slips[["year", "month"]].drop_duplicates()
+    months = sorted({(int(y), int(m)) for y, m in zip(distinct["year"], distinct["month"])}) if len(slips) else []
     if collectivite is None and "establishment" in slips and slips["establishment"].notna().any():
         collectivite = str(slips["establishment"].dropna().astype(str).value_counts().index[0])
     sources = [f"{Path(e['path']).name} (SHA-256 {e['sha256'][:12]}…)" for e in ws.read_log()]
