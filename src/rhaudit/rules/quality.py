@@ -11,7 +11,7 @@ import pandas as pd
 
 import numpy as np
 
-from ..classify import UNCLASSIFIED
+from ..classify import UNCLASSIFIED, distinct_rows
 from ..findings import Evidence, evidence_from_lines
 from ..model import PAYSLIP_KEY
 from ..reconcile import line_roles, payslip_identities
@@ -32,13 +32,21 @@ def identities(ctx: RuleContext) -> pd.DataFrame:
 
 
 def _tolerances(ctx: RuleContext, per: pd.DataFrame, name: str) -> np.ndarray:
-    months = {(int(y), int(m)) for y, m in zip(per["year"], per["month"])}
-    tol = {ym: float(ctx.params.value(f"controles.{name}", ym)) for ym in months}
-    return np.array([tol[(int(y), int(m))] for y, m in zip(per["year"], per["month"])], dtype=float)
+    """The parameter `controles.<name>` in force in each payslip's month (read once per month)."""
+    first, month_of_row = distinct_rows(per[["year", "month"]])
+    months = per[["year", "month"]].iloc[first]
+    tol = [float(ctx.params.value(f"controles.{name}", (int(y), int(m)))) for y, m in zip(months["year"], months["month"])]
+    return np.array(tol, dtype=float)[month_of_row]
 
 
-def _lines_in_role(ctx: RuleContext, flagged: pd.DataFrame, roles: tuple[str, ...]) -> pd.DataFrame:
-    lines = ctx.pay_lines.merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE)
+def _slip_lines(ctx: RuleContext, flagged: pd.DataFrame) -> pd.DataFrame:
+    """The lines of the flagged payslips (the agents' lines first: a merge on a few rows, not on
+    every line)."""
+    lines = ctx.pay_lines
+    return lines[lines["matricule"].isin(flagged["matricule"])].merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE)
+
+
+def _lines_in_role(lines: pd.DataFrame, roles: tuple[str, ...]) -> pd.DataFrame:
     return lines[np.isin(line_roles(lines), roles)]
 
 
@@ -95,8 +103,9 @@ def _gap_findings(ctx: RuleContext, flagged: pd.DataFrame, roles, gap: str, decl
     """QUAL-001 and QUAL-005: one finding per flagged payslip, the gap `gap` at stake, evidence the
     declared amount (`declared_label`: MtBrut, MtNet) then the lines in `roles`; the message names
     the line that equals the gap when one does."""
-    ev = evidence_by(_lines_in_role(ctx, flagged, roles), _SLIP_SOURCE)
-    explained = _gap_lines(ctx.pay_lines.merge(flagged[_SLIP_SOURCE], on=_SLIP_SOURCE), flagged, gap)
+    lines = _slip_lines(ctx, flagged)
+    ev = evidence_by(_lines_in_role(lines, roles), _SLIP_SOURCE)
+    explained = _gap_lines(lines, flagged, gap)
     findings = []
     for r in flagged.itertuples(index=False):
         key = (r.matricule, r.year, r.month, r.establishment, r.source_file)
