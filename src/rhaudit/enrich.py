@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import pay, paths
 from .classify import ClassificationError, Classifier, classify_payroll, workspace_nomenclature
-from .model import IHTS_CATEGORIES, PAYSLIP_KEY
+from .model import IHTS_CATEGORIES, PAYSLIP_KEY, TABLES
 from .params import Parameters, default_parameters
 from .population import GradeTable, PopulationError, annotate_population
 
@@ -40,6 +40,7 @@ from .population import GradeTable, PopulationError, annotate_population
 CONFIG_ERRORS = (ClassificationError, PopulationError)
 # Categories whose lines pay hours: the canonical `hours` column is filled on them only.
 HOUR_CATEGORIES = IHTS_CATEGORIES + ("heures_complementaires",)
+_LINE_DERIVED = ("category", "hours")  # the pay_lines columns enrich computes
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,12 @@ def enrich(tables: dict[str, pd.DataFrame], configs: Configs) -> dict[str, pd.Da
 
 def read_enriched(ws, years: list[int] | None = None, params: Parameters | None = None) -> dict[str, pd.DataFrame]:
     """payslips, pay_lines (of `years`, default all) and agents of a workspace, enriched."""
-    tables = {"payslips": ws.read("payslips", years), "pay_lines": ws.read("pay_lines", years),
-              "agents": ws.read("agents")}
-    return enrich(tables, workspace_configs(ws, params))
+    # The stored derived columns of the lines are not read: enrich computes them again.
+    columns = [f.name for f in TABLES["pay_lines"]]
+    lines = ws.read("pay_lines", years, columns=[c for c in columns if c not in _LINE_DERIVED])
+    tables = {"payslips": ws.read("payslips", years), "pay_lines": lines, "agents": ws.read("agents")}
+    out = enrich(tables, workspace_configs(ws, params))
+    return {**out, "pay_lines": out["pay_lines"][columns]}  # the canonical column order
 
 
 # --- hours of a pay line ---------------------------------------------------------------------
