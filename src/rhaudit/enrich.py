@@ -103,8 +103,11 @@ def indiciaire_paid(pay_lines: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Traitement, NBI and indemnité de résidence paid per `keys` (back pay excluded), one
     column per category (0 when absent), and `indiciaire_paid` = traitement + NBI."""
     cats = ["traitement", "nbi", "indemnite_residence"]
-    current = pay_lines[~pay.back_pay_mask(pay_lines)] if not pay_lines.empty else pay_lines
-    sums = (current[current["category"].isin(cats)]
+    # The categories first (a few lines of each payslip), then the back pay among them: no copy
+    # of nearly every line.
+    selected = pay_lines[pay_lines["category"].isin(cats)]
+    current = selected[~pay.back_pay_mask(selected)] if not selected.empty else selected
+    sums = (current
             .pivot_table(index=keys, columns="category", values="amount", aggfunc="sum", fill_value=0.0))
     for col in cats:
         if col not in sums:
