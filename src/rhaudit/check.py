@@ -8,6 +8,8 @@ import operator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
+
 from .coverage import RunReport, run_report
 from .deliberations import DeliberationError, find_deliberation_files, load_deliberation_files
 from .enrich import CONFIG_ERRORS, read_enriched
@@ -66,15 +68,19 @@ def build_context(ws: Workspace, years: list[int] | None = None, deliberations: 
 
 
 def run_by_family(ctx: RuleContext, rules: list) -> list[Finding]:
-    """`run_rules`, one family of rules (IHTS, NBI, RIFSEEP...) after the other, the intermediate
-    tables the rules share (`RuleContext.shared`) dropped after each family: few are shared
-    across families, and keeping them all to the end of the check held as much memory as the
-    context itself (683 MB of a 1.49 GB peak at 10,000 agents). The findings are those of one
-    `run_rules` call: each family's are sorted by rule first, and the families run in id order."""
+    """`run_rules`, one family of rules (IHTS, NBI, RIFSEEP...) after the other, the tables the
+    rules share (`RuleContext.shared`) dropped after each family: few tables are read by two
+    families, and keeping them all to the end of the check held as much memory as the context
+    itself (683 MB of a 1.49 GB peak at 10,000 agents). The other shared values (indexes over
+    every line, small per-cycle or per-month tables) stay: several families use them. The
+    findings are those of one `run_rules` call: each family's are sorted by rule first, and the
+    families run in id order."""
     findings: list[Finding] = []
     for _, family in itertools.groupby(sorted(rules, key=lambda spec: spec.id), key=lambda spec: spec.family):
         findings += run_rules(ctx, list(family))
-        ctx.options.pop(_SHARED, None)
+        shared = ctx.options.get(_SHARED, {})
+        for key in [k for k, value in shared.items() if isinstance(value, pd.DataFrame)]:
+            del shared[key]
     return findings
 
 
