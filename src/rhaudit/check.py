@@ -8,7 +8,6 @@ import operator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
 
 from .coverage import RunReport, run_report
 from .deliberations import DeliberationError, find_deliberation_files, load_deliberation_files
@@ -78,13 +77,8 @@ def run_by_family(ctx: RuleContext, rules: list) -> list[Finding]:
     findings: list[Finding] = []
     for _, family in itertools.groupby(sorted(rules, key=lambda spec: spec.id), key=lambda spec: spec.family):
         findings += run_rules(ctx, list(family))
-        shared = ctx.options.get(_SHARED, {})
-        for key in [k for k, value in shared.items() if isinstance(value, pd.DataFrame)]:
-            del shared[key]
+        ctx.drop_shared_tables()
     return findings
-
-
-_SHARED = "_shared"  # the key of RuleContext.shared's cache in ctx.options
 
 
 @dataclass

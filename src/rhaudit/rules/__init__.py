@@ -211,6 +211,12 @@ class RuleContext:
             cache[key] = compute()
         return cache[key]
 
+    def drop_shared_tables(self) -> None:
+        """Forget the shared tables (DataFrames) computed so far; other shared values stay."""
+        shared = self.options.get("_shared", {})
+        for key in [k for k, value in shared.items() if isinstance(value, pd.DataFrame)]:
+            del shared[key]
+
     def _run(self) -> RuleRun:
         spec = self.current
         assert spec is not None, "only valid while a rule runs"
