@@ -153,13 +153,19 @@ def cet_above_ceiling(ctx: RuleContext):
     all_cet = ctx.leave_balances[ctx.leave_balances["type"] == "cet"]
     leave = ctx.deliberation.leave if ctx.deliberation is not None else None
     categories = _category_of(ctx)
+    # The ceilings of each year and the days kept from 2020 of each agent, once (not per row).
+    ceilings = {}
+    for year in sorted({int(y) for y in rows["year"]}):
+        when = dt.date(year, 12, 31)
+        ceiling = float(ctx.params.value("cet.plafond_jours", when))
+        ceilings[year] = (ceiling, ceiling + float(ctx.params.value("cet.depassement_exceptionnel_jours", when)),
+                          _kept_exceptional_days(ctx, all_cet, year, ceiling))
     out = []
     for r in rows.itertuples(index=False):
         year = int(r.year)
         when = dt.date(year, 12, 31)
-        ceiling = float(ctx.params.value("cet.plafond_jours", when))
-        limit = ceiling + float(ctx.params.value("cet.depassement_exceptionnel_jours", when))
-        kept = _kept_exceptional_days(ctx, all_cet, str(r.matricule), year, ceiling)
+        ceiling, limit, kept_by_agent = ceilings[year]
+        kept = kept_by_agent.get(str(r.matricule), 0.0)
         limit += kept
         excess = float(r.balance_days) - limit
         if excess <= 0:
@@ -186,17 +192,19 @@ def cet_above_ceiling(ctx: RuleContext):
     return out
 
 
-def _kept_exceptional_days(ctx: RuleContext, cet: pd.DataFrame, matricule: str, year: int, ceiling: float) -> float:
-    """Days saved beyond the ceiling in the year of the temporary raise (2020), kept afterwards."""
+def _kept_exceptional_days(ctx: RuleContext, cet: pd.DataFrame, year: int, ceiling: float) -> dict[str, float]:
+    """Days saved beyond the ceiling in the year of the temporary raise (2020), kept in `year`, per
+    matricule (from the agent's first balance given for that year; agents without one are absent)."""
     when = dt.date(year, 12, 31)
     try:
         raise_year = int(ctx.params.value("cet.annee_depassement_exceptionnel", when))
     except ParameterError:  # no temporary raise in force at that date
-        return 0.0
+        return {}
     if year <= raise_year:
-        return 0.0
-    then = cet[(cet["matricule"] == matricule) & (cet["year"] == raise_year)]["balance_days"].dropna()
+        return {}
+    then = cet[cet["year"] == raise_year].dropna(subset=["balance_days"]).drop_duplicates("matricule")
     if then.empty:
-        return 0.0
+        return {}
     allowed = float(ctx.params.value("cet.depassement_exceptionnel_jours", dt.date(raise_year, 12, 31)))
-    return min(allowed, max(0.0, float(then.iloc[0]) - ceiling))
+    return {str(m): min(allowed, max(0.0, float(days) - ceiling))
+            for m, days in zip(then["matricule"], then["balance_days"])}
