@@ -69,8 +69,10 @@ def _prepare(n_agents: int, root: Path, years: list[int] | None, reuse: bool):
         return Workspace(ws_dir), delib, 0.0, 0.0
     files, gen_s, _ = _timed(generate_commune, out, n_agents=n_agents, seed=7, years=years)
     ws = Workspace(ws_dir)
+    # Everything `rhaudit demo` imports, leave balances included (the CET and leave rules read them).
     _, imp_s, _ = _timed(import_files, ws, payroll=files.payroll_files, absences=[files.absences_file],
-                         agents=[files.agents_file], deliberations=files.deliberations_file)
+                         agents=[files.agents_file], deliberations=files.deliberations_file,
+                         balances=[files.balances_file] if files.balances_file else None)
     return ws, files.deliberations_file, gen_s, imp_s
 
 
