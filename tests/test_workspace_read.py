@@ -30,3 +30,19 @@ def test_stored_nan_reads_as_missing_and_types_are_canonical(tmp_path):
     assert lines["amount"].isna().tolist() == [False, True, True]  # the NaN and the null
     assert lines["month"].isna().tolist() == [False, True, False]
     assert lines["matricule"].isna().tolist() == [False, False, True]
+
+
+def test_text_columns_of_several_files_are_read_in_one_chunk(tmp_path):
+    # Two imported files give two Parquet parts; the concatenation would leave two Arrow chunks
+    # per text column, and every row selection of the rules would pay for taking from both.
+    from rhaudit.importers import import_files
+    from test_import_pes import document, donnees, line, payslip
+
+    for name, matricule in (("a.xml", "A1"), ("b.xml", "B2")):
+        (tmp_path / name).write_text(document(donnees(payslip(matricule, lines=line()))), encoding="utf-8")
+    ws = Workspace(tmp_path / "w")
+    import_files(ws, payroll=[tmp_path / "a.xml", tmp_path / "b.xml"])
+    lines = ws.read("pay_lines")
+    assert sorted(lines["matricule"]) == ["A1", "B2"]
+    for name in ("matricule", "label", "source_file"):
+        assert lines[name].array.__arrow_array__().num_chunks == 1, name

@@ -171,6 +171,7 @@ class Workspace:
         df = conform(df, table, needed)
         if table in YEAR_PARTITIONED:
             df = current_rows(df, table, self.read_log()).reset_index(drop=True)
+        df = _single_chunk(df) if len(frames) > 1 else df
         return df if columns is None else df[[c for c in df.columns if c in columns]]
 
     def _read_parquet(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
@@ -441,6 +442,20 @@ def _year_dirs(base: Path) -> list[tuple[Path, int]]:
         if name.isdigit() and d.is_dir():
             out.append((d, int(name)))
     return out
+
+
+def _single_chunk(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with each text column in one Arrow chunk: the concatenation of a table's files leaves
+    one chunk per file, and taking rows from many chunks (every selection and merge of the rules)
+    costs three to four times more than from one."""
+    out = {}
+    for name in df.columns:
+        array = df[name].array
+        if isinstance(array, pd.arrays.ArrowExtensionArray):
+            chunks = array.__arrow_array__()
+            if chunks.num_chunks > 1:
+                out[name] = pd.array(chunks.combine_chunks(), dtype=df[name].dtype)
+    return df.assign(**out) if out else df
 
 
 def usable_cores() -> int:
