@@ -115,7 +115,8 @@ def _cell(v):
 def coverage_of(ctx: RuleContext, deliberation_files: list[str] | None = None) -> dict:
     """Population, months and pay read by a check, and how much of the gross is classified."""
     ps, pl = ctx.payslips, ctx.pay_lines
-    months = sorted({(int(y), int(m)) for y, m in zip(ps["year"], ps["month"]) if pd.notna(y) and pd.notna(m)})
+    known = ps[["year", "month"]].dropna().drop_duplicates()
+    months = sorted({(int(y), int(m)) for y, m in zip(known["year"], known["month"])})
     gross = pl[pl["kind"].isin(GROSS_KINDS)] if not pl.empty else pl
     amount = gross["amount"].astype(float).abs() if not gross.empty else pd.Series(dtype=float)
     category = gross["category"].astype("string") if not gross.empty else pd.Series(dtype="string")

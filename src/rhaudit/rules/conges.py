@@ -116,7 +116,9 @@ def carry_over_beyond_rule(ctx: RuleContext):
 def _category_of(ctx: RuleContext) -> dict[tuple[str, int], str]:
     """(matricule, year) -> catégorie of the agent's last payslip of the year."""
     slips = ctx.payslips.dropna(subset=["categorie"]).sort_values(["year", "month"])
-    return {(str(m), int(y)): str(c) for m, y, c in zip(slips["matricule"], slips["year"], slips["categorie"])}
+    # The last payslip of each (matricule, year) wins, as it would in a dict built row by row.
+    last = slips[["matricule", "year", "categorie"]].drop_duplicates(["matricule", "year"], keep="last")
+    return {(str(m), int(y)): str(c) for m, y, c in zip(last["matricule"], last["year"], last["categorie"])}
 
 
 @rule("CET-001", "Compte épargne-temps au-delà du plafond", "irregularite",
