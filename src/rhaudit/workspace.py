@@ -448,14 +448,13 @@ def _single_chunk(df: pd.DataFrame) -> pd.DataFrame:
     """`df` with each text column in one Arrow chunk: the concatenation of a table's files leaves
     one chunk per file, and taking rows from many chunks (every selection and merge of the rules)
     costs three to four times more than from one."""
-    out = {}
-    for name in df.columns:
+    for name in df.columns:  # one column at a time: one copy alive at once
         array = df[name].array
         if isinstance(array, pd.arrays.ArrowExtensionArray):
             chunks = array.__arrow_array__()
             if chunks.num_chunks > 1:
-                out[name] = pd.array(chunks.combine_chunks(), dtype=df[name].dtype)
-    return df.assign(**out) if out else df
+                df[name] = pd.array(chunks.combine_chunks(), dtype=df[name].dtype)
+    return df
 
 
 def usable_cores() -> int:
