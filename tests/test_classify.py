@@ -11,11 +11,9 @@ from rhaudit import model
 from rhaudit.classify import (
     ClassificationError,
     Classifier,
-    Vocabulary,
     classification_coverage,
     classify_lines,
     classify_payroll,
-    load_yaml_model,
     normalize_label,
     rubric_inventory,
     write_code_table,

@@ -8,7 +8,6 @@ import operator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-
 from .coverage import RunReport, run_report
 from .deliberations import DeliberationError, find_deliberation_files, load_deliberation_files
 from .enrich import CONFIG_ERRORS, read_enriched

@@ -301,7 +301,7 @@ class Workspace:
 
     @staticmethod
     def _write(path: Path, df: pd.DataFrame) -> Path:
-        # (threads: mkdir with exist_ok is safe when two create the same folder)
+        # Called from several threads: mkdir(exist_ok=True) lets two of them create one folder.
         path.parent.mkdir(parents=True, exist_ok=True)
         df.reset_index(drop=True).to_parquet(path, index=False)
         return path
