@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from rulekit import ctx_of, pay_line, payslip, run
 from rhaudit.rules.dsn import OPTION, set_aside_dsn_duplicates
 

@@ -204,8 +204,9 @@ class RuleContext:
     leave_balances: pd.DataFrame | None = None  # optional table (rhaudit import --balances)
 
     def shared(self, key, compute):
-        """`compute()`, run once per check and shared by every rule that asks for the same `key`
-        (an intermediate table several rules need). Callers must not modify the value in place."""
+        """`compute()`, run once and shared by every rule that asks for the same `key` (an
+        intermediate table several rules need) until `drop_shared_tables` (check.run_by_family
+        calls it after each family). Callers must not modify the value in place."""
         cache = self.options.setdefault("_shared", {})
         if key not in cache:
             cache[key] = compute()

@@ -26,7 +26,8 @@ def lines_of(ctx, categories, with_slip: bool = True, all_populations: bool = Fa
     """Pay lines of `categories` with a non-zero amount, the month they pay attached, and the
     attributes of the payslip that carries them.
 
-    Computed once per check run (cached in ctx.options): several rules read the same lines.
+    Computed once per family of rules (ctx.shared; check.run_by_family drops shared tables between
+    families): several rules read the same lines.
     Callers must not modify the returned frame in place (copy-on-write makes `.copy(deep=False)`
     enough before setting a column). Staff whose statut is to be qualified (population
     a_qualifier) are left out unless `all_populations` (checks of the payroll file itself).

@@ -3,7 +3,7 @@ the older regimes RIFSEEP-008..011 in regimes.py): their parameters, their pay l
 full-time equivalent, the RIFSEEP group of each agent, the label of a délibération. No rule is
 registered here.
 
-The lines, the groups and the months on payroll are computed once per check (`ctx.shared`) and
+The lines, the groups and the months on payroll are computed once per family run (`ctx.shared`) and
 shared by every rule of both families: callers get new frames and never change the shared ones.
 """
 
@@ -38,7 +38,7 @@ def ri_lines(ctx: RuleContext, categories) -> pd.DataFrame:
     """Pay lines of `categories` with their payslip attributes, the month they pay, their amount
     as float (`paid`) and in full-time equivalent (`fte`: amount / quotité of the payslip).
 
-    The lines of every régime indemnitaire category are selected once per check, and each set of
+    The lines of every régime indemnitaire category are selected once per family run, and each set of
     categories filtered from them once (rows in payroll order, index 0..n-1, as `lines_of` gives
     them); each call gets its own shallow copy, so that a rule may add columns to it."""
     wanted = tuple(sorted(set(categories)))
