@@ -142,7 +142,9 @@ TODO = pytest.mark.xfail(strict=True, reason="squelette de {rid} à compléter (
 @TODO
 def test_{func}_fires(params):
     pytest.fail("à compléter : le cas qui déclenche {rid}")
-    # IM 380 full time in March 2025: 380 × 59.0734 / 12 = 1,870.66 EUR (décret 85-1148, art. 3).
+    # The expected figures are computed by hand from the text and the dated parameters, e.g. IM 380
+    # full time in March 2025: 380 × point_indice.valeur_annuelle (configs/parametres/point_indice.yaml,
+    # décret 2023-519) / 12 = 1,870.66 EUR.
     slips = [payslip("100", 2025, 3, indice=380, lines=[pay_line("traitement", 1870.66)])]
     [f] = run(RULE, ctx_of(slips, params))
     assert (f.matricule, f.year, f.month, f.amount) == ("100", 2025, 3, None)  # the amount at stake, by hand
