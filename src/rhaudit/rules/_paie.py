@@ -257,6 +257,13 @@ def overpaid_or_underpaid(diff) -> str:
     return "trop-perçu" if diff > 0 else "moins-perçu"
 
 
+def gap_outside_due(paid, low, high, tol) -> np.ndarray:
+    """paid − due where `paid` is outside the range due [low, high] by more than `tol` (paid −
+    high above it, paid − low below it, negative then), 0 inside: the `diff` of paid_vs_due_findings."""
+    paid, low, high = (np.asarray(x, dtype=float) for x in (paid, low, high))
+    return np.where(paid > high + tol, paid - high, np.where(paid < low - tol, paid - low, 0.0))
+
+
 def due_range(low, high) -> str:
     """The amount due, or its range when the month's pay fraction leaves it open."""
     return eur(high) if abs(high - low) < 0.005 else f"entre {eur(low)} et {eur(high)}"

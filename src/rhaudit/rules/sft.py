@@ -12,7 +12,7 @@ import pandas as pd
 from .. import pay
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import due_range, eur, lines_of, month_label, num, paid_vs_due_findings, row_findings, tolerance
+from ._paie import due_range, eur, gap_outside_due, lines_of, month_label, num, paid_vs_due_findings, row_findings, tolerance
 
 
 def sft_months(ctx: RuleContext):
@@ -94,9 +94,8 @@ def amount_check(ctx: RuleContext):
     low, high = np.min(candidates, axis=0), np.max(candidates, axis=0)
     per = per.assign(low=low, high=high)
     tol = tolerance(ctx, "sft_ecart_montant_eur", per["year"], per["month"])
-    per["diff"] = np.where(per["paid"] > per["high"], per["paid"] - per["high"],
-                           np.where(per["paid"] < per["low"], per["paid"] - per["low"], 0.0))
-    bad = per[np.abs(per["diff"].to_numpy()) > tol]
+    per["diff"] = gap_outside_due(per["paid"], per["low"], per["high"], tol)
+    bad = per[per["diff"] != 0]
     return paid_vs_due_findings(
         ctx, bad, sft, "SFT", ref="décret 85-1148, art. 10 bis",
         why=lambda r: (f" ; pour {int(r.children)} enfant(s), l'indice majoré {int(r.indice)}"

@@ -15,7 +15,7 @@ import pandas as pd
 from .. import pay
 from ..model import PAYSLIP_KEY
 from . import RuleContext, rule
-from ._paie import due_range, eur, lines_of, num, paid_vs_due_findings, tolerance
+from ._paie import due_range, eur, gap_outside_due, lines_of, num, paid_vs_due_findings, tolerance
 
 # Lines that reduce the traitement for an absence, booked apart from it by some programs.
 ABSENCE_RETENUES = ("carence", "retenue_absence")
@@ -101,8 +101,7 @@ def traitement_vs_indice(ctx: RuleContext):
     per["full"], per["low"], per["high"] = full, full * quotite * low_days, full * quotite * high_days
     per["fraction"] = pay.paid_fraction(ctx.params, per["paid"], per["indice"], per["year"], per["month"])
     tol = tolerance(ctx, "traitement_ecart_montant_eur", per["year"], per["month"])
-    per["diff"] = np.where(per["paid"] > per["high"] + tol, per["paid"] - per["high"],
-                           np.where(per["paid"] < per["low"] - tol, per["paid"] - per["low"], 0.0))
+    per["diff"] = gap_outside_due(per["paid"], per["low"], per["high"], tol)
     under = per["diff"] < 0
     if ctx.absences.empty:
         judged_under = pd.Series(False, index=per.index)
